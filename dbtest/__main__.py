@@ -1,0 +1,3 @@
+from dbtest.cli import main
+
+main()

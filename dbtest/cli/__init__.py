@@ -1,0 +1,56 @@
+"""The `dbtest` command. `main` routes `dbtest [PATHS] [OPTIONS]` to `dbtest run`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from dbtest.cli import exit_codes
+
+# Subcommands; anything else on the command line means `run`.
+SUBCOMMANDS = {"run", "list", "unit", "integration", "bench", "tui", "report"}
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 4."""
+
+
+def fail(message: str, code: int = exit_codes.USAGE_ERROR) -> None:
+    """Print a one-line error to stderr and exit with `code`."""
+    sys.stderr.write(f"dbtest: error: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version")):
+        args = ["run", *args]
+
+    import click
+
+    from dbtest.cli.app import app
+
+    try:
+        code = app(args=args, prog_name="dbtest", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        code = e.exit_code
+    except click.exceptions.Abort:
+        code = exit_codes.INTERRUPTED
+    except click.ClickException as e:
+        fail(e.format_message().replace("\n", " "))
+    except UsageError as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        code = exit_codes.INTERRUPTED
+    except BrokenPipeError:
+        # `dbtest list | head`: the reader went away; not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = exit_codes.OK
+    except Exception as e:  # noqa: BLE001 - last line of defence: one line, not a traceback
+        if os.environ.get("DBTEST_DEBUG"):
+            raise
+        fail(f"internal error: {type(e).__name__}: {e} (set DBTEST_DEBUG=1 for a traceback)",
+             exit_codes.INTERNAL_ERROR)
+    raise SystemExit(code if isinstance(code, int) else exit_codes.OK)

@@ -1,0 +1,30 @@
+"""The typer application. Each command lives in its own module and registers itself."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="dbtest",
+    help="A test and benchmark runner for Python with a Rust engine.",
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    import importlib
+
+    for name in ("list_cmd", "run_cmd", "report_cmd", "tui_cmd"):
+        try:
+            module = importlib.import_module(f"dbtest.cli.{name}")
+        except ModuleNotFoundError as e:  # a command not written yet
+            if e.name != f"dbtest.cli.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register()

@@ -1,0 +1,93 @@
+//! The test tree: what discovery knows about the project without importing it.
+//!
+//! Everything downstream (filters, the scheduler, reports, the TUI) keys on
+//! [`TestItem::id`]. Ids look like `path/rel/to/root.py::Suite::name[params]`
+//! (module-level: `path.py::name[params]`); paths always use `/`.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether an item is a test or a benchmark entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Test,
+    Bench,
+}
+
+/// How a test is written, which decides how the worker executes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestStyle {
+    /// A method of a `dbtest.TestSuite` subclass.
+    Suite,
+    /// A module-level `test_*` function.
+    Function,
+    /// A method of a `unittest.TestCase` subclass.
+    Unittest,
+    /// An entry of a `BenchmarkGroup`.
+    Bench,
+}
+
+/// Facts about an item that the static parse could not establish; the worker
+/// refines them after import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dynamic {
+    /// Tags come from a non-literal expression.
+    Tags,
+    /// `@parametrize` over a computed value: the item stands for all its cases.
+    Params,
+    /// A suite whose base class lives in another module: the item stands for
+    /// every test the suite has after import.
+    Inherited,
+    /// Some other decorator argument (timeout, skip, ...) is not a literal.
+    Options,
+}
+
+/// A runnable leaf (or, when `dynamic` contains `Params`/`Inherited`, a
+/// placeholder that stands for the leaves found at import time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestItem {
+    pub id: String,
+    pub kind: ItemKind,
+    pub style: TestStyle,
+    /// File path relative to the root, `/`-separated.
+    pub path: String,
+    /// Suite class (or benchmark group variable/name) the item belongs to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suite: Option<String>,
+    /// Function name, or the benchmark entry's name.
+    pub name: String,
+    /// Parametrize case id, without brackets.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub params: Option<String>,
+    /// 1-based line of the `def` (or of the first decorator).
+    pub line: u32,
+    /// Own tags plus the suite's tags, sorted and deduplicated.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub is_async: bool,
+    /// `@test(timeout=...)`, seconds.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub timeout: Option<f64>,
+    /// `@test(retries=...)`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub retries: Option<u32>,
+    /// Skip reason when statically skipped (`@skip`, `@test(skip=...)`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub skip: Option<String>,
+    /// True when marked `@xfail`.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub xfail: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub dynamic: Vec<Dynamic>,
+}
+
+/// A syntax or read error for one file. Never fatal for the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionError {
+    pub path: String,
+    pub line: u32,
+    pub message: String,
+}
