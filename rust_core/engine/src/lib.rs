@@ -3,7 +3,14 @@
 //! processes, and the reporters. `dbtest-python` binds it as `dbtest._core`.
 
 pub mod bench;
+pub mod cache;
+pub mod config;
+pub mod discovery;
 pub mod events;
+pub mod filter;
+pub mod parse;
+pub mod partition;
 pub mod record;
 pub mod report;
+pub mod scheduler;
 pub mod tree;

@@ -1,10 +1,19 @@
 //! `dbtest._core`: a thin PyO3 layer over `dbtest-engine`. Conversions only;
-//! no engine logic lives here.
+//! no engine logic lives here. One module per area of the engine.
 
 use pyo3::prelude::*;
+
+mod bench;
+mod discovery;
+mod report;
+mod run;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    discovery::register(m)?;
+    report::register(m)?;
+    bench::register(m)?;
+    run::register(m)?;
     Ok(())
 }
