@@ -91,3 +91,58 @@ pub struct CollectionError {
     pub line: u32,
     pub message: String,
 }
+
+/// What a class (or benchmark group) in the display tree is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuiteKind {
+    /// A `dbtest.TestSuite` subclass.
+    Suite,
+    /// A `unittest.TestCase` subclass.
+    Unittest,
+    /// A `BenchmarkGroup`.
+    Group,
+}
+
+/// A suite, unittest class or benchmark group with its items, in source order.
+/// Nested classes appear as their own node with a `::`-joined name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteNode {
+    /// Class name (`Outer::Inner` when nested) or the benchmark group's name.
+    pub name: String,
+    pub kind: SuiteKind,
+    pub line: u32,
+    /// Suite-level tags (already merged into each item's `tags`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub dynamic: Vec<Dynamic>,
+    pub items: Vec<TestItem>,
+}
+
+/// One discovered file for display: its suites/groups and module-level items,
+/// or the error that kept it from being parsed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileNode {
+    /// Path relative to the root, `/`-separated.
+    pub path: String,
+    /// `test` for test files, `bench` for benchmark files.
+    pub kind: ItemKind,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<CollectionError>,
+    #[serde(default)]
+    pub suites: Vec<SuiteNode>,
+    /// Module-level test functions, in source order.
+    #[serde(default)]
+    pub items: Vec<TestItem>,
+}
+
+impl FileNode {
+    /// Every item of the file, suites first, in display order.
+    pub fn all_items(&self) -> impl Iterator<Item = &TestItem> {
+        self.suites
+            .iter()
+            .flat_map(|s| s.items.iter())
+            .chain(self.items.iter())
+    }
+}
