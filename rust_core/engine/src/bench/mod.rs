@@ -62,3 +62,73 @@ pub struct BenchEntryResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_peak: Option<u64>,
 }
+
+pub mod baseline;
+pub mod compare;
+pub mod stats;
+
+/// One entry as the benchmark worker reports it (the `bench_result`
+/// message), before analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RawBenchResult {
+    pub id: String,
+    pub path: String,
+    pub group: String,
+    pub name: String,
+    #[serde(default)]
+    pub params: Option<String>,
+    #[serde(default)]
+    pub is_baseline: bool,
+    /// Seconds per call, one value per sample.
+    #[serde(default)]
+    pub samples: Vec<f64>,
+    #[serde(default)]
+    pub calls_per_sample: u64,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub memory_peak: Option<u64>,
+}
+
+/// Statistics for every entry, and each entry compared with its group's
+/// baseline entry. With parametrized entries, an entry is compared with
+/// the baseline entry of the same parameters, or else an unparametrized
+/// baseline entry; entries with no usable baseline get no comparison.
+pub fn analyze(raw: &[RawBenchResult]) -> Vec<BenchEntryResult> {
+    let usable = |r: &RawBenchResult| r.error.is_none() && !r.samples.is_empty();
+    raw.iter()
+        .map(|r| {
+            let ok = usable(r);
+            let stats = ok.then(|| stats::compute(&r.samples, r.calls_per_sample));
+            let comparison = if ok && !r.is_baseline {
+                let in_group = |b: &&RawBenchResult| {
+                    b.is_baseline && b.path == r.path && b.group == r.group && usable(b)
+                };
+                raw.iter()
+                    .filter(in_group)
+                    .find(|b| b.params == r.params)
+                    .or_else(|| raw.iter().filter(in_group).find(|b| b.params.is_none()))
+                    .map(|b| compare::compare(&b.id, &b.samples, &r.samples))
+            } else {
+                None
+            };
+            BenchEntryResult {
+                id: r.id.clone(),
+                path: r.path.clone(),
+                group: r.group.clone(),
+                name: r.name.clone(),
+                params: r.params.clone(),
+                is_baseline: r.is_baseline,
+                error: if r.error.is_none() && r.samples.is_empty() {
+                    Some("no samples were taken".to_string())
+                } else {
+                    r.error.clone()
+                },
+                stats,
+                samples: r.samples.clone(),
+                comparison,
+                memory_peak: r.memory_peak,
+            }
+        })
+        .collect()
+}
