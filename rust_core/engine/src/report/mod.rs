@@ -9,6 +9,14 @@ use crate::record::{Summary, TestRecord};
 use crate::tree::CollectionError;
 use serde::{Deserialize, Serialize};
 
+pub mod console;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod merge;
+pub mod text;
+pub mod write;
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What was asked for: the command line's selection, for the record.
@@ -74,3 +82,91 @@ pub struct RunReport {
     #[serde(default)]
     pub benchmarks: Vec<BenchEntryResult>,
 }
+
+/// The one-word result of a run, as the headline of every format shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Interrupted,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl RunReport {
+    /// Recompute `summary` from the records: counts by outcome, and
+    /// `run_errors` = run errors + collection errors (both fail the run).
+    pub fn recompute_summary(&mut self) {
+        let mut s = Summary::from_records(&self.tests);
+        s.run_errors = (self.run_errors.len() + self.collection_errors.len()) as u64;
+        self.summary = s;
+    }
+
+    /// Interrupted wins; otherwise failed when any record fails the run
+    /// (strict xpassed included) or an error outside the tests happened.
+    pub fn verdict(&self) -> Verdict {
+        if self.meta.interrupted {
+            Verdict::Interrupted
+        } else if self.summary.run_errors > 0
+            || !self.run_errors.is_empty()
+            || !self.collection_errors.is_empty()
+            || self.tests.iter().any(TestRecord::is_failure)
+        {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        }
+    }
+
+    /// Records that fail the run, sorted by id (the order every renderer uses).
+    pub fn failures(&self) -> Vec<&TestRecord> {
+        let mut v: Vec<&TestRecord> = self.tests.iter().filter(|r| r.is_failure()).collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// `3 failed, 1 error, 10 passed`: non-zero outcome counts, failures first.
+    pub fn counts_phrase(&self) -> String {
+        use crate::record::Outcome::*;
+        let order = [
+            Failed, Error, Timeout, Crashed, Xpassed, Passed, Skipped, Xfailed, Cancelled,
+        ];
+        let mut parts: Vec<String> = order
+            .iter()
+            .filter(|o| self.summary.count(**o) > 0)
+            .map(|o| format!("{} {}", self.summary.count(*o), o.as_str()))
+            .collect();
+        if self.summary.flaky > 0 {
+            parts.push(format!("{} flaky", self.summary.flaky));
+        }
+        if self.summary.run_errors > 0 {
+            let n = self.summary.run_errors;
+            parts.push(format!("{n} run error{}", if n == 1 { "" } else { "s" }));
+        }
+        if parts.is_empty() {
+            "no tests ran".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// A report that cannot be read, merged or written; the message is one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportError(pub String);
+
+impl std::fmt::Display for ReportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReportError {}
