@@ -60,7 +60,10 @@ pub fn render(report: &RunReport) -> String {
     if !failures.is_empty() {
         out.push('\n');
         rule(&mut out, "FAILURES", '=');
-        for r in failures {
+        for (i, r) in failures.into_iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
             let mut label = r.outcome.as_str().to_string();
             if r.strict && r.outcome == crate::record::Outcome::Xpassed {
                 label.push_str(", strict");

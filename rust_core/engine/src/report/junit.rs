@@ -170,12 +170,8 @@ pub fn render(report: &RunReport) -> String {
     }
     for e in &report.run_errors {
         let path = e.scope.split("::").next().unwrap_or(&e.scope);
-        let (classname, name) = classname_and_name(&e.scope, path);
-        let name = if e.scope.contains("::") {
-            format!("{name} (run error)")
-        } else {
-            "run error".into()
-        };
+        // The scope is a file or a suite: the suite (if any) is the classname.
+        let (classname, name) = classname_and_name(&format!("{}::run error", e.scope), path);
         let mut body = e.message.clone();
         if let Some(tb) = &e.traceback {
             body.push_str("\n\n");
@@ -294,6 +290,7 @@ fn write_case(out: &mut String, r: &TestRecord) {
         Kind::Skipped => {
             let reason = match first_line(message) {
                 l if l.is_empty() => r.outcome.as_str().to_string(),
+                l if l.starts_with(r.outcome.as_str()) => l,
                 l => format!("{}: {l}", r.outcome.as_str()),
             };
             let _ = writeln!(

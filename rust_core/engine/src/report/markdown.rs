@@ -327,10 +327,14 @@ fn mermaid_label(s: &str) -> String {
             '"' | '`' => '\'',
             '<' => '‹',
             '>' => '›',
-            '#' | ';' | '[' | ']' | ',' => ' ',
+            '[' => '(',
+            ']' => ')',
+            '#' | ';' | ',' => ' ',
             c => c,
         })
-        .collect()
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
@@ -363,7 +367,7 @@ fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
                                 sig3(c.ci_high)
                             ),
                             format!(
-                                "{} (p = {})",
+                                "{} (p {})",
                                 if c.significant { "yes" } else { "no" },
                                 p_value(c.p_value)
                             ),
@@ -401,7 +405,7 @@ fn p_value(p: f64) -> String {
     } else if p < 0.001 {
         "< 0.001".into()
     } else {
-        format!("{p:.3}")
+        format!("= {p:.3}")
     }
 }
 
@@ -490,6 +494,6 @@ mod tests {
 
     #[test]
     fn mermaid_labels_cannot_break_out() {
-        assert_eq!(mermaid_label("a\"b`c<d>[e],f\n"), "a'b'c‹d› e  f");
+        assert_eq!(mermaid_label("a\"b`c<d>[e],f\n"), "a'b'c‹d›(e) f");
     }
 }

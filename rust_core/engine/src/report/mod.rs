@@ -142,7 +142,12 @@ impl RunReport {
         let mut parts: Vec<String> = order
             .iter()
             .filter(|o| self.summary.count(**o) > 0)
-            .map(|o| format!("{} {}", self.summary.count(*o), o.as_str()))
+            .map(|o| {
+                let n = self.summary.count(*o);
+                // "2 errors", but "2 failed", "2 passed": the others are adjectives.
+                let s = if *o == Error && n != 1 { "s" } else { "" };
+                format!("{n} {}{s}", o.as_str())
+            })
             .collect();
         if self.summary.flaky > 0 {
             parts.push(format!("{} flaky", self.summary.flaky));
