@@ -1,0 +1,530 @@
+"""The in-process executor: runs the tests of one ``run`` request and emits events.
+
+Shared by the worker process (``dbtest/worker.py``) and ``run_in_process``.
+One event loop for the process; async tests are awaited on it, sync tests and
+sync hooks/fixtures are called on the loop thread under one lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import time
+import unittest
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbtest.api.fixtures import FixtureDef, get_fixture
+from dbtest.execution import capture as cap_mod
+from dbtest.execution import outcome as oc
+from dbtest.execution.collect import ImportFailure, Item, LoadedModule, load
+from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
+from dbtest.execution.introspect import explain_exception
+from dbtest.execution.records import make_record
+from dbtest.execution.traceback import format_exception
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Attempt:
+    """The result of one attempt of one test."""
+
+    outcome: str
+    start: float
+    duration: float
+    message: str | None = None
+    traceback: str | None = None
+    capture: cap_mod.TestCapture | None = None
+    strict: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SuiteRun:
+    """One run of a suite (or of a file's module-level functions) within a unit."""
+
+    def __init__(self, executor: Executor, loaded: LoadedModule, suite_cls: type | None) -> None:
+        self.executor = executor
+        self.loaded = loaded
+        self.suite_cls = suite_cls
+        self.instance: Any = None
+        self.scope = FixtureScope("suite")
+        self.started = False
+        self.setup_error: tuple[str, str] | None = None
+        self.setup_done = False
+        self.class_fixtures: dict[str, tuple[FixtureDef, str]] = {}
+        if suite_cls is not None:
+            for klass in reversed(suite_cls.__mro__):
+                for attr, value in klass.__dict__.items():
+                    fd = get_fixture(value)
+                    if fd is not None:
+                        self.class_fixtures[fd.name] = (fd, attr)
+                        self.class_fixtures[attr] = (fd, attr)
+        self._suite_fds = {fd for fd, _ in self.class_fixtures.values()}
+
+    @property
+    def scope_id(self) -> str:
+        if self.suite_cls is None:
+            return self.loaded.path
+        return f"{self.loaded.path}::{self.suite_cls.__name__}"
+
+    def lookup(self, name: str) -> tuple[FixtureDef, Callable[..., Any]] | None:
+        if name in self.class_fixtures and self.instance is not None:
+            fd, attr = self.class_fixtures[name]
+            return fd, getattr(self.instance, attr)
+        fd = self.loaded.fixtures.get(name)
+        if fd is not None:
+            return fd, fd.func
+        return None
+
+    def resolver(self, test_scope: FixtureScope) -> Resolver:
+        ex = self.executor
+        scopes = {
+            "test": test_scope,
+            "suite": self.scope,
+            "module": ex._module_scope(self.loaded.path),
+            "session": ex._session_scope,
+        }
+        return Resolver(self.lookup, scopes, ex._run_sync, lambda fd: fd in self._suite_fds)
+
+
+class Executor:
+    """Runs ``run`` requests; see docs/architecture.md for the protocol it emits."""
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        capture: bool = True,
+        live_output: Callable[[str, str, str], None] | None = None,
+        max_output_bytes: int = 1 << 20,
+    ) -> None:
+        self.root = os.path.abspath(root)
+        self.capture = capture
+        self.live_output = live_output
+        self.max_output_bytes = max_output_bytes
+        self._modules: dict[str, LoadedModule | ImportFailure] = {}
+        self._import_lock: asyncio.Lock | None = None
+        self._sync_lock_obj: asyncio.Lock | None = None
+        self._session_scope = FixtureScope("session")
+        self._module_scopes: dict[str, FixtureScope] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._generation = 0
+        self._open_suites: list[tuple[SuiteRun, Emit]] = []
+        # unittest module-level state: path -> (module, setUpModule error or None)
+        self._unittest_modules: dict[str, tuple[Any, tuple[str, str] | None]] = {}
+        self._unittest_emit: Emit | None = None
+        self._closed = False
+        if capture:
+            cap_mod.install()
+
+    # -- plumbing --------------------------------------------------------------
+    @property
+    def _sync_lock(self) -> asyncio.Lock:
+        if self._sync_lock_obj is None:
+            self._sync_lock_obj = asyncio.Lock()
+        return self._sync_lock_obj
+
+    async def _run_sync(self, fn: Callable[[], Any]) -> Any:
+        """Call sync user code on the loop thread, never concurrently with other sync code."""
+        async with self._sync_lock:
+            return fn()
+
+    async def _call(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        """Call a sync or async hook/test with keyword arguments."""
+        if inspect.iscoroutinefunction(getattr(func, "__func__", func)):
+            return await func(**kwargs)
+        result = await self._run_sync(lambda: func(**kwargs))
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    def _module_scope(self, path: str) -> FixtureScope:
+        scope = self._module_scopes.get(path)
+        if scope is None:
+            scope = self._module_scopes[path] = FixtureScope("module")
+        return scope
+
+    async def _load(self, path: str) -> LoadedModule:
+        if self._import_lock is None:
+            self._import_lock = asyncio.Lock()
+        async with self._import_lock:
+            if path not in self._modules:
+                cwd = os.getcwd()
+                try:
+                    # Imports run user code: sync, on the loop thread, under the sync lock.
+                    self._modules[path] = await self._run_sync(lambda: load(self.root, path))
+                except ImportFailure as f:
+                    self._modules[path] = f
+                finally:
+                    if os.getcwd() != cwd:
+                        os.chdir(cwd)
+        result = self._modules[path]
+        if isinstance(result, ImportFailure):
+            raise result
+        return result
+
+    # -- public API ------------------------------------------------------------
+    async def run_unit(self, request: dict[str, Any], emit: Emit) -> None:
+        """Run the tests of one ``run`` request; emits ``started``/``retrying``/``finished``/``run_error``."""
+        gen = self._generation
+        unit = request.get("unit")
+        path = str(request.get("path", ""))
+        ids = [str(i) for i in request.get("ids") or [path]]
+        try:
+            loaded = await self._load(path)
+        except ImportFailure as f:
+            for test_id in ids:
+                emit(self._finished(unit, make_record(
+                    id=test_id, outcome=oc.ERROR, path=path, start=time.time(),
+                    message=f.message, traceback=f.traceback or None,
+                )))  # fmt: skip
+            return
+        selected, missing = select(loaded.items, ids, path)
+        for test_id in missing:
+            emit(self._finished(unit, make_record(
+                id=test_id, outcome=oc.ERROR, path=path, start=time.time(),
+                message=f"no test with id {test_id!r} in {path} after import",
+            )))  # fmt: skip
+        groups: list[tuple[type | None, list[Item]]] = []
+        for item in selected:
+            if groups and groups[-1][0] is item.suite_cls:
+                groups[-1][1].append(item)
+            else:
+                groups.append((item.suite_cls, [item]))
+        for suite_cls, items in groups:
+            if items[0].style == "unittest":
+                from dbtest.execution.unittest_compat import run_unittest_group
+
+                await run_unittest_group(self, loaded, suite_cls, items, request, emit, gen)
+            else:
+                await self._run_group(loaded, suite_cls, items, request, emit, gen)
+
+    async def cancel(self) -> None:
+        """Cancel what is running: tests not finished yet end ``cancelled``."""
+        self._generation += 1
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def close(self) -> None:
+        """Tear down what is still open: suites, module and session fixtures, tearDownModule."""
+        if self._closed:
+            return
+        self._closed = True
+        for run, emit in list(reversed(self._open_suites)):
+            await self._teardown_suite(run, emit)
+        for path, (module, err) in list(self._unittest_modules.items()):
+            if err is None and self._unittest_emit is not None:
+                from dbtest.execution.unittest_compat import teardown_module
+
+                await teardown_module(self, path, module, self._unittest_emit)
+        self._unittest_modules.clear()
+        for path, scope in list(self._module_scopes.items()):
+            for name, e in await scope.close():
+                self._orphan_error(
+                    f"{path}", f"fixture {name!r} teardown failed: {oc.headline(e)}", e
+                )
+        for name, e in await self._session_scope.close():
+            self._orphan_error("session", f"fixture {name!r} teardown failed: {oc.headline(e)}", e)
+        if self.capture:
+            cap_mod.uninstall()
+
+    # Errors found in close() go to the last emit we were given.
+    _last_emit: Emit | None = None
+
+    def _orphan_error(self, scope: str, message: str, exc: BaseException) -> None:
+        if self._last_emit is not None:
+            self._last_emit(
+                {
+                    "ev": "run_error",
+                    "scope": scope,
+                    "message": message,
+                    "traceback": format_exception(exc),
+                }
+            )
+
+    @staticmethod
+    def _finished(unit: Any, record: dict[str, Any]) -> dict[str, Any]:
+        return {"ev": "finished", "unit": unit, "record": record}
+
+    # -- suites ------------------------------------------------------------------
+    async def _run_group(
+        self,
+        loaded: LoadedModule,
+        suite_cls: type | None,
+        items: list[Item],
+        request: dict[str, Any],
+        emit: Emit,
+        gen: int,
+    ) -> None:
+        self._last_emit = emit
+        run = SuiteRun(self, loaded, suite_cls)
+        self._open_suites.append((run, emit))
+        try:
+            concurrency = max(1, int(getattr(suite_cls, "concurrency", 1) or 1)) if suite_cls else 1
+            if concurrency == 1:
+                for item in items:
+                    await self._run_test(item, run, request, emit, gen)
+            else:
+                sem = asyncio.Semaphore(concurrency)
+
+                async def one(item: Item) -> None:
+                    async with sem:
+                        await self._run_test(item, run, request, emit, gen)
+
+                await asyncio.gather(*(one(i) for i in items))
+        finally:
+            await self._teardown_suite(run, emit)
+
+    async def _setup_suite(self, run: SuiteRun) -> None:
+        run.started = True
+        try:
+            if run.suite_cls is not None:
+                run.instance = await self._run_sync(run.suite_cls)
+                hook = run.instance.setup_suite
+                kwargs = await run.resolver(run.scope).resolve(
+                    fixture_names(hook, set()), "setup_suite"
+                )
+                token = cap_mod.current.set(None)
+                try:
+                    await self._call(hook, kwargs)
+                finally:
+                    cap_mod.current.reset(token)
+            run.setup_done = True
+        except BaseException as e:  # noqa: BLE001
+            what = "setup_suite" if run.instance is not None else "creating the suite"
+            run.setup_error = (
+                f"{what} of {run.scope_id} failed: {oc.headline(e)}",
+                format_exception(e),
+            )
+
+    async def _teardown_suite(self, run: SuiteRun, emit: Emit) -> None:
+        if (run, emit) not in self._open_suites:
+            return
+        self._open_suites.remove((run, emit))
+        if not run.started:
+            return
+        if run.setup_done and run.instance is not None:
+            try:
+                hook = run.instance.teardown_suite
+                kwargs = await run.resolver(run.scope).resolve(
+                    fixture_names(hook, set()), "teardown_suite"
+                )
+                await self._call(hook, kwargs)
+            except BaseException as e:  # noqa: BLE001
+                emit({
+                    "ev": "run_error", "scope": run.scope_id,
+                    "message": f"teardown_suite of {run.scope_id} failed: {oc.headline(e)}",
+                    "traceback": format_exception(e),
+                })  # fmt: skip
+        for name, e in await run.scope.close():
+            emit({
+                "ev": "run_error", "scope": run.scope_id,
+                "message": f"teardown of fixture {name!r} failed: {oc.headline(e)}",
+                "traceback": format_exception(e),
+            })  # fmt: skip
+
+    # -- one test ----------------------------------------------------------------
+    async def _run_test(
+        self, item: Item, run: SuiteRun, request: dict[str, Any], emit: Emit, gen: int
+    ) -> None:
+        unit = request.get("unit")
+        timeout = item.timeout if item.timeout is not None else request.get("timeout")
+        retries = item.retries if item.retries is not None else int(request.get("retries") or 0)
+
+        def finish(a: Attempt, attempts: int = 1, flaky: bool = False) -> None:
+            emit(self._finished(unit, make_record(
+                id=item.id, outcome=a.outcome, path=item.path, line=item.line, tags=item.tags,
+                duration=a.duration, start=a.start, attempts=attempts, flaky=flaky, strict=a.strict,
+                message=a.message, traceback=a.traceback, capture=a.capture,
+                extra=({"title": item.title} if item.title else {}) | a.extra,
+            )))  # fmt: skip
+
+        if gen != self._generation:
+            finish(Attempt(oc.CANCELLED, time.time(), 0.0, "cancelled before it started"))
+            return
+        if item.skip is not None:
+            finish(Attempt(oc.SKIPPED, time.time(), 0.0, item.skip))
+            return
+        if not run.started:
+            await self._setup_suite(run)
+        if run.setup_error is not None:
+            finish(Attempt(oc.ERROR, time.time(), 0.0, run.setup_error[0], run.setup_error[1]))
+            return
+        attempt = 1
+        failed_before = False
+        while True:
+            emit({
+                "ev": "started", "unit": unit, "id": item.id, "start": time.time(),
+                "timeout": timeout, "attempt": attempt, "sync": not item.is_async,
+            })  # fmt: skip
+            result = await self._attempt(item, run, timeout, gen)
+            if result.outcome in oc.RETRYABLE and attempt <= retries and gen == self._generation:
+                emit(
+                    {"ev": "retrying", "id": item.id, "attempt": attempt, "outcome": result.outcome}
+                )
+                failed_before = True
+                attempt += 1
+                continue
+            finish(result, attempt, failed_before and result.outcome == oc.PASSED)
+            return
+
+    async def _attempt(self, item: Item, run: SuiteRun, timeout: float | None, gen: int) -> Attempt:
+        capture = (
+            cap_mod.TestCapture(item.id, self.max_output_bytes, self.live_output)
+            if self.capture
+            else None
+        )
+        task = asyncio.ensure_future(self._attempt_body(item, run, timeout, capture))
+        self._tasks.add(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # The caller (not us) was cancelled: stop the test too and report it.
+            task.cancel()
+            try:
+                return await task
+            except BaseException:
+                return Attempt(oc.CANCELLED, time.time(), 0.0, "cancelled", capture=capture)
+        finally:
+            self._tasks.discard(task)
+
+    async def _attempt_body(
+        self, item: Item, run: SuiteRun, timeout: float | None, capture: cap_mod.TestCapture | None
+    ) -> Attempt:
+        cap_mod.current.set(capture)  # this task's context only
+        cwd = os.getcwd()
+        start = time.time()
+        t0 = time.perf_counter()
+        test_scope = FixtureScope("test")
+        resolver = run.resolver(test_scope)
+        state = {"setup": False}
+        exc: BaseException | None = None
+        cancelled = False
+
+        async def body() -> None:
+            for cond, reason in item.skip_ifs:
+                if await self._run_sync(cond):
+                    raise unittest.SkipTest(reason)
+            func = item.func.__get__(run.instance) if run.instance is not None else item.func
+            # Fixtures first, then the setup hook: teardown runs in the reverse order.
+            names = fixture_names(func, set(item.kwargs))
+            kwargs = dict(item.kwargs)
+            kwargs.update(await resolver.resolve(names, item.name))
+            if run.instance is not None:
+                setup = run.instance.setup
+                await self._call(
+                    setup, await resolver.resolve(fixture_names(setup, set()), "setup")
+                )
+                state["setup"] = True
+            if item.is_async:
+                await func(**kwargs)
+            else:
+                result = await self._run_sync(lambda: func(**kwargs))
+                if inspect.isawaitable(result):
+                    await result
+
+        try:
+            if timeout and item.is_async:
+                inner = asyncio.ensure_future(body())
+                done, _ = await asyncio.wait({inner}, timeout=timeout)
+                if not done:
+                    inner.cancel()
+                    try:
+                        await inner
+                    except BaseException:  # noqa: BLE001 - the cancellation we asked for
+                        pass
+                    raise oc.TestTimeout(f"timed out after {timeout:g} s")
+                inner.result()
+            else:
+                await body()
+        except asyncio.CancelledError:
+            cancelled = True
+        except BaseException as e:  # noqa: BLE001 - every user exception becomes an outcome
+            exc = e
+        duration_body = time.perf_counter() - t0
+
+        # Teardown: the suite's teardown hook, then test-scope fixtures (newest first).
+        teardown_exc: BaseException | None = None
+        if state["setup"] and run.instance is not None:
+            try:
+                td = run.instance.teardown
+                await self._call(td, await resolver.resolve(fixture_names(td, set()), "teardown"))
+            except BaseException as e:  # noqa: BLE001
+                teardown_exc = e
+        for _name, e in await test_scope.close():
+            teardown_exc = teardown_exc or e
+        duration = time.perf_counter() - t0
+        del duration_body
+        if os.getcwd() != cwd:
+            os.chdir(cwd)  # a test's chdir must not leak into the next test
+        cap_mod.ensure_streams()
+
+        if cancelled:
+            return Attempt(
+                oc.CANCELLED, start, duration, "cancelled while running", capture=capture
+            )
+        a = self._outcome(item, exc, start, duration, capture)
+        if teardown_exc is not None and a.outcome in (
+            oc.PASSED,
+            oc.XPASSED,
+            oc.SKIPPED,
+            oc.XFAILED,
+        ):
+            a.outcome = oc.ERROR
+            a.message = f"teardown failed: {oc.headline(teardown_exc)}"
+            a.traceback = format_exception(teardown_exc)
+        return a
+
+    def _outcome(
+        self,
+        item: Item,
+        exc: BaseException | None,
+        start: float,
+        duration: float,
+        capture: cap_mod.TestCapture | None,
+    ) -> Attempt:
+        if exc is None:
+            if item.xfail is not None:
+                msg = f"unexpectedly passed{': ' + item.xfail.reason if item.xfail.reason else ''}"
+                return Attempt(
+                    oc.XPASSED, start, duration, msg, capture=capture, strict=item.xfail.strict
+                )
+            return Attempt(oc.PASSED, start, duration, capture=capture)
+        outcome = oc.classify(exc)
+        if isinstance(exc, FixtureError):
+            outcome = oc.ERROR
+        message = oc.headline(exc)
+        if isinstance(exc, AssertionError) and not exc.args:
+            message = explain_exception(exc) or "assertion failed"
+        tb = None if outcome in (oc.SKIPPED, oc.TIMEOUT) else format_exception(exc)
+        if isinstance(exc, FixtureError):
+            tb = None
+        xf = item.xfail
+        if xf is not None and outcome in (oc.FAILED, oc.ERROR):
+            if xf.raises is None or isinstance(exc, xf.raises):
+                reason = f"{xf.reason}: " if xf.reason else ""
+                return Attempt(oc.XFAILED, start, duration, reason + message, tb, capture)
+        return Attempt(outcome, start, duration, message, tb, capture)
+
+
+def select(items: list[Item], ids: list[str], path: str) -> tuple[list[Item], list[str]]:
+    """Items named by ``ids`` (exact ids or prefixes), in file order; and the ids that matched nothing."""
+    chosen: set[str] = set()
+    missing = []
+    for req in ids:
+        hit = False
+        for item in items:
+            if (
+                req == path
+                or item.id == req
+                or item.id.startswith(req + "::")
+                or item.id.startswith(req + "[")
+            ):
+                chosen.add(item.id)
+                hit = True
+        if not hit:
+            missing.append(req)
+    return [i for i in items if i.id in chosen], missing

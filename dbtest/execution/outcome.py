@@ -1,0 +1,51 @@
+"""Outcome names (the lowercase strings of ``dbtest_engine::record::Outcome``) and
+how an exception maps to one."""
+
+from __future__ import annotations
+
+import unittest
+
+PASSED = "passed"
+FAILED = "failed"
+ERROR = "error"
+SKIPPED = "skipped"
+XFAILED = "xfailed"
+XPASSED = "xpassed"
+TIMEOUT = "timeout"
+CRASHED = "crashed"
+CANCELLED = "cancelled"
+
+ALL = (PASSED, FAILED, ERROR, SKIPPED, XFAILED, XPASSED, TIMEOUT, CRASHED, CANCELLED)
+RETRYABLE = frozenset({FAILED, ERROR, TIMEOUT})
+
+
+class TestTimeout(Exception):
+    """Raised in place of the cancelled body of an async test that ran too long."""
+
+    __test__ = False
+
+
+def classify(exc: BaseException) -> str:
+    """``failed`` for assertions, ``skipped`` for ``SkipTest``, ``timeout``, else ``error``."""
+    if isinstance(exc, TestTimeout):
+        return TIMEOUT
+    if isinstance(exc, unittest.SkipTest):
+        return SKIPPED
+    if isinstance(exc, AssertionError):
+        return FAILED
+    return ERROR
+
+
+def headline(exc: BaseException) -> str:
+    """A one-paragraph message for the record."""
+    if isinstance(exc, SystemExit):
+        return f"the test called sys.exit({exc.code!r}) (SystemExit); dbtest recorded it and kept going"
+    if isinstance(exc, KeyboardInterrupt):
+        return "KeyboardInterrupt raised inside the test; dbtest recorded it and kept going"
+    if isinstance(exc, unittest.SkipTest):
+        return str(exc) or "skipped"
+    text = str(exc)
+    name = type(exc).__name__
+    if isinstance(exc, AssertionError):
+        return text or "assertion failed"
+    return f"{name}: {text}" if text else name

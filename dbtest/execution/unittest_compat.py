@@ -1,0 +1,228 @@
+"""Run ``unittest.TestCase`` classes natively, mapping results to dbtest records.
+
+Counting scheme (equal to ``python -m unittest``'s counts): each
+``addSuccess``/``addFailure``/``addError``/``addSkip``/``addExpectedFailure``/
+``addUnexpectedSuccess`` and each failing, erroring or skipped ``subTest`` is
+one record. A failing subtest is reported as ``path::Class::test_x[<params>]``
+(``[msg]`` or ``[i=1, j=2]`` from ``subTest(msg, **params)``); a test whose
+only failures are in subtests has no record of its own, exactly as unittest
+counts it (no success). An unexpected success is ``xpassed`` with ``strict``
+since unittest fails the run for it.
+
+``setUpModule``/``tearDownModule`` run once per module per process
+(``tearDownModule`` at ``Executor.close``); ``setUpClass``/``tearDownClass``
+once per class per unit. A failing ``setUpClass`` makes each test of the
+class ``error`` (unittest reports one error for the class instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import unittest
+from typing import TYPE_CHECKING, Any
+
+from dbtest.execution import capture as cap_mod
+from dbtest.execution import outcome as oc
+from dbtest.execution.records import make_record
+from dbtest.execution.traceback import format_exception
+
+if TYPE_CHECKING:
+    from dbtest.execution.collect import Item, LoadedModule
+    from dbtest.execution.executor import Emit, Executor
+
+
+class _Result(unittest.TestResult):
+    """Collects ``(outcome, subtest description, message, traceback)`` per test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[tuple[str, str | None, str | None, str | None]] = []
+
+    @staticmethod
+    def _err(err: Any) -> tuple[str, str]:
+        exc = err[1]
+        if exc is None:
+            return "error", ""
+        return oc.headline(exc), format_exception(exc)
+
+    def addSuccess(self, test: Any) -> None:  # noqa: N802
+        self.entries.append((oc.PASSED, None, None, None))
+
+    def addFailure(self, test: Any, err: Any) -> None:  # noqa: N802
+        self.entries.append((oc.FAILED, None, *self._err(err)))
+
+    def addError(self, test: Any, err: Any) -> None:  # noqa: N802
+        self.entries.append((oc.ERROR, None, *self._err(err)))
+
+    def addSkip(self, test: Any, reason: str) -> None:  # noqa: N802
+        sub = _sub_desc(test) if isinstance(test, unittest.case._SubTest) else None
+        self.entries.append((oc.SKIPPED, sub, reason, None))
+
+    def addExpectedFailure(self, test: Any, err: Any) -> None:  # noqa: N802
+        self.entries.append((oc.XFAILED, None, *self._err(err)))
+
+    def addUnexpectedSuccess(self, test: Any) -> None:  # noqa: N802
+        self.entries.append((oc.XPASSED, None, "unexpected success", None))
+
+    def addSubTest(self, test: Any, subtest: Any, err: Any) -> None:  # noqa: N802
+        if err is None:
+            return
+        kind = oc.FAILED if issubclass(err[0], test.failureException) else oc.ERROR
+        self.entries.append((kind, _sub_desc(subtest), *self._err(err)))
+
+
+def _sub_desc(subtest: Any) -> str:
+    desc = subtest._subDescription().strip()
+    if desc.startswith("(") and desc.endswith(")"):
+        desc = desc[1:-1]
+    return desc.replace("[", "(").replace("]", ")") or "subtest"
+
+
+async def _setup_module(ex: Executor, loaded: LoadedModule, emit: Emit) -> tuple[str, str] | None:
+    ex._unittest_emit = emit
+    if loaded.path in ex._unittest_modules:
+        return ex._unittest_modules[loaded.path][1]
+    module = loaded.module
+    err: tuple[str, str] | None = None
+    setup = getattr(module, "setUpModule", None)
+    if setup is not None:
+        try:
+            await ex._run_sync(setup)
+        except BaseException as e:  # noqa: BLE001
+            err = (f"setUpModule of {loaded.path} failed: {oc.headline(e)}", format_exception(e))
+            try:
+                unittest.case.doModuleCleanups()
+            except BaseException:  # noqa: BLE001
+                pass
+    ex._unittest_modules[loaded.path] = (module, err)
+    return err
+
+
+async def teardown_module(ex: Executor, path: str, module: Any, emit: Emit) -> None:
+    """``tearDownModule`` and module cleanups; a failure is a ``run_error``."""
+    for step in (getattr(module, "tearDownModule", None), unittest.case.doModuleCleanups):
+        if step is None:
+            continue
+        try:
+            await ex._run_sync(step)
+        except BaseException as e:  # noqa: BLE001
+            emit({"ev": "run_error", "scope": path, "message": f"tearDownModule of {path} failed: {oc.headline(e)}", "traceback": format_exception(e)})  # fmt: skip
+
+
+async def run_unittest_group(
+    ex: Executor,
+    loaded: LoadedModule,
+    cls: Any,
+    items: list[Item],
+    request: dict[str, Any],
+    emit: Emit,
+    gen: int,
+) -> None:
+    """Run the selected tests of one TestCase class."""
+    unit = request.get("unit")
+    scope_id = f"{loaded.path}::{cls.__name__}"
+
+    def record(item: Item, outcome: str, start: float, duration: float, message: str | None = None,
+               tb: str | None = None, capture: Any = None, test_id: str | None = None,
+               strict: bool = False) -> None:  # fmt: skip
+        emit({"ev": "finished", "unit": unit, "record": make_record(
+            id=test_id or item.id, outcome=outcome, path=item.path, line=item.line, tags=item.tags,
+            duration=duration, start=start, message=message, traceback=tb, capture=capture,
+            strict=strict,
+        )})  # fmt: skip
+
+    runnable = [i for i in items if i.skip is None]
+    for item in items:
+        if item.skip is not None:
+            record(item, oc.SKIPPED, time.time(), 0.0, item.skip)
+    if not runnable:
+        return
+    class_error = await _setup_module(ex, loaded, emit)
+    class_ready = False
+    if class_error is None:
+        try:
+            await ex._run_sync(cls.setUpClass)
+            class_ready = True
+        except unittest.SkipTest as e:
+            for item in runnable:
+                record(item, oc.SKIPPED, time.time(), 0.0, str(e) or "skipped")
+            await ex._run_sync(cls.doClassCleanups)
+            return
+        except BaseException as e:  # noqa: BLE001
+            class_error = (
+                f"setUpClass of {scope_id} failed: {oc.headline(e)}",
+                format_exception(e),
+            )
+            try:
+                await ex._run_sync(cls.doClassCleanups)
+            except BaseException:  # noqa: BLE001
+                pass
+    try:
+        for item in runnable:
+            if gen != ex._generation:
+                record(item, oc.CANCELLED, time.time(), 0.0, "cancelled before it started")
+                continue
+            if class_error is not None:
+                record(item, oc.ERROR, time.time(), 0.0, class_error[0], class_error[1])
+                continue
+            await _run_case(ex, cls, item, unit, emit, record)
+    finally:
+        if class_ready:
+            for step in (cls.tearDownClass, cls.doClassCleanups):
+                try:
+                    await ex._run_sync(step)
+                except BaseException as e:  # noqa: BLE001
+                    emit({"ev": "run_error", "scope": scope_id, "message": f"tearDownClass of {scope_id} failed: {oc.headline(e)}", "traceback": format_exception(e)})  # fmt: skip
+
+
+async def _run_case(ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, record: Any) -> None:
+    capture = (
+        cap_mod.TestCapture(item.id, ex.max_output_bytes, ex.live_output) if ex.capture else None
+    )
+    emit({"ev": "started", "unit": unit, "id": item.id, "start": time.time(), "timeout": item.timeout,
+          "attempt": 1, "sync": True})  # fmt: skip
+    start = time.time()
+    t0 = time.perf_counter()
+    result = _Result()
+    cwd = os.getcwd()
+
+    def run() -> None:
+        token = cap_mod.current.set(capture)
+        try:
+            case = cls(item.name)
+            case.run(result)
+        except BaseException as e:  # noqa: BLE001 - e.g. SystemExit escaping unittest
+            result.entries.append((oc.ERROR, None, oc.headline(e), format_exception(e)))
+        finally:
+            cap_mod.current.reset(token)
+
+    async with ex._sync_lock:
+        if isinstance(cls, type) and issubclass(cls, unittest.IsolatedAsyncioTestCase):
+            # It runs its own event loop, which cannot nest in ours: give it a thread.
+            await asyncio.get_running_loop().run_in_executor(None, _in_context(run))
+        else:
+            run()
+    duration = time.perf_counter() - t0
+    if os.getcwd() != cwd:
+        os.chdir(cwd)
+    cap_mod.ensure_streams()
+    entries = result.entries or [(oc.PASSED, None, None, None)]
+    seen: dict[str, int] = {}
+    for outcome, sub, message, tb in entries:
+        test_id = item.id
+        if sub is not None:
+            base = f"{item.id}[{sub}]"
+            n = seen.get(base, 0)
+            seen[base] = n + 1
+            test_id = base if n == 0 else f"{item.id}[{sub}#{n}]"
+        record(item, outcome, start, duration, message, tb, capture, test_id,
+               strict=outcome == oc.XPASSED)  # fmt: skip
+
+
+def _in_context(fn: Any) -> Any:
+    import contextvars
+
+    ctx = contextvars.copy_context()
+    return lambda: ctx.run(fn)
