@@ -1,5 +1,98 @@
-use pyo3::prelude::*;
+//! Benchmark statistics, comparisons and baselines: JSON in, JSON out.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use dbtest_engine::bench::{self, baseline, compare, stats, BenchEntryResult, RawBenchResult};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use std::path::Path;
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// Statistics of samples (seconds per call) as a dict of `BenchStats`.
+#[pyfunction]
+#[pyo3(signature = (samples, calls_per_sample = 1))]
+fn bench_stats<'py>(
+    py: Python<'py>,
+    samples: Vec<f64>,
+    calls_per_sample: u64,
+) -> PyResult<Bound<'py, PyAny>> {
+    if samples.is_empty() {
+        return Err(value_error("bench_stats needs at least one sample"));
+    }
+    let json =
+        serde_json::to_string(&stats::compute(&samples, calls_per_sample)).map_err(value_error)?;
+    py.import("json")?.call_method1("loads", (json,))
+}
+
+/// Raw `bench_result` messages (a JSON list) to analyzed `BenchEntryResult`s.
+#[pyfunction]
+fn bench_analyze(raw_results_json: &str) -> PyResult<String> {
+    let raw: Vec<RawBenchResult> = serde_json::from_str(raw_results_json)
+        .map_err(|e| value_error(format!("invalid benchmark results: {e}")))?;
+    serde_json::to_string(&bench::analyze(&raw)).map_err(value_error)
+}
+
+/// The current results (JSON list of `BenchEntryResult`) against a baseline
+/// (the JSON of a saved baseline, or a bare list of entries), with the
+/// regression verdicts at `threshold` (a fraction).
+#[pyfunction]
+fn bench_compare(current_json: &str, baseline_json: &str, threshold: f64) -> PyResult<String> {
+    let current: Vec<BenchEntryResult> = serde_json::from_str(current_json)
+        .map_err(|e| value_error(format!("invalid benchmark results: {e}")))?;
+    let (name, entries) = match serde_json::from_str::<baseline::Baseline>(baseline_json) {
+        Ok(b) => (b.name, b.entries),
+        Err(_) => (
+            "baseline".to_string(),
+            serde_json::from_str::<Vec<BenchEntryResult>>(baseline_json)
+                .map_err(|e| value_error(format!("invalid baseline: {e}")))?,
+        ),
+    };
+    let report = compare::regression_gate(&name, &entries, &current, threshold);
+    serde_json::to_string(&report).map_err(value_error)
+}
+
+/// `5%`, `5` or `0.05` to the fraction 0.05.
+#[pyfunction]
+fn bench_parse_threshold(text: &str) -> PyResult<f64> {
+    compare::parse_threshold(text).map_err(value_error)
+}
+
+/// Writes `.dbtest/benchmarks/NAME.json` under `root`; returns its path.
+#[pyfunction]
+#[pyo3(signature = (root, name, results_json, machine_json, commit = None))]
+fn bench_save_baseline(
+    root: &str,
+    name: &str,
+    results_json: &str,
+    machine_json: &str,
+    commit: Option<String>,
+) -> PyResult<String> {
+    let entries: Vec<BenchEntryResult> = serde_json::from_str(results_json)
+        .map_err(|e| value_error(format!("invalid benchmark results: {e}")))?;
+    let machine: baseline::MachineInfo = serde_json::from_str(machine_json)
+        .map_err(|e| value_error(format!("invalid machine info: {e}")))?;
+    baseline::save(Path::new(root), name, machine, commit, entries)
+        .map(|p| p.display().to_string())
+        .map_err(value_error)
+}
+
+/// The saved baseline NAME under `root`, as JSON.
+#[pyfunction]
+fn bench_load_baseline(root: &str, name: &str) -> PyResult<String> {
+    serde_json::to_string(
+        &baseline::load(Path::new(root), name)
+            .map_err(value_error)
+            .map_err(value_error)?,
+    )
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bench_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_compare, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_parse_threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_save_baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_load_baseline, m)?)?;
     Ok(())
 }

@@ -1,0 +1,232 @@
+"""The measuring loop: timer resolution, calibration, warm-up, sampling.
+
+How one entry is measured (docs/benchmarks.md):
+
+1. The timer's resolution is measured (smallest non-zero step of the clock).
+2. Calibration: the number of calls per sample grows until one sample lasts
+   at least `1000 x resolution` and at least `sample_time`, so the clock's
+   granularity and the cost of reading it are noise-free by three orders.
+3. Warm-up: whole samples are run and thrown away for `warmup` seconds
+   (caches, lazy imports, specialisation of the interpreter).
+4. Sampling: samples are taken until both `min_samples` are taken and
+   `time` seconds have passed. Each sample is one timed batch of
+   `calls_per_sample` calls; its value is seconds per call.
+
+The garbage collector is collected before and disabled during each sample
+(unless `gc=True`), so that one unlucky collection does not land in one
+entry's samples. Everything that was alive before sampling is frozen
+(`gc.freeze`), which makes those per-sample collections cheap.
+
+Async entries run on one event loop reused for every call: a batch is a
+single coroutine that awaits the entry `n` times between two clock reads,
+so neither loop creation nor task scheduling is part of the measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from itertools import repeat
+from typing import Any
+
+Clock = Callable[[], float]
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long and how often to measure one entry.
+
+    time:          minimum seconds of sampling per entry
+    min_samples:   minimum number of samples per entry
+    warmup:        seconds of warm-up samples, thrown away
+    sample_time:   minimum duration of one sample (seconds)
+    resolution_factor: one sample lasts at least this many timer resolutions
+    gc:            keep the garbage collector enabled while sampling
+    """
+
+    time: float = 0.5
+    min_samples: int = 20
+    warmup: float = 0.1
+    sample_time: float = 0.001
+    resolution_factor: float = 1000.0
+    gc: bool = False
+
+    def merged(self, **overrides: Any) -> Settings:
+        """These settings with every non-None override applied."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given)
+
+
+DEFAULTS = Settings()
+# `--quick`: a smoke run that still calibrates and still gives a CI.
+QUICK = Settings(time=0.1, min_samples=10, warmup=0.02)
+
+
+@dataclass
+class Measurement:
+    samples: list[float]
+    calls_per_sample: int
+    resolution: float
+
+
+def timer_resolution(clock: Clock = time.perf_counter, reads: int = 2000) -> float:
+    """Smallest positive difference between consecutive reads of `clock`.
+
+    Bounded: after `reads * 50` reads without any change the clock is
+    declared stuck rather than looping forever.
+    """
+    best = math.inf
+    seen = 0
+    attempts = 0
+    while seen < reads and attempts < reads * 50:
+        attempts += 1
+        t0 = clock()
+        t1 = clock()
+        while t1 == t0 and attempts < reads * 50:
+            attempts += 1
+            t1 = clock()
+        if t1 > t0:
+            best = min(best, t1 - t0)
+            seen += 1
+    if best is math.inf:
+        raise RuntimeError("the benchmark clock does not advance")
+    return best
+
+
+def _sync_batch(func: Callable[[], Any], clock: Clock) -> Callable[[int], Awaitable[float]]:
+    async def batch(n: int) -> float:
+        # The plain loop: no await inside, so nothing of asyncio is timed.
+        it = repeat(None, n)
+        t0 = clock()
+        for _ in it:
+            func()
+        return clock() - t0
+
+    return batch
+
+
+def _async_batch(
+    func: Callable[[], Awaitable[Any]], clock: Clock
+) -> Callable[[int], Awaitable[float]]:
+    async def batch(n: int) -> float:
+        it = repeat(None, n)
+        t0 = clock()
+        for _ in it:
+            await func()
+        return clock() - t0
+
+    return batch
+
+
+def make_batch(
+    func: Callable[[], Any], clock: Clock = time.perf_counter
+) -> Callable[[int], Awaitable[float]]:
+    """A coroutine function `batch(n) -> seconds` timing `n` calls of `func`."""
+    if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "func", None)  # functools.partial of an async def
+    ):
+        return _async_batch(func, clock)
+    return _sync_batch(func, clock)
+
+
+async def calibrate(
+    batch: Callable[[int], Awaitable[float]], target: float, max_calls: int = 1 << 40
+) -> int:
+    """Smallest-ish number of calls whose batch lasts at least `target` seconds."""
+    n = 1
+    while True:
+        elapsed = await batch(n)
+        if elapsed >= target or n >= max_calls:
+            return n
+        if elapsed <= 0:
+            n *= 10
+        else:
+            # Aim 20% above the target, grow at most 100x per step so one
+            # fast outlier cannot overshoot wildly.
+            n = min(max(n + 1, math.ceil(n * target * 1.2 / elapsed)), n * 100, max_calls)
+
+
+async def measure(
+    func: Callable[[], Any],
+    settings: Settings = DEFAULTS,
+    *,
+    clock: Clock = time.perf_counter,
+    progress: Progress | None = None,
+    resolution: float | None = None,
+) -> Measurement:
+    """Measure `func` (a no-argument sync or async callable).
+
+    Runs inside a coroutine so that async entries are awaited on the
+    caller's single event loop; sync entries never yield to it.
+    """
+    report = progress or (lambda phase, samples: None)
+    if resolution is None:
+        resolution = timer_resolution(clock)
+    batch = make_batch(func, clock)
+    target = max(settings.resolution_factor * resolution, settings.sample_time)
+
+    report("calibrating", 0)
+    n = await calibrate(batch, target)
+
+    report("warmup", 0)
+    start = clock()
+    while True:
+        await batch(n)
+        if clock() - start >= settings.warmup:
+            break
+
+    report("sampling", 0)
+    samples: list[float] = []
+    keep_gc = settings.gc
+    was_enabled = gc.isenabled()
+    if not keep_gc:
+        gc.collect()
+        gc.freeze()
+    try:
+        start = clock()
+        last_report = start
+        while True:
+            if not keep_gc:
+                gc.collect()
+                gc.disable()
+            try:
+                elapsed = await batch(n)
+            finally:
+                if not keep_gc and was_enabled:
+                    gc.enable()
+            samples.append(elapsed / n)
+            now = clock()
+            if len(samples) >= settings.min_samples and now - start >= settings.time:
+                break
+            if now - last_report >= 0.2:
+                report("sampling", len(samples))
+                last_report = now
+    finally:
+        if not keep_gc:
+            gc.unfreeze()
+    report("done", len(samples))
+    return Measurement(samples=samples, calls_per_sample=n, resolution=resolution)
+
+
+def measure_sync(
+    func: Callable[[], Any],
+    settings: Settings = DEFAULTS,
+    *,
+    clock: Clock = time.perf_counter,
+    loop: asyncio.AbstractEventLoop | None = None,
+    progress: Progress | None = None,
+) -> Measurement:
+    """`measure` for callers without a running loop; reuses `loop` if given."""
+    own = loop is None
+    loop = loop or asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(measure(func, settings, clock=clock, progress=progress))
+    finally:
+        if own:
+            loop.close()

@@ -1,0 +1,249 @@
+"""Runs one benchmark unit in the bench worker: import the file, find the
+requested entries, measure them one at a time, emit the results.
+
+Request (from the scheduler, `kind: "bench"`):
+
+    {"op": "run", "kind": "bench", "unit": 3, "path": "bench_x.py",
+     "ids": ["bench_x.py", "bench_x.py::group", "bench_x.py::group::entry[n=10]"],
+     "bench": {"time": 0.5, "min_samples": 20, "warmup": 0.1,
+               "quick": false, "gc": false, "memory": false}}
+
+Every key of `bench` is optional; given keys override the group's own
+settings, which override the defaults (`--quick` replaces the defaults
+with the quick preset and then applies the same rule).
+
+Messages emitted:
+
+    {"ev": "bench_progress", "id", "phase", "samples"}
+    {"ev": "bench_result", "id", "path", "group", "name", "params",
+     "is_baseline", "samples", "calls_per_sample", "error", "memory_peak"}
+    {"ev": "run_error", "scope", "message", "traceback"}   (failing teardown)
+"""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from dbtest.benchmark.group import BenchEntry, BenchmarkGroup, registered_count, registered_since
+from dbtest.benchmark.measure import (
+    DEFAULTS,
+    QUICK,
+    Measurement,
+    Settings,
+    measure,
+    timer_resolution,
+)
+from dbtest.benchmark.memory import peak_per_call
+
+Emit = Callable[[dict[str, Any]], Any]
+
+
+def find_groups(module: Any, registered: list[BenchmarkGroup] = ()) -> list[BenchmarkGroup]:
+    """Module-level groups (by scanning globals) plus explicitly registered
+    ones, each once, in definition order."""
+    found: list[BenchmarkGroup] = []
+    for value in list(vars(module).values()) + list(registered):
+        if isinstance(value, BenchmarkGroup) and not any(g is value for g in found):
+            found.append(value)
+    return found
+
+
+def select_entries(
+    path: str, groups: list[BenchmarkGroup], ids: list[str]
+) -> tuple[list[BenchEntry], list[str]]:
+    """Entries named by `ids` (exact or prefix: `path`, `path::group`,
+    `path::group::entry` for all its parameter cases), in file order, and
+    the ids that matched nothing."""
+    wanted: list[BenchEntry] = []
+    unmatched: list[str] = []
+    entries = [e for g in groups for e in g.entries]
+    for rid in ids:
+        hits = []
+        for e in entries:
+            full = f"{path}::{e.local_id}"
+            plain = f"{path}::{e.group.name}::{e.name}"
+            if rid in (path, full, plain, f"{path}::{e.group.name}"):
+                hits.append(e)
+        if not hits:
+            unmatched.append(rid)
+        for e in hits:
+            if not any(w is e for w in wanted):
+                wanted.append(e)
+    order = {id(e): i for i, e in enumerate(entries)}
+    wanted.sort(key=lambda e: order[id(e)])
+    return wanted, unmatched
+
+
+def settings_for(group: BenchmarkGroup, options: dict[str, Any]) -> Settings:
+    base = QUICK if options.get("quick") else DEFAULTS
+    s = base.merged(time=group.time, min_samples=group.min_samples, warmup=group.warmup)
+    if group.gc:
+        s = s.merged(gc=True)
+    return s.merged(
+        time=options.get("time"),
+        min_samples=options.get("min_samples"),
+        warmup=options.get("warmup"),
+        gc=options.get("gc") or None,
+    )
+
+
+def _error_text(e: BaseException) -> str:
+    text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return text.strip().splitlines()[0] if text.strip() else type(e).__name__
+
+
+async def _call_hook(hook: Callable[[], Any]) -> None:
+    result = hook()
+    if inspect.isawaitable(result):
+        await result
+
+
+def _result(path: str, entry: BenchEntry | None, rid: str, **fields: Any) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "ev": "bench_result",
+        "id": rid,
+        "path": path,
+        "group": entry.group.name if entry else "",
+        "name": entry.name if entry else "",
+        "params": entry.params if entry else None,
+        "is_baseline": entry.is_baseline if entry else False,
+        "samples": [],
+        "calls_per_sample": 0,
+        "error": None,
+        "memory_peak": None,
+    }
+    d.update(fields)
+    return d
+
+
+async def _emit(emit: Emit, message: dict[str, Any]) -> None:
+    result = emit(message)
+    if inspect.isawaitable(result):
+        await result
+
+
+async def run_bench_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
+    """Run the benchmark entries of one request, one at a time, on the
+    running event loop (the one loop async entries are awaited on)."""
+    from dbtest.execution.collect import ImportFailure, import_file
+
+    path = request["path"]
+    ids = list(request.get("ids") or [path])
+    options = dict(request.get("bench") or {})
+    for key in ("time", "min_samples", "warmup", "quick", "gc", "memory"):
+        if key not in options and f"bench_{key}" in request:
+            options[key] = request[f"bench_{key}"]
+
+    before = registered_count()
+    try:
+        module = import_file(root, path)
+    except ImportFailure as e:
+        for rid in ids:
+            await _emit(emit, _result(path, None, rid, error=e.message, traceback=e.traceback))
+        return
+    groups = find_groups(module, registered_since(before))
+    entries, unmatched = select_entries(path, groups, ids)
+    for rid in unmatched:
+        await _emit(emit, _result(path, None, rid, error=f"no benchmark entry matches {rid}"))
+
+    resolution = timer_resolution()
+    for group in groups:
+        todo = [e for e in entries if e.group is group]
+        if not todo:
+            continue
+        await _run_group(root, path, group, todo, options, resolution, emit)
+
+
+async def _run_group(
+    root: str,
+    path: str,
+    group: BenchmarkGroup,
+    entries: list[BenchEntry],
+    options: dict[str, Any],
+    resolution: float,
+    emit: Emit,
+) -> None:
+    settings = settings_for(group, options)
+    scope = f"{path}::{group.name}"
+    for hook in group.setup_hooks:
+        try:
+            await _call_hook(hook)
+        except Exception as e:  # noqa: BLE001 - the user's setup failed: every entry says so
+            message = f"group setup failed: {_error_text(e)}"
+            tb = traceback.format_exc()
+            for entry in entries:
+                rid = f"{path}::{entry.local_id}"
+                await _emit(emit, _result(path, entry, rid, error=message, traceback=tb))
+            return
+    try:
+        for entry in entries:
+            await _run_entry(path, entry, settings, bool(options.get("memory")), resolution, emit)
+    finally:
+        for hook in group.teardown_hooks:
+            try:
+                await _call_hook(hook)
+            except Exception as e:  # noqa: BLE001
+                await _emit(
+                    emit,
+                    {
+                        "ev": "run_error",
+                        "scope": scope,
+                        "message": f"group teardown failed: {_error_text(e)}",
+                        "traceback": traceback.format_exc(),
+                    },
+                )
+
+
+async def _run_entry(
+    path: str,
+    entry: BenchEntry,
+    settings: Settings,
+    memory: bool,
+    resolution: float,
+    emit: Emit,
+) -> None:
+    rid = f"{path}::{entry.local_id}"
+    func = entry.bound()
+    pending: list[Any] = []
+
+    def progress(phase: str, samples: int) -> None:
+        # The worker's emit is synchronous: progress is written as it
+        # happens. An async emit is awaited once the entry is measured.
+        result = emit({"ev": "bench_progress", "id": rid, "phase": phase, "samples": samples})
+        if inspect.isawaitable(result):
+            pending.append(result)
+
+    async def flush() -> None:
+        while pending:
+            await pending.pop(0)
+
+    try:
+        m: Measurement = await measure(func, settings, progress=progress, resolution=resolution)
+    except Exception as e:  # noqa: BLE001 - a failing entry records its error; others still run
+        await flush()
+        await _emit(
+            emit, _result(path, entry, rid, error=_error_text(e), traceback=traceback.format_exc())
+        )
+        return
+    await flush()
+    peak = None
+    if memory:
+        await _emit(emit, {"ev": "bench_progress", "id": rid, "phase": "memory", "samples": 0})
+        try:
+            peak = await peak_per_call(func)
+        except Exception:  # noqa: BLE001 - it ran fine when timed; report timings anyway
+            peak = None
+    await _emit(
+        emit,
+        _result(
+            path,
+            entry,
+            rid,
+            samples=m.samples,
+            calls_per_sample=m.calls_per_sample,
+            memory_peak=peak,
+        ),
+    )
