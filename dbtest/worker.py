@@ -1,0 +1,191 @@
+"""The worker: runs the units the scheduler sends it, on one event loop.
+
+Started by the Rust scheduler as ``python -m dbtest.worker`` (one per slot),
+or as a thread of the CLI's own process with ``--in-process``. It speaks the
+protocol of docs/architecture.md: JSON lines in, JSON lines out.
+
+In a process, the protocol is moved off file descriptors 0 and 1 before
+anything else runs, and fd 1 is pointed at fd 2 (a pipe the scheduler reads),
+so nothing a test writes, even with ``os.write(1, ...)``, can corrupt it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class Connection(Protocol):
+    """Where requests come from and messages go to."""
+
+    def recv(self) -> str | None:
+        """Next request line, or None when the scheduler is gone."""
+
+    def send(self, line: str) -> None:
+        """Send one message line (without the newline)."""
+
+
+class PipeConnection:
+    """The protocol on two private file descriptors."""
+
+    def __init__(self, in_fd: int, out_fd: int) -> None:
+        self._in = os.fdopen(in_fd, "rb", buffering=1 << 16)
+        self._out = os.fdopen(out_fd, "wb", buffering=0)
+        self._lock = threading.Lock()
+
+    def recv(self) -> str | None:
+        line = self._in.readline()
+        return line.decode("utf-8", "replace") if line else None
+
+    def send(self, line: str) -> None:
+        # Lone surrogates (from surrogateescape'd bytes) cannot cross as JSON
+        # the Rust side accepts: replace them here, once, for every message.
+        data = line.encode("utf-8", "replace") + b"\n"
+        with self._lock:
+            self._out.write(data)
+
+
+def _encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, default=str)
+
+
+def serve(conn: Connection, root: str | None = None) -> None:
+    """Run units until the scheduler says ``shutdown`` or goes away."""
+    root = root or os.getcwd()
+    capture = os.environ.get("DBTEST_CAPTURE", "1") != "0"
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(_serve(conn, root, capture))
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+async def _serve(conn: Connection, root: str, capture: bool) -> None:
+    from dbtest.execution.executor import Executor
+
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    def emit(message: dict[str, Any]) -> None:
+        conn.send(_encode(message))
+
+    def live_output(test_id: str, stream: str, text: str) -> None:
+        emit({"ev": "output", "id": test_id, "stream": stream, "data": text})
+
+    def read_requests() -> None:
+        # A thread, because a sync test blocks the loop: requests still arrive.
+        while True:
+            line = conn.recv()
+            if line is None:
+                loop.call_soon_threadsafe(inbox.put_nowait, None)
+                return
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                request = json.loads(line)
+            except ValueError:
+                continue
+            loop.call_soon_threadsafe(inbox.put_nowait, request)
+
+    threading.Thread(target=read_requests, name="dbtest-requests", daemon=True).start()
+    executor = Executor(root, capture=capture, live_output=live_output)
+    tasks: set[asyncio.Task[None]] = set()
+    emit({"ev": "ready", "pid": os.getpid()})
+
+    while True:
+        request = await inbox.get()
+        op = request.get("op") if request else None
+        if op == "run":
+            task = loop.create_task(_run_unit(executor, root, request, emit))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        elif op == "cancel":
+            await executor.cancel()
+        elif op == "shutdown":
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            await _close(executor, emit)
+            return
+        elif request is None:
+            # The scheduler is gone: stop what runs and leave.
+            await executor.cancel()
+            for task in tasks:
+                task.cancel()
+            return
+
+
+async def _run_unit(
+    executor: Any, root: str, request: dict[str, Any], emit: Callable[[dict[str, Any]], None]
+) -> None:
+    try:
+        if request.get("kind") == "bench":
+            from dbtest.benchmark.runner import run_bench_unit
+
+            await run_bench_unit(root, request, emit)
+        else:
+            await executor.run_unit(request, emit)
+    except BaseException as e:  # noqa: BLE001 - a bug of ours must not lose the unit
+        emit(
+            {
+                "ev": "run_error",
+                "scope": request.get("path", "worker"),
+                "message": f"dbtest worker error: {type(e).__name__}: {e}",
+                "traceback": traceback.format_exc(),
+            }
+        )
+        if isinstance(e, asyncio.CancelledError):
+            raise
+    finally:
+        emit({"ev": "unit_done", "unit": request.get("unit", 0)})
+
+
+async def _close(executor: Any, emit: Callable[[dict[str, Any]], None]) -> None:
+    try:
+        await executor.close()
+    except BaseException as e:  # noqa: BLE001
+        emit(
+            {
+                "ev": "run_error",
+                "scope": "session",
+                "message": f"teardown failed: {type(e).__name__}: {e}",
+                "traceback": traceback.format_exc(),
+            }
+        )
+
+
+def main() -> None:
+    """Entry point of ``python -m dbtest.worker``."""
+    # Move the protocol to private descriptors before anything can print.
+    conn = PipeConnection(os.dup(0), os.dup(1))
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # a test that reads stdin gets EOF, not our requests
+    os.close(null)
+    os.dup2(2, 1)  # raw writes to fd 1 land in the scheduler's output pipe
+    sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+
+    import faulthandler
+
+    # A segfault prints the Python stack to fd 2: the crashed test's output.
+    faulthandler.enable(file=sys.__stderr__, all_threads=False)
+    try:
+        serve(conn)
+    except KeyboardInterrupt:
+        pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+//! Grouping selected items into units of dispatch, and ordering them.
+//!
+//! A suite (dbtest `TestSuite` or `unittest.TestCase`) is one unit, so its
+//! `setup_suite` runs once. Module-level functions of one file are chunked,
+//! so CPU-bound files spread over workers while files of trivial tests cost
+//! one round trip each. Benchmark entries of one file form one unit.
+
+use crate::tree::{ItemKind, TestItem, TestStyle};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub id: u64,
+    pub path: String,
+    pub ids: Vec<String>,
+    /// Contains a sync test: runs alone in its worker.
+    pub exclusive: bool,
+    pub kind: ItemKind,
+    /// Scheduler-level attempt (re-queued after a crash or a kill).
+    pub attempt: u32,
+    /// Estimated duration from the cache, seconds (for longest-first).
+    pub estimate: f64,
+}
+
+/// Largest chunk of module-level functions of one file in one unit.
+const MAX_CHUNK: usize = 64;
+
+/// Build units from the selected items. `durations` holds recorded
+/// durations by test id (from `.dbtest/`), used to put the longest first.
+pub fn build_units(
+    items: &[TestItem],
+    workers: u32,
+    durations: &HashMap<String, f64>,
+) -> Vec<Unit> {
+    // Chunk size: enough units to keep every worker busy (x8 for balance),
+    // never so many that round trips dominate trivial tests.
+    let total = items.len().max(1);
+    let chunk = (total / (workers.max(1) as usize * 8)).clamp(1, MAX_CHUNK);
+
+    // Keyed by (path, group), in id order, so output is deterministic.
+    let mut groups: BTreeMap<(String, String), Vec<&TestItem>> = BTreeMap::new();
+    for item in items {
+        let group = match (item.style, &item.suite) {
+            (TestStyle::Suite | TestStyle::Unittest, Some(s)) => format!("suite:{s}"),
+            (TestStyle::Bench, _) => "bench".to_string(),
+            _ => "functions".to_string(),
+        };
+        groups.entry((item.path.clone(), group)).or_default().push(item);
+    }
+
+    let mut units = Vec::new();
+    let mut next_id = 1u64;
+    for ((path, group), members) in groups {
+        let pieces: Vec<&[&TestItem]> = if group == "functions" {
+            members.chunks(chunk).collect()
+        } else {
+            vec![&members[..]]
+        };
+        for piece in pieces {
+            let estimate = piece
+                .iter()
+                .map(|i| durations.get(&i.id).copied().unwrap_or(0.0))
+                .sum();
+            units.push(Unit {
+                id: next_id,
+                path: path.clone(),
+                ids: piece.iter().map(|i| i.id.clone()).collect(),
+                exclusive: piece.iter().any(|i| !i.is_async),
+                kind: piece[0].kind,
+                attempt: 1,
+                estimate,
+            });
+            next_id += 1;
+        }
+    }
+    // Longest first; units with no record keep their id order (stable sort).
+    units.sort_by(|a, b| b.estimate.total_cmp(&a.estimate));
+    units
+}
+
+/// Put units that hold any of `first` (last run's failures) at the front.
+pub fn failed_first(units: &mut [Unit], first: &std::collections::HashSet<String>) {
+    units.sort_by_key(|u| !u.ids.iter().any(|id| first.contains(id)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::ItemKind;
+
+    fn item(path: &str, suite: Option<&str>, name: &str, is_async: bool) -> TestItem {
+        let id = match suite {
+            Some(s) => format!("{path}::{s}::{name}"),
+            None => format!("{path}::{name}"),
+        };
+        TestItem {
+            id,
+            kind: ItemKind::Test,
+            style: if suite.is_some() { TestStyle::Suite } else { TestStyle::Function },
+            path: path.into(),
+            suite: suite.map(Into::into),
+            name: name.into(),
+            params: None,
+            line: 1,
+            tags: vec![],
+            is_async,
+            timeout: None,
+            retries: None,
+            skip: None,
+            xfail: false,
+            dynamic: vec![],
+        }
+    }
+
+    #[test]
+    fn a_suite_is_one_unit() {
+        let items: Vec<_> = (0..5).map(|i| item("a.py", Some("S"), &format!("t{i}"), true)).collect();
+        let units = build_units(&items, 2, &HashMap::new());
+        assert_eq!(units.len(), 1);
+        assert_eq!(units[0].ids.len(), 5);
+        assert!(!units[0].exclusive);
+    }
+
+    #[test]
+    fn functions_are_chunked_and_sync_is_exclusive() {
+        let items: Vec<_> = (0..40).map(|i| item("a.py", None, &format!("t{i:02}"), false)).collect();
+        let units = build_units(&items, 2, &HashMap::new());
+        // 40 / (2 * 8) = 2 per chunk.
+        assert_eq!(units.len(), 20);
+        assert!(units.iter().all(|u| u.exclusive && u.ids.len() == 2));
+        let all: Vec<_> = units.iter().flat_map(|u| u.ids.clone()).collect();
+        assert_eq!(all.len(), 40);
+    }
+
+    #[test]
+    fn longest_first_then_failed_first() {
+        let items = vec![item("a.py", None, "fast", true), item("b.py", None, "slow", true)];
+        let mut d = HashMap::new();
+        d.insert("b.py::slow".to_string(), 2.0);
+        d.insert("a.py::fast".to_string(), 0.1);
+        let mut units = build_units(&items, 1, &d);
+        assert_eq!(units[0].ids, vec!["b.py::slow"]);
+        let first = ["a.py::fast".to_string()].into_iter().collect();
+        failed_first(&mut units, &first);
+        assert_eq!(units[0].ids, vec!["a.py::fast"]);
+    }
+}

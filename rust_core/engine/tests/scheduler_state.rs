@@ -1,0 +1,396 @@
+//! The scheduler's state machine driven by a simulated worker: every fault a
+//! test can cause, and the invariant that each selected test ends with
+//! exactly one outcome.
+
+use dbtest_engine::events::Event;
+use dbtest_engine::record::{Outcome, TestRecord};
+use dbtest_engine::scheduler::protocol::{Message, Request};
+use dbtest_engine::scheduler::{build_units, Action, SchedulerConfig, State};
+use dbtest_engine::tree::{ItemKind, TestItem, TestStyle};
+use std::collections::{HashMap, VecDeque};
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Behaviour {
+    Pass,
+    Fail,
+    /// The worker process dies while running it.
+    Crash,
+    /// A sync test that never returns.
+    Hang,
+    /// Crashes on the first attempt only.
+    CrashOnce,
+    /// Not found after import: the worker reports nothing for it.
+    Missing,
+}
+
+fn item(path: &str, suite: Option<&str>, name: &str, is_async: bool) -> TestItem {
+    let id = match suite {
+        Some(s) => format!("{path}::{s}::{name}"),
+        None => format!("{path}::{name}"),
+    };
+    TestItem {
+        id,
+        kind: ItemKind::Test,
+        style: if suite.is_some() { TestStyle::Suite } else { TestStyle::Function },
+        path: path.into(),
+        suite: suite.map(Into::into),
+        name: name.into(),
+        params: None,
+        line: 3,
+        tags: vec![],
+        is_async,
+        timeout: None,
+        retries: None,
+        skip: None,
+        xfail: false,
+        dynamic: vec![],
+    }
+}
+
+fn record(id: &str, outcome: Outcome) -> TestRecord {
+    TestRecord {
+        id: id.into(),
+        outcome,
+        flaky: false,
+        strict: false,
+        duration: 0.001,
+        start: 0.0,
+        attempts: 1,
+        message: None,
+        traceback: None,
+        stdout: String::new(),
+        stderr: String::new(),
+        logs: vec![],
+        path: id.split("::").next().unwrap().into(),
+        line: 3,
+        tags: vec![],
+        worker: None,
+        extra: Default::default(),
+    }
+}
+
+/// Simulates workers: runs each unit's tests one after another, instantly,
+/// unless a behaviour says otherwise; a hang advances the clock until the
+/// scheduler kills the worker.
+struct Sim {
+    state: State,
+    behaviour: HashMap<String, Behaviour>,
+    seen: HashMap<String, u32>,
+    events: Vec<Event>,
+    spawns: u32,
+    kills: u32,
+    now: f64,
+    alive: HashMap<u32, bool>,
+    /// Units sent to each slot and not yet answered.
+    inbox: HashMap<u32, VecDeque<(u64, Vec<String>)>>,
+}
+
+impl Sim {
+    fn new(cfg: SchedulerConfig, items: Vec<TestItem>, behaviour: &[(&str, Behaviour)]) -> Sim {
+        let units = build_units(&items, cfg.workers, &HashMap::new());
+        let (state, first) = State::new(cfg, &items, units);
+        let mut sim = Sim {
+            state,
+            behaviour: behaviour.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            seen: HashMap::new(),
+            events: vec![],
+            spawns: 0,
+            kills: 0,
+            now: 0.0,
+            alive: HashMap::new(),
+            inbox: HashMap::new(),
+        };
+        sim.apply(first);
+        sim
+    }
+
+    fn apply(&mut self, actions: Vec<Action>) {
+        let mut queue: VecDeque<Action> = actions.into();
+        while let Some(a) = queue.pop_front() {
+            let more = match a {
+                Action::Emit(e) => {
+                    self.events.push(e);
+                    vec![]
+                }
+                Action::Spawn { slot } => {
+                    self.spawns += 1;
+                    self.alive.insert(slot, true);
+                    let mut v = self.state.on_spawned(slot, 1000 + self.spawns);
+                    v.extend(self.state.on_message(slot, Message::Ready { pid: 1000 + self.spawns }));
+                    v
+                }
+                Action::Kill { slot } => {
+                    self.kills += 1;
+                    self.alive.insert(slot, false);
+                    self.inbox.remove(&slot);
+                    self.state.on_exit(slot, "killed by signal 9 (SIGKILL)")
+                }
+                Action::Send { slot, request } => match request {
+                    Request::Run { unit, ids, .. } => {
+                        self.inbox.entry(slot).or_default().push_back((unit, ids));
+                        vec![]
+                    }
+                    Request::Shutdown => {
+                        self.alive.insert(slot, false);
+                        self.state.on_exit(slot, "exit code 0")
+                    }
+                    Request::Cancel => vec![],
+                },
+            };
+            queue.extend(more);
+        }
+    }
+
+    /// Let one slot work through one unit.
+    fn step(&mut self) -> bool {
+        let Some(slot) = self.inbox.iter().find(|(_, q)| !q.is_empty()).map(|(s, _)| *s) else {
+            return false;
+        };
+        let (unit, ids) = self.inbox.get_mut(&slot).unwrap().pop_front().unwrap();
+        for id in ids {
+            let attempt = self.seen.entry(id.clone()).or_default();
+            *attempt += 1;
+            let attempt = *attempt;
+            let b = self.behaviour.get(&id).copied().unwrap_or(Behaviour::Pass);
+            if b == Behaviour::Missing {
+                continue;
+            }
+            let started = Message::Started {
+                unit,
+                id: id.clone(),
+                start: 0.0,
+                timeout: Some(1.0),
+                attempt: 1,
+                sync: true,
+            };
+            let a = self.state.on_message(slot, started);
+            self.apply(a);
+            match b {
+                Behaviour::Pass | Behaviour::Fail => {
+                    let o = if b == Behaviour::Pass { Outcome::Passed } else { Outcome::Failed };
+                    let a = self.state.on_message(slot, Message::Finished { unit, record: record(&id, o) });
+                    self.apply(a);
+                }
+                Behaviour::Crash => {
+                    return self.crash(slot);
+                }
+                Behaviour::CrashOnce if attempt == 1 => return self.crash(slot),
+                Behaviour::CrashOnce => {
+                    let a = self
+                        .state
+                        .on_message(slot, Message::Finished { unit, record: record(&id, Outcome::Passed) });
+                    self.apply(a);
+                }
+                Behaviour::Hang => {
+                    // Time passes until the scheduler kills the worker.
+                    let kills = self.kills;
+                    while self.kills == kills {
+                        self.now += 0.25;
+                        let a = self.state.tick(self.now);
+                        self.apply(a);
+                        assert!(self.now < 100.0, "a hanging test was never killed");
+                    }
+                    return true;
+                }
+                Behaviour::Missing => unreachable!(),
+            }
+            if self.alive.get(&slot) != Some(&true) {
+                return true;
+            }
+        }
+        let a = self.state.on_message(slot, Message::UnitDone { unit });
+        self.apply(a);
+        true
+    }
+
+    fn crash(&mut self, slot: u32) -> bool {
+        self.alive.insert(slot, false);
+        self.inbox.remove(&slot);
+        let a = self.state.on_exit(slot, "killed by signal 11 (SIGSEGV)");
+        self.apply(a);
+        true
+    }
+
+    fn run(mut self) -> Sim {
+        let mut guard = 0;
+        while !self.state.is_done() {
+            if !self.step() {
+                // Nothing to do: let time pass (grace periods).
+                self.now += 1.0;
+                let a = self.state.tick(self.now);
+                self.apply(a);
+            }
+            guard += 1;
+            assert!(guard < 10_000, "the run never finished");
+        }
+        self
+    }
+
+    fn outcome(&self, id: &str) -> Outcome {
+        let rs: Vec<_> = self.state.records().iter().filter(|r| r.id == id).collect();
+        assert_eq!(rs.len(), 1, "{id} has {} records", rs.len());
+        rs[0].outcome
+    }
+
+    fn assert_exactly_once(&self, items: &[TestItem]) {
+        assert_eq!(self.state.records().len(), items.len());
+        for i in items {
+            self.outcome(&i.id);
+        }
+    }
+}
+
+fn cfg(workers: u32) -> SchedulerConfig {
+    SchedulerConfig { workers, ..SchedulerConfig::default() }
+}
+
+fn files(n_files: usize, per_file: usize, is_async: bool) -> Vec<TestItem> {
+    let mut v = vec![];
+    for f in 0..n_files {
+        for t in 0..per_file {
+            v.push(item(&format!("t{f}.py"), None, &format!("test_{t:02}"), is_async));
+        }
+    }
+    v
+}
+
+#[test]
+fn every_test_passes_and_workers_shut_down() {
+    let items = files(5, 10, false);
+    let sim = Sim::new(cfg(2), items.clone(), &[]).run();
+    sim.assert_exactly_once(&items);
+    assert!(sim.state.records().iter().all(|r| r.outcome == Outcome::Passed));
+    assert_eq!(sim.spawns, 2);
+}
+
+#[test]
+fn a_crash_marks_the_running_test_and_requeues_the_rest() {
+    let items = files(1, 5, false);
+    let sim = Sim::new(cfg(1), items.clone(), &[("t0.py::test_01", Behaviour::Crash)]).run();
+    sim.assert_exactly_once(&items);
+    assert_eq!(sim.outcome("t0.py::test_01"), Outcome::Crashed);
+    for t in ["test_00", "test_02", "test_03", "test_04"] {
+        assert_eq!(sim.outcome(&format!("t0.py::{t}")), Outcome::Passed);
+    }
+    let crashed = sim.state.records().iter().find(|r| r.id == "t0.py::test_01").unwrap();
+    assert!(crashed.message.as_deref().unwrap().contains("SIGSEGV"));
+    assert!(sim.events.iter().any(|e| matches!(e, Event::WorkerReplaced { .. })));
+}
+
+#[test]
+fn a_hanging_sync_test_times_out_and_its_worker_is_replaced() {
+    let items = files(1, 3, false);
+    let sim = Sim::new(cfg(1), items.clone(), &[("t0.py::test_00", Behaviour::Hang)]).run();
+    sim.assert_exactly_once(&items);
+    assert_eq!(sim.outcome("t0.py::test_00"), Outcome::Timeout);
+    assert_eq!(sim.outcome("t0.py::test_01"), Outcome::Passed);
+    assert_eq!(sim.kills, 1);
+}
+
+#[test]
+fn crashed_tests_are_retried_and_marked_flaky() {
+    let items = files(1, 2, false);
+    let mut c = cfg(1);
+    c.retries = 1;
+    let sim = Sim::new(c, items.clone(), &[("t0.py::test_00", Behaviour::CrashOnce)]).run();
+    sim.assert_exactly_once(&items);
+    let r = sim.state.records().iter().find(|r| r.id == "t0.py::test_00").unwrap();
+    assert_eq!(r.outcome, Outcome::Passed);
+    assert!(r.flaky);
+    assert_eq!(r.attempts, 2);
+}
+
+#[test]
+fn max_fail_cancels_the_rest() {
+    let items = files(10, 1, false);
+    let mut c = cfg(1);
+    c.max_fail = Some(1);
+    let sim = Sim::new(c, items.clone(), &[("t0.py::test_00", Behaviour::Fail)]).run();
+    sim.assert_exactly_once(&items);
+    let cancelled = sim.state.records().iter().filter(|r| r.outcome == Outcome::Cancelled).count();
+    let failed = sim.state.records().iter().filter(|r| r.outcome == Outcome::Failed).count();
+    assert_eq!(failed, 1);
+    assert_eq!(cancelled + failed + 0, items.len() - sim.state.records().iter().filter(|r| r.outcome == Outcome::Passed).count());
+    assert!(cancelled >= 1);
+}
+
+#[test]
+fn a_test_missing_after_import_is_an_error() {
+    let items = files(1, 2, false);
+    let sim = Sim::new(cfg(1), items.clone(), &[("t0.py::test_01", Behaviour::Missing)]).run();
+    sim.assert_exactly_once(&items);
+    assert_eq!(sim.outcome("t0.py::test_01"), Outcome::Error);
+}
+
+#[test]
+fn workers_that_never_start_fail_the_run_cleanly() {
+    let items = files(2, 2, false);
+    let units = build_units(&items, 1, &HashMap::new());
+    let (mut st, mut actions) = State::new(cfg(1), &items, units);
+    let mut exits = 0;
+    let mut guard = 0;
+    while !st.is_done() {
+        let mut next = vec![];
+        for a in actions.drain(..) {
+            match a {
+                Action::Spawn { slot } => {
+                    next.extend(st.on_spawned(slot, 1));
+                    next.extend(st.on_raw_output(slot, "ModuleNotFoundError: No module named 'dbtest'\n"));
+                    exits += 1;
+                    next.extend(st.on_exit(slot, "exit code 1"));
+                }
+                Action::Kill { slot } => next.extend(st.on_exit(slot, "killed")),
+                _ => {}
+            }
+        }
+        actions = next;
+        guard += 1;
+        assert!(guard < 100);
+    }
+    assert_eq!(exits, 3);
+    assert_eq!(st.records().len(), 4);
+    assert!(st.records().iter().all(|r| r.outcome == Outcome::Error));
+    assert!(st.run_errors()[0].message.contains("No module named"));
+}
+
+/// Random faults, many seeds: every test still ends with exactly one outcome.
+#[test]
+fn random_faults_never_lose_or_duplicate_a_result() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..200 {
+        let n_files = 1 + (next() % 6) as usize;
+        let per = 1 + (next() % 6) as usize;
+        let mut items = files(n_files, per, next() % 2 == 0);
+        if round % 3 == 0 {
+            items.extend((0..4).map(|i| item("s.py", Some("Suite"), &format!("test_{i}"), false)));
+        }
+        let kinds = [
+            Behaviour::Pass,
+            Behaviour::Pass,
+            Behaviour::Pass,
+            Behaviour::Fail,
+            Behaviour::Crash,
+            Behaviour::Hang,
+            Behaviour::CrashOnce,
+            Behaviour::Missing,
+        ];
+        let behaviour: Vec<(String, Behaviour)> = items
+            .iter()
+            .map(|i| (i.id.clone(), kinds[(next() % kinds.len() as u64) as usize]))
+            .collect();
+        let b: Vec<(&str, Behaviour)> = behaviour.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let mut c = cfg(1 + (next() % 3) as u32);
+        c.retries = (next() % 2) as u32;
+        if next() % 4 == 0 {
+            c.max_fail = Some(1 + (next() % 3) as u32);
+        }
+        let sim = Sim::new(c, items.clone(), &b).run();
+        sim.assert_exactly_once(&items);
+    }
+}
