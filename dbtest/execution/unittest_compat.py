@@ -74,10 +74,14 @@ class _Result(unittest.TestResult):
 
 
 def _sub_desc(subtest: Any) -> str:
-    desc = subtest._subDescription().strip()
-    if desc.startswith("(") and desc.endswith(")"):
-        desc = desc[1:-1]
-    return desc.replace("[", "(").replace("]", ")") or "subtest"
+    """``msg, k=v, ...`` from ``subTest(msg, **params)``."""
+    parts = []
+    msg = getattr(subtest, "_message", None)
+    if isinstance(msg, str):
+        parts.append(msg)
+    params = getattr(subtest, "params", None) or {}
+    parts.extend(f"{k}={v!r}" for k, v in params.items())
+    return (", ".join(parts) or "subtest").replace("[", "(").replace("]", ")")
 
 
 async def _setup_module(ex: Executor, loaded: LoadedModule, emit: Emit) -> tuple[str, str] | None:
