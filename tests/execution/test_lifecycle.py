@@ -1,0 +1,127 @@
+"""Hook order, fixture scopes and teardown order, capture under concurrency, collect_file."""
+
+from __future__ import annotations
+
+import os
+
+from dbtest.execution import collect_file, run_in_process
+from tests.execution.helpers import FIXTURES, records, run
+
+
+def test_hook_and_fixture_order():
+    recs = records(run("api_basic", "test_hooks.py"))
+    assert all(r["outcome"] == "passed" for r in recs.values()), recs
+    order = recs["test_hooks.py::test_order_snapshot"]["stdout"].strip().removeprefix("ORDER=").split(",")
+    # Fixtures are created on first use, before the setup hook; teardown is the reverse.
+    assert order == [
+        "setup_suite",
+        "client:setup", "session_res:setup", "module_res:setup", "per_test:setup", "setup", "test_one",
+        "teardown", "per_test:teardown",
+        "setup", "second", "teardown",
+        "teardown_suite", "client:teardown",
+    ]  # fmt: skip
+
+
+def test_module_and_session_fixtures_torn_down_at_close():
+    import sys
+
+    evs = run("api_basic", "test_hooks.py")
+    assert not [e for e in evs if e["ev"] == "run_error"]
+    mod = next(m for n, m in sys.modules.items() if n == "test_hooks" or n.endswith(".test_hooks"))
+    tail = mod.ORDER[-2:]
+    assert tail == ["module_res:teardown", "session_res:teardown"]
+
+
+def test_capture_and_logs_per_test():
+    recs = records(run("api_basic", "test_hooks.py", ["test_hooks.py::Hooks::second"]))
+    r = recs["test_hooks.py::Hooks::second"]
+    assert r["stdout"] == "hello from second\n"
+    assert r["logs"][0]["level"] == "WARNING" and r["logs"][0]["message"] == "careful 3"
+    assert r["logs"][0]["logger"] == "inv"
+    assert r["tags"] == ["db", "unit"]
+
+
+def test_concurrent_async_tests_keep_their_own_output():
+    recs = records(run("api_outcomes", "test_concurrency.py"))
+    for name in "abcd":
+        r = recs[f"test_concurrency.py::Concurrent::test_{name}"]
+        assert r["stdout"] == "".join(f"{name} line {i}\n" for i in range(5))
+        assert [lg["message"] for lg in r["logs"]] == [f"{name} log {i}" for i in range(5)]
+    assert recs["test_concurrency.py::Concurrent::test_zz_peak"]["stdout"] == "peak=4\n"
+    assert recs["test_concurrency.py::Sequential::test_zz_peak"]["stdout"] == "peak=1\n"
+
+
+def test_concurrent_units_on_one_loop():
+    root = os.path.join(FIXTURES, "api_outcomes")
+    reqs = [
+        {"path": "test_concurrency.py", "ids": [f"test_concurrency.py::Concurrent::test_{n}"]}
+        for n in "abcd"
+    ]
+    evs = run_in_process(root, reqs, concurrent=True)
+    recs = records(evs)
+    for n in "abcd":
+        assert recs[f"test_concurrency.py::Concurrent::test_{n}"]["stdout"].count(f"{n} line") == 5
+    assert {e["unit"] for e in evs if e["ev"] == "finished"} == {0, 1, 2, 3}
+
+
+def test_output_outside_tests_goes_to_real_stream(capsys):
+    import asyncio
+
+    from dbtest.execution import Executor
+
+    async def main():
+        ex = Executor(os.path.join(FIXTURES, "api_basic"))
+        print("outside")
+        await ex.close()
+
+    asyncio.run(main())
+    assert "outside" in capsys.readouterr().out
+
+
+def test_cancel_marks_remaining_tests_cancelled():
+    import asyncio
+
+    from dbtest.execution import Executor
+
+    events: list[dict] = []
+
+    async def main():
+        ex = Executor(os.path.join(FIXTURES, "api_outcomes"))
+        req = {"op": "run", "unit": 1, "path": "test_concurrency.py",
+               "ids": ["test_concurrency.py::Sequential"]}  # fmt: skip
+
+        def emit(e):
+            events.append(e)
+            if e["ev"] == "started":
+                asyncio.get_running_loop().create_task(ex.cancel())
+
+        await ex.run_unit(req, emit)
+        await ex.close()
+
+    asyncio.run(main())
+    outcomes = [e["record"]["outcome"] for e in events if e["ev"] == "finished"]
+    assert outcomes == ["cancelled", "cancelled", "cancelled"]
+
+
+def test_collect_file_refines_the_tree():
+    items = collect_file(os.path.join(FIXTURES, "api_outcomes"), "test_outcomes.py")
+    by_id = {i["id"]: i for i in items}
+    assert "test_outcomes.py::test_computed[2]" in by_id
+    child = by_id["test_outcomes.py::Child::test_inherited"]
+    assert child["suite"] == "Child" and child["style"] == "suite" and child["tags"] == ["child"]
+    assert by_id["test_outcomes.py::test_timeout"]["is_async"] is True
+    assert by_id["test_outcomes.py::test_timeout"]["timeout"] == 0.05
+    assert by_id["test_outcomes.py::test_skipped"]["skip"] == "not today"
+    assert by_id["test_outcomes.py::test_xfailed"]["xfail"] is True
+    assert by_id["test_outcomes.py::test_params[1-2]"]["params"] == "1-2"
+    assert all(i["kind"] == "test" for i in items)
+
+
+def test_collect_file_import_error():
+    import pytest
+
+    from dbtest.execution import ImportFailure
+
+    with pytest.raises(ImportFailure) as info:
+        collect_file(os.path.join(FIXTURES, "api_outcomes"), "test_import_error.py")
+    assert "cannot import this" in info.value.message
