@@ -96,7 +96,7 @@ fn headline_icon(v: Verdict) -> &'static str {
 }
 
 /// The id without its file: `Suite::test[1]`.
-fn short_id<'a>(r: &'a TestRecord) -> &'a str {
+fn short_id(r: &TestRecord) -> &str {
     r.id.strip_prefix(r.path.as_str())
         .and_then(|s| s.strip_prefix("::"))
         .unwrap_or(&r.id)
