@@ -11,7 +11,9 @@ FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 
 
 def run(project: str, path: str, ids: list[str] | None = None, **req: Any) -> list[dict[str, Any]]:
-    return run_in_process(os.path.join(FIXTURES, project), [{"path": path, "ids": ids or [path], **req}])
+    return run_in_process(
+        os.path.join(FIXTURES, project), [{"path": path, "ids": ids or [path], **req}]
+    )
 
 
 def records(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,12 @@ P = "test_outcomes.py"
 
 @pytest.fixture(scope="module")
 def recs():
-    names = ["test_fail_compare", "test_fail_len", "test_fail_call_not_reevaluated", "test_fail_side_effect_call"]
+    names = [
+        "test_fail_compare",
+        "test_fail_len",
+        "test_fail_call_not_reevaluated",
+        "test_fail_side_effect_call",
+    ]
     return records(run("api_outcomes", P, [f"{P}::{n}" for n in names]))
 
 
@@ -38,7 +43,9 @@ def test_user_calls_are_not_rerun(recs):
 
 
 def test_boolop_operands():
-    recs = records(run("api_outcomes", P, [f"{P}::test_fail_boolop", f"{P}::test_fail_with_message"]))
+    recs = records(
+        run("api_outcomes", P, [f"{P}::test_fail_boolop", f"{P}::test_fail_with_message"])
+    )
     msg = recs[f"{P}::test_fail_boolop"]["message"]
     assert msg.splitlines()[0] == "assert user.age < limit and (not user.name)"
     assert "where user.age < limit = False" in msg

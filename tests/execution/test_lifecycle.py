@@ -11,7 +11,12 @@ from tests.execution.helpers import FIXTURES, records, run
 def test_hook_and_fixture_order():
     recs = records(run("api_basic", "test_hooks.py"))
     assert all(r["outcome"] == "passed" for r in recs.values()), recs
-    order = recs["test_hooks.py::test_order_snapshot"]["stdout"].strip().removeprefix("ORDER=").split(",")
+    order = (
+        recs["test_hooks.py::test_order_snapshot"]["stdout"]
+        .strip()
+        .removeprefix("ORDER=")
+        .split(",")
+    )
     # Fixtures are created on first use, before the setup hook; teardown is the reverse.
     assert order == [
         "setup_suite",

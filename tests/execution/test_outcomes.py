@@ -75,7 +75,16 @@ def test_outcome(recs, name, outcome):
 def test_record_shape(events, recs):
     for r in recs.values():
         assert RECORD_KEYS <= set(r) <= RECORD_KEYS | {"message", "traceback", "extra"}
-        assert r["outcome"] in {"passed", "failed", "error", "skipped", "xfailed", "xpassed", "timeout", "cancelled"}
+        assert r["outcome"] in {
+            "passed",
+            "failed",
+            "error",
+            "skipped",
+            "xfailed",
+            "xpassed",
+            "timeout",
+            "cancelled",
+        }
         assert isinstance(r["duration"], float) and r["duration"] >= 0
         json.dumps(r)  # serializable, valid text
     assert "worker" not in rec(recs, "test_pass")
@@ -117,7 +126,12 @@ def test_retries(events, recs):
     always = rec(recs, "test_always_fails_with_retries")
     assert always["attempts"] == 2 and always["flaky"] is False
     retrying = [e for e in events if e["ev"] == "retrying"]
-    assert {"ev": "retrying", "id": f"{P}::test_flaky", "attempt": 1, "outcome": "failed"} in retrying
+    assert {
+        "ev": "retrying",
+        "id": f"{P}::test_flaky",
+        "attempt": 1,
+        "outcome": "failed",
+    } in retrying
     assert sum(1 for e in retrying if e["id"].endswith("test_always_fails_with_retries")) == 1
 
 
@@ -223,12 +237,23 @@ def test_parametrize_ids(recs):
     ids = [i.split("::", 1)[1] for i in recs if "[" in i]
     assert "test_params[1-2]" in ids and "test_params[3-4]" in ids
     stacked = [i for i in ids if i.startswith("test_stacked")]
-    assert stacked == ["test_stacked[p-0]", "test_stacked[p-1]", "test_stacked[q-0]", "test_stacked[q-1]"]
+    assert stacked == [
+        "test_stacked[p-0]",
+        "test_stacked[p-1]",
+        "test_stacked[q-0]",
+        "test_stacked[q-1]",
+    ]
     assert [i for i in ids if i.startswith("test_obj_ids")] == [
         "test_obj_ids[obj0]", "test_obj_ids[None]", "test_obj_ids[1.5]", "test_obj_ids[True]",
     ]  # fmt: skip
-    assert [i for i in ids if i.startswith("test_given_ids")] == ["test_given_ids[one]", "test_given_ids[two]"]
-    assert [i for i in ids if i.startswith("test_dup_ids")] == ["test_dup_ids[10]", "test_dup_ids[11]"]
+    assert [i for i in ids if i.startswith("test_given_ids")] == [
+        "test_given_ids[one]",
+        "test_given_ids[two]",
+    ]
+    assert [i for i in ids if i.startswith("test_dup_ids")] == [
+        "test_dup_ids[10]",
+        "test_dup_ids[11]",
+    ]
     assert rec(recs, "test_params[3-4]")["outcome"] == "passed"
 
 

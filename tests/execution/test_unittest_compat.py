@@ -24,7 +24,13 @@ def unittest_counts() -> dict[str, int]:
     out = proc.stderr
     summary = re.search(r"^(FAILED|OK)(?: \((.*)\))?$", out, re.M)
     assert summary, out
-    counts = {"failures": 0, "errors": 0, "skipped": 0, "expected failures": 0, "unexpected successes": 0}
+    counts = {
+        "failures": 0,
+        "errors": 0,
+        "skipped": 0,
+        "expected failures": 0,
+        "unexpected successes": 0,
+    }
     for part in (summary.group(2) or "").split(", "):
         if part:
             k, v = part.rsplit("=", 1)
