@@ -428,8 +428,24 @@ class Executor:
 
         try:
             if timeout and item.is_async:
-                inner = asyncio.ensure_future(body())
-                done, _ = await asyncio.wait({inner}, timeout=timeout)
+
+                async def guarded() -> BaseException | None:
+                    # KeyboardInterrupt/SystemExit escaping a Task would stop the
+                    # whole loop: hand them back as values instead.
+                    try:
+                        await body()
+                    except asyncio.CancelledError:
+                        raise
+                    except BaseException as e:  # noqa: BLE001
+                        return e
+                    return None
+
+                inner = asyncio.ensure_future(guarded())
+                try:
+                    done, _ = await asyncio.wait({inner}, timeout=timeout)
+                except asyncio.CancelledError:
+                    inner.cancel()
+                    raise
                 if not done:
                     inner.cancel()
                     try:
@@ -437,7 +453,9 @@ class Executor:
                     except BaseException:  # noqa: BLE001 - the cancellation we asked for
                         pass
                     raise oc.TestTimeout(f"timed out after {timeout:g} s")
-                inner.result()
+                err = inner.result()
+                if err is not None:
+                    raise err
             else:
                 await body()
         except asyncio.CancelledError:
@@ -501,7 +519,7 @@ class Executor:
             message = explain_exception(exc) or "assertion failed"
         tb = None if outcome in (oc.SKIPPED, oc.TIMEOUT) else format_exception(exc)
         if isinstance(exc, FixtureError):
-            tb = None
+            message, tb = str(exc), None
         xf = item.xfail
         if xf is not None and outcome in (oc.FAILED, oc.ERROR):
             if xf.raises is None or isinstance(exc, xf.raises):

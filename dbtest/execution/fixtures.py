@@ -10,6 +10,7 @@ from typing import Any
 from dbtest.api.fixtures import FixtureDef
 from dbtest.execution import capture
 
+_NO_VALUE = object()
 _RANK = {"test": 0, "suite": 1, "module": 2, "session": 3}
 
 
@@ -122,7 +123,10 @@ class Resolver:
         raw = getattr(func, "__func__", func)
         if inspect.isasyncgenfunction(raw):
             agen = func(**kwargs)
-            value = await agen.__anext__()
+            try:
+                value = await agen.__anext__()
+            except StopAsyncIteration:
+                raise FixtureError(f"fixture {name!r} did not yield a value") from None
 
             async def fin() -> None:
                 try:
@@ -135,7 +139,9 @@ class Resolver:
             return value
         if inspect.isgeneratorfunction(raw):
             gen = await self.run_sync(lambda: func(**kwargs))
-            value = await self.run_sync(lambda: next(gen))
+            value = await self.run_sync(lambda: next(gen, _NO_VALUE))
+            if value is _NO_VALUE:
+                raise FixtureError(f"fixture {name!r} did not yield a value")
 
             async def sfin() -> None:
                 def step() -> None:

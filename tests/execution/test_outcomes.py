@@ -66,6 +66,10 @@ def rec(recs, name):
         ("SkippedSuite::test_x", "skipped"),
         ("Child::test_inherited", "passed"),
         ("Base::test_inherited", "passed"),
+        ("test_async_exit_with_timeout", "error"),
+        ("test_async_keyboard_interrupt", "error"),
+        ("test_fixture_without_yield", "error"),
+        ("test_replaces_stdout", "passed"),
     ],
 )
 def test_outcome(recs, name, outcome):
@@ -281,3 +285,21 @@ def test_import_error_marks_every_requested_id():
         assert "cannot import this" in r["message"]
         assert 'raise RuntimeError("cannot import this "' in r["traceback"]
         assert "importlib" not in r["traceback"]
+
+
+def test_async_exit_and_interrupt_do_not_stop_the_loop(recs):
+    assert "sys.exit(4)" in rec(recs, "test_async_exit_with_timeout")["message"]
+    assert "KeyboardInterrupt" in rec(recs, "test_async_keyboard_interrupt")["message"]
+    # The tests after them still ran.
+    assert rec(recs, "test_after_replaced_stdout")["outcome"] == "passed"
+
+
+def test_fixture_without_yield_message(recs):
+    assert (
+        rec(recs, "test_fixture_without_yield")["message"]
+        == "fixture 'no_yield' did not yield a value"
+    )
+
+
+def test_replaced_stdout_is_put_back(recs):
+    assert rec(recs, "test_after_replaced_stdout")["stdout"] == "still captured\n"
