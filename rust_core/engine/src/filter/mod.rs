@@ -1,1 +1,197 @@
-//! (being written)
+//! Selecting items: `-k/--pattern`, `--tags`, `-E/--filter` expressions and
+//! the unit/integration/bench modes. All given criteria must hold.
+
+pub mod expr;
+pub mod glob;
+
+use crate::tree::{ItemKind, TestItem};
+use glob::Glob;
+use std::fmt;
+
+/// Which kinds of items a command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Tests and benchmarks.
+    #[default]
+    All,
+    /// Tests that are not integration tests.
+    Unit,
+    /// Tests under an integration directory or with an integration tag.
+    Integration,
+    /// Benchmark entries only.
+    Bench,
+    /// Tests only.
+    Tests,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        Ok(match s {
+            "all" => Mode::All,
+            "unit" => Mode::Unit,
+            "integration" => Mode::Integration,
+            "bench" => Mode::Bench,
+            "tests" => Mode::Tests,
+            _ => {
+                return Err(format!(
+                    "unknown mode '{s}' (all, unit, integration, bench, tests)"
+                ))
+            }
+        })
+    }
+}
+
+/// A malformed filter: `position` is a 0-based character column in the expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError {
+    pub position: usize,
+    pub message: String,
+}
+
+impl FilterError {
+    /// The expression with a caret line under the error position.
+    pub fn render(&self, expr: &str) -> String {
+        format!("{expr}\n{}^", " ".repeat(self.position))
+    }
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid filter at column {}: {}",
+            self.position + 1,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// What to select; every field is optional.
+#[derive(Debug, Clone)]
+pub struct FilterSpec {
+    /// `-k`: a glob (`*`, `?`) or a substring of the id.
+    pub pattern: Option<String>,
+    /// `--tags`: any of these.
+    pub tags: Vec<String>,
+    /// `-E`: an expression.
+    pub expr: Option<String>,
+    pub mode: Mode,
+    /// Directory names that make a test an integration test.
+    pub integration_dirs: Vec<String>,
+    /// Tags that make a test an integration test.
+    pub integration_tags: Vec<String>,
+}
+
+impl Default for FilterSpec {
+    fn default() -> FilterSpec {
+        FilterSpec {
+            pattern: None,
+            tags: Vec::new(),
+            expr: None,
+            mode: Mode::All,
+            integration_dirs: vec!["integration".to_string()],
+            integration_tags: vec!["integration".to_string()],
+        }
+    }
+}
+
+enum Pattern {
+    Substring(String),
+    Glob(Glob),
+}
+
+/// A compiled selection.
+pub struct Selector {
+    pattern: Option<Pattern>,
+    tags: Vec<String>,
+    expr: Option<expr::Expr>,
+    mode: Mode,
+    integration_dirs: Vec<String>,
+    integration_tags: Vec<String>,
+}
+
+impl Selector {
+    pub fn new(spec: FilterSpec) -> Result<Selector, FilterError> {
+        let pattern = spec.pattern.filter(|p| !p.is_empty()).map(|p| {
+            if Glob::is_glob(&p) {
+                Pattern::Glob(Glob::new(&p))
+            } else {
+                Pattern::Substring(p)
+            }
+        });
+        let expr = match spec.expr.as_deref().map(str::trim) {
+            Some(e) if !e.is_empty() => Some(expr::parse(spec.expr.as_deref().unwrap_or(e))?),
+            _ => None,
+        };
+        Ok(Selector {
+            pattern,
+            tags: spec
+                .tags
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            expr,
+            mode: spec.mode,
+            integration_dirs: spec.integration_dirs,
+            integration_tags: spec.integration_tags,
+        })
+    }
+
+    /// Whether `it` lies under an integration directory or has an integration tag.
+    pub fn is_integration(&self, it: &TestItem) -> bool {
+        is_integration(it, &self.integration_dirs, &self.integration_tags)
+    }
+
+    pub fn matches(&self, it: &TestItem) -> bool {
+        let mode_ok = match self.mode {
+            Mode::All => true,
+            Mode::Tests => it.kind == ItemKind::Test,
+            Mode::Bench => it.kind == ItemKind::Bench,
+            Mode::Unit => it.kind == ItemKind::Test && !self.is_integration(it),
+            Mode::Integration => it.kind == ItemKind::Test && self.is_integration(it),
+        };
+        if !mode_ok {
+            return false;
+        }
+        match &self.pattern {
+            Some(Pattern::Substring(s)) if !it.id.contains(s.as_str()) => return false,
+            // A glob matches the whole id or any tail after `::`.
+            Some(Pattern::Glob(g)) => {
+                let tails = std::iter::once(it.id.as_str())
+                    .chain(it.id.match_indices("::").map(|(i, _)| &it.id[i + 2..]));
+                if !tails.into_iter().any(|t| g.matches(t)) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        if !self.tags.is_empty() && !it.tags.iter().any(|t| self.tags.contains(t)) {
+            return false;
+        }
+        self.expr.as_ref().is_none_or(|e| e.eval(it))
+    }
+
+    /// Indices of the selected items, in order.
+    pub fn select_indices(&self, items: &[TestItem]) -> Vec<usize> {
+        (0..items.len())
+            .filter(|&i| self.matches(&items[i]))
+            .collect()
+    }
+
+    /// The selected items, in order.
+    pub fn select(&self, items: &[TestItem]) -> Vec<TestItem> {
+        items.iter().filter(|i| self.matches(i)).cloned().collect()
+    }
+}
+
+/// Integration tests: a directory component of the path is one of `dirs`,
+/// or a tag is one of `tags`.
+pub fn is_integration(it: &TestItem, dirs: &[String], tags: &[String]) -> bool {
+    let mut parts: Vec<&str> = it.path.split('/').collect();
+    parts.pop(); // the file name itself
+    parts.iter().any(|p| dirs.iter().any(|d| d == p)) || it.tags.iter().any(|t| tags.contains(t))
+}

@@ -1,0 +1,476 @@
+//! Finding test and benchmark files and parsing them into the test tree.
+//!
+//! The walk never follows a symlink out of the root or into a loop, skips
+//! virtualenvs and tool directories, and sorts everything so the output is
+//! deterministic. Files are parsed on all cores (std threads, one tree-sitter
+//! parser each).
+
+use crate::config::Config;
+use crate::filter::glob::Glob;
+use crate::parse;
+use crate::tree::{CollectionError, FileNode, ItemKind, TestItem};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Directory names never walked into (besides hidden ones and virtualenvs).
+pub const SKIP_DIRS: &[&str] = &[
+    "__pycache__",
+    "node_modules",
+    "venv",
+    "build",
+    "dist",
+    "site-packages",
+];
+
+/// What to discover.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    pub config: Config,
+    /// Paths from the command line (files, directories, or ids such as
+    /// `tests/test_a.py::Suite`), relative to `cwd`. Empty: the config's
+    /// `paths`, else `tests/` when it exists, else the root.
+    pub paths: Vec<String>,
+    /// Where relative command-line paths start.
+    pub cwd: PathBuf,
+    /// Parse whole files with tree-sitter rather than their skeleton, so
+    /// syntax errors inside function bodies are reported too.
+    pub full_parse: bool,
+    /// Parser threads; 0 means one per core.
+    pub threads: usize,
+}
+
+impl DiscoverOptions {
+    pub fn new(config: Config) -> DiscoverOptions {
+        let cwd = config.root.clone();
+        DiscoverOptions {
+            config,
+            paths: Vec::new(),
+            cwd,
+            full_parse: false,
+            threads: 0,
+        }
+    }
+}
+
+/// The result of a discovery.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub root: PathBuf,
+    /// The display tree, files sorted by path.
+    pub files: Vec<FileNode>,
+    /// Every item, sorted by id.
+    pub items: Vec<TestItem>,
+    /// Collection errors (also attached to their file nodes), sorted by path.
+    pub errors: Vec<CollectionError>,
+    /// Command-line paths that do not exist (a usage error for the CLI).
+    pub missing_paths: Vec<String>,
+    /// Wall time of walk + parse.
+    pub elapsed: Duration,
+}
+
+impl Discovery {
+    /// Keep only the items for which `keep` is true (files with an error
+    /// are always kept; suites and files left empty are dropped).
+    pub fn restrict(&mut self, keep: impl Fn(&TestItem) -> bool) {
+        self.items.retain(&keep);
+        self.files = restrict_files(&self.files, &keep);
+    }
+}
+
+/// A copy of `files` with only the items `keep` accepts.
+pub fn restrict_files(files: &[FileNode], keep: impl Fn(&TestItem) -> bool) -> Vec<FileNode> {
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let mut f2 = FileNode {
+            path: f.path.clone(),
+            kind: f.kind,
+            error: f.error.clone(),
+            suites: Vec::new(),
+            items: f.items.iter().filter(|i| keep(i)).cloned().collect(),
+        };
+        for s in &f.suites {
+            let items: Vec<TestItem> = s.items.iter().filter(|i| keep(i)).cloned().collect();
+            if !items.is_empty() {
+                let mut s2 = s.clone();
+                s2.items = items;
+                f2.suites.push(s2);
+            }
+        }
+        if f2.error.is_some() || !f2.items.is_empty() || !f2.suites.is_empty() {
+            out.push(f2);
+        }
+    }
+    out
+}
+
+/// `a/./b/../c` -> `a/c`, without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `path` relative to `root` with `/` separators (or the path itself when it
+/// is outside the root).
+fn rel_string(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+struct Matchers {
+    test: Vec<Glob>,
+    bench: Vec<Glob>,
+    exclude: Vec<(Glob, bool)>,
+}
+
+impl Matchers {
+    fn new(c: &Config) -> Matchers {
+        let g = |v: &Vec<String>| v.iter().map(|p| Glob::new(p)).collect();
+        Matchers {
+            test: g(&c.test_files),
+            bench: g(&c.bench_files),
+            // A pattern with a `/` matches the relative path, else any component.
+            exclude: c
+                .exclude
+                .iter()
+                .map(|p| {
+                    let p = p.trim_end_matches('/');
+                    (Glob::new(p), p.contains('/'))
+                })
+                .collect(),
+        }
+    }
+
+    fn kind(&self, name: &str) -> Option<ItemKind> {
+        if self.test.iter().any(|g| g.matches(name)) {
+            Some(ItemKind::Test)
+        } else if self.bench.iter().any(|g| g.matches(name)) {
+            Some(ItemKind::Bench)
+        } else {
+            None
+        }
+    }
+
+    fn excluded(&self, rel: &str) -> bool {
+        self.exclude.iter().any(|(g, whole)| {
+            if *whole {
+                g.matches(rel)
+            } else {
+                rel.split('/').any(|c| g.matches(c))
+            }
+        })
+    }
+}
+
+/// A file to parse, or an error found while walking.
+enum Found {
+    File(PathBuf, ItemKind),
+    Error(ItemKind, String),
+}
+
+fn skip_dir(path: &Path, name: &str) -> bool {
+    SKIP_DIRS.contains(&name)
+        || (name.starts_with('.') && name != "." && name != "..")
+        || path.join("pyvenv.cfg").exists()
+}
+
+/// Walk one directory into `found` (keyed by relative path).
+fn walk(
+    dir: &Path,
+    root: &Path,
+    root_canon: &Path,
+    m: &Matchers,
+    found: &mut BTreeMap<String, Found>,
+) {
+    let it = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            let rel = rel_string(root, e.path());
+            if m.excluded(&rel) {
+                return false;
+            }
+            if e.path_is_symlink() {
+                // Never leave the root through a link.
+                match std::fs::canonicalize(e.path()) {
+                    Ok(t) if t.starts_with(root_canon) => {}
+                    Ok(_) => return false,
+                    Err(_) => return true, // dangling: reported below as unreadable
+                }
+            }
+            !(e.file_type().is_dir() && skip_dir(e.path(), &name))
+        });
+    for entry in it {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                // Loops are skipped silently (walkdir detects them); a
+                // dangling link or unreadable directory is reported when its
+                // name says it would hold tests.
+                if err.loop_ancestor().is_some() {
+                    continue;
+                }
+                if let Some(p) = err.path() {
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if let Some(kind) = m.kind(&name) {
+                        let msg = err
+                            .io_error()
+                            .map(|e| e.to_string())
+                            .unwrap_or_else(|| err.to_string());
+                        found.insert(
+                            rel_string(root, p),
+                            Found::Error(kind, format!("cannot read file: {msg}")),
+                        );
+                    }
+                }
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let raw = entry.file_name();
+        let name = raw.to_string_lossy();
+        let Some(kind) = m.kind(&name) else { continue };
+        let rel = rel_string(root, entry.path());
+        if raw.to_str().is_none() {
+            found.insert(
+                rel,
+                Found::Error(
+                    kind,
+                    "file name is not valid UTF-8; rename it so its tests can be addressed by id"
+                        .to_string(),
+                ),
+            );
+            continue;
+        }
+        found.insert(rel, Found::File(entry.path().to_path_buf(), kind));
+    }
+}
+
+/// Decode a source file as Python would: UTF-8, or Latin-1 when a PEP 263
+/// coding line says so.
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let head: Vec<&[u8]> = bytes.splitn(3, |b| *b == b'\n').take(2).collect();
+            let latin1 = head.iter().any(|l| {
+                let l = String::from_utf8_lossy(l).to_ascii_lowercase();
+                l.trim_start().starts_with('#')
+                    && l.contains("coding")
+                    && ["latin-1", "latin1", "iso-8859-1", "iso8859-1"]
+                        .iter()
+                        .any(|c| l.contains(c))
+            });
+            if latin1 {
+                Ok(bytes.iter().map(|&b| b as char).collect())
+            } else {
+                let valid = std::str::from_utf8(&bytes)
+                    .map_err(|e| e.valid_up_to())
+                    .err()
+                    .unwrap_or(0);
+                let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+                Err(format!(
+                    "line {line}: file is not valid UTF-8 and declares no Latin-1 coding"
+                ))
+            }
+        }
+    }
+}
+
+fn parse_one(parser: &mut tree_sitter::Parser, rel: &str, found: &Found, full: bool) -> FileNode {
+    let error_node = |kind, line, message: String| FileNode {
+        path: rel.to_string(),
+        kind,
+        error: Some(CollectionError {
+            path: rel.to_string(),
+            line,
+            message,
+        }),
+        suites: Vec::new(),
+        items: Vec::new(),
+    };
+    match found {
+        Found::Error(kind, msg) => error_node(*kind, 0, msg.clone()),
+        Found::File(abs, kind) => match std::fs::read(abs) {
+            Err(e) => error_node(*kind, 0, format!("cannot read file: {e}")),
+            Ok(bytes) => match decode(bytes) {
+                Err(msg) => error_node(*kind, 0, msg),
+                Ok(src) => parse::parse_file(parser, rel, *kind, &src, full),
+            },
+        },
+    }
+}
+
+/// Walk, parse and assemble the tree.
+pub fn discover(opts: &DiscoverOptions) -> Discovery {
+    let start = Instant::now();
+    let cfg = &opts.config;
+    let root = normalize(&std::path::absolute(&cfg.root).unwrap_or_else(|_| cfg.root.clone()));
+    let root_canon = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+    let m = Matchers::new(cfg);
+    let cwd = normalize(&std::path::absolute(&opts.cwd).unwrap_or_else(|_| opts.cwd.clone()));
+
+    // (absolute path, id prefix restriction)
+    let mut targets: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let mut missing = Vec::new();
+    if !opts.paths.is_empty() {
+        for p in &opts.paths {
+            let (file, rest) = match p.split_once("::") {
+                Some((f, r)) => (f, Some(r)),
+                None => (p.as_str(), None),
+            };
+            let abs = normalize(&cwd.join(file));
+            if !abs.exists() {
+                missing.push(p.clone());
+                continue;
+            }
+            let prefix = rest.map(|r| format!("{}::{r}", rel_string(&root, &abs)));
+            targets.push((abs, prefix));
+        }
+    } else if !cfg.paths.is_empty() {
+        for p in &cfg.paths {
+            let abs = normalize(&root.join(p));
+            if abs.exists() {
+                targets.push((abs, None));
+            } else {
+                missing.push(p.clone());
+            }
+        }
+    } else if root.join("tests").is_dir() {
+        targets.push((root.join("tests"), None));
+    } else {
+        targets.push((root.clone(), None));
+    }
+
+    let mut found: BTreeMap<String, Found> = BTreeMap::new();
+    for (abs, _) in &targets {
+        if abs.is_dir() {
+            walk(abs, &root, &root_canon, &m, &mut found);
+        } else {
+            // An explicit file is collected whatever its name.
+            let name = abs
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let kind = m.kind(&name).unwrap_or(ItemKind::Test);
+            found.insert(rel_string(&root, abs), Found::File(abs.clone(), kind));
+        }
+    }
+
+    let work: Vec<(String, Found)> = found.into_iter().collect();
+    let files = parse_all(&work, opts.full_parse, opts.threads);
+
+    let mut d = Discovery {
+        root,
+        errors: files.iter().filter_map(|f| f.error.clone()).collect(),
+        items: Vec::new(),
+        files,
+        missing_paths: missing,
+        elapsed: Duration::ZERO,
+    };
+    let mut items: Vec<TestItem> = d
+        .files
+        .iter()
+        .flat_map(|f| f.all_items().cloned())
+        .collect();
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    d.items = items;
+    let prefixes: Vec<&str> = targets.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    if !prefixes.is_empty() {
+        let whole: Vec<String> = targets
+            .iter()
+            .filter(|(_, p)| p.is_none())
+            .map(|(a, _)| rel_string(&d.root, a))
+            .collect();
+        d.restrict(|it| {
+            prefixes.iter().any(|p| id_has_prefix(&it.id, p))
+                || whole
+                    .iter()
+                    .any(|w| it.path == *w || it.path.starts_with(&format!("{w}/")) || w.is_empty())
+        });
+    }
+    d.elapsed = start.elapsed();
+    d
+}
+
+/// Whether `id` is `prefix` or lies under it (`prefix::...`, `prefix[...]`).
+pub fn id_has_prefix(id: &str, prefix: &str) -> bool {
+    match id.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with("::") || rest.starts_with('['),
+        None => false,
+    }
+}
+
+fn parse_all(work: &[(String, Found)], full: bool, threads: usize) -> Vec<FileNode> {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let threads = if threads == 0 { cores } else { threads };
+    // Thread start-up costs more than parsing a handful of files.
+    let threads = threads.min(work.len().div_ceil(32)).max(1);
+    if threads == 1 {
+        let mut p = parse::new_parser();
+        return work
+            .iter()
+            .map(|(rel, f)| parse_one(&mut p, rel, f, full))
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<FileNode>>> = Mutex::new(vec![None; work.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut p = parse::new_parser();
+                let mut local = Vec::new();
+                loop {
+                    let i = next.fetch_add(8, Ordering::Relaxed);
+                    if i >= work.len() {
+                        break;
+                    }
+                    for (j, (rel, f)) in work.iter().enumerate().skip(i).take(8) {
+                        local.push((j, parse_one(&mut p, rel, f, full)));
+                    }
+                }
+                let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
+                for (j, node) in local {
+                    r[j] = Some(node);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}

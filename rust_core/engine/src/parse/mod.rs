@@ -1,0 +1,1117 @@
+//! The static parse of one test or benchmark file into a [`FileNode`],
+//! without importing anything.
+//!
+//! The file is first reduced to its skeleton by [`scan`] (structural lines
+//! only, same line numbers), then the skeleton is parsed with tree-sitter's
+//! Python grammar (error tolerant, Python 3.12 syntax) and walked. Which forms
+//! are understood statically is documented in `docs/discovery.md`.
+
+pub mod scan;
+
+use crate::tree::{
+    CollectionError, Dynamic, FileNode, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle,
+};
+use std::collections::HashMap;
+use tree_sitter::{Node, Parser};
+
+/// A tree-sitter parser set up for Python. Not `Sync`: one per thread.
+pub fn new_parser() -> Parser {
+    let mut p = Parser::new();
+    p.set_language(&tree_sitter_python::LANGUAGE.into())
+        .expect("the bundled Python grammar matches the tree-sitter ABI");
+    p
+}
+
+/// Parse `src` (the file at `path`, relative to the root) into a file node.
+///
+/// `full` parses the whole text with tree-sitter instead of the skeleton, so
+/// syntax errors inside function bodies are reported too (slower).
+pub fn parse_file(
+    parser: &mut Parser,
+    path: &str,
+    kind: ItemKind,
+    src: &str,
+    full: bool,
+) -> FileNode {
+    let mut node = FileNode {
+        path: path.to_string(),
+        kind,
+        error: None,
+        suites: Vec::new(),
+        items: Vec::new(),
+    };
+    let error = |line: u32, message: String| CollectionError {
+        path: path.to_string(),
+        line,
+        message,
+    };
+    let skeleton = match scan::skeleton(src) {
+        Ok(s) => s,
+        Err(e) => {
+            node.error = Some(error(e.line, format!("syntax error: {}", e.message)));
+            return node;
+        }
+    };
+    if !skeleton.has_structure && !full {
+        return node;
+    }
+    let text: &str = if full { src } else { &skeleton.text };
+    let Some(tree) = parser.parse(text, None) else {
+        node.error = Some(error(1, "the parser gave up on this file".to_string()));
+        return node;
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        let (line, message) = first_error(root, text.as_bytes());
+        node.error = Some(error(line, message));
+        return node;
+    }
+    let mut walker = Walker {
+        src: text.as_bytes(),
+        path,
+        aliases: HashMap::new(),
+        modules: HashMap::new(),
+        classes: HashMap::new(),
+        groups: HashMap::new(),
+        file: &mut node,
+    };
+    walker.module(root, kind);
+    node
+}
+
+/// Line and message of the first ERROR or MISSING node.
+fn first_error(root: Node, src: &[u8]) -> (u32, String) {
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.is_missing() {
+            return (
+                n.start_position().row as u32 + 1,
+                format!("syntax error: missing '{}'", n.kind()),
+            );
+        }
+        if n.is_error() {
+            let t = n.utf8_text(src).unwrap_or("");
+            let t = t.lines().next().unwrap_or("").trim();
+            let snippet: String = t.chars().take(40).collect();
+            return (
+                n.start_position().row as u32 + 1,
+                format!("syntax error: invalid syntax near '{snippet}'"),
+            );
+        }
+        if n.has_error() {
+            let kids: Vec<Node> = n.children(&mut cursor).collect();
+            stack.extend(kids.into_iter().rev());
+        }
+    }
+    (1, "syntax error".to_string())
+}
+
+/// A literal value read from the source.
+#[derive(Debug, Clone, PartialEq)]
+enum Lit {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    None,
+    Seq(Vec<Option<Lit>>),
+}
+
+impl Lit {
+    /// The case-id fragment pytest would use, or None for "use argname+index".
+    fn id(&self) -> Option<String> {
+        Some(match self {
+            Lit::Str(s) => s.clone(),
+            Lit::Int(i) => i.to_string(),
+            Lit::Float(f) => py_float(*f),
+            Lit::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+            Lit::None => "None".to_string(),
+            Lit::Seq(_) => return None,
+        })
+    }
+}
+
+/// Python's `repr(float)` for the common cases.
+fn py_float(f: f64) -> String {
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let s = format!("{f:?}");
+    if s.contains('e') && !s.contains("e-") {
+        s.replacen('e', "e+", 1)
+    } else {
+        s
+    }
+}
+
+fn named(n: Node) -> impl Iterator<Item = Node> {
+    (0..n.named_child_count() as u32).filter_map(move |i| n.named_child(i))
+}
+
+/// What the decorators and name of one `def` say.
+#[derive(Debug, Default)]
+struct FuncInfo {
+    name: String,
+    line: u32,
+    is_async: bool,
+    test_decorated: bool,
+    tags: Vec<String>,
+    timeout: Option<f64>,
+    retries: Option<u32>,
+    skip: Option<String>,
+    xfail: bool,
+    dynamic: Vec<Dynamic>,
+    /// None: not parametrized; Some(empty) never happens (an empty literal
+    /// list gives no cases, i.e. no items).
+    cases: Option<Vec<String>>,
+    /// `@group.add(...)`: (group variable, entry name).
+    bench: Vec<(String, String)>,
+}
+
+impl FuncInfo {
+    fn add_dynamic(&mut self, d: Dynamic) {
+        if !self.dynamic.contains(&d) {
+            self.dynamic.push(d);
+        }
+    }
+}
+
+/// Facts about a class needed to resolve subclasses in the same file.
+#[derive(Debug, Clone)]
+struct ClassFacts {
+    /// None: not a test class (a mixin/helper), unless `unknown` is set.
+    kind: Option<SuiteKind>,
+    unknown_base: bool,
+    methods: Vec<TestItemDraft>,
+    tags: Vec<String>,
+    dynamic_tags: bool,
+}
+
+/// A method accepted as a test, before the owning class's id is known.
+#[derive(Debug, Clone)]
+struct TestItemDraft {
+    name: String,
+    line: u32,
+    is_async: bool,
+    tags: Vec<String>,
+    timeout: Option<f64>,
+    retries: Option<u32>,
+    skip: Option<String>,
+    xfail: bool,
+    dynamic: Vec<Dynamic>,
+    cases: Option<Vec<String>>,
+}
+
+struct Walker<'a> {
+    src: &'a [u8],
+    path: &'a str,
+    /// Local name -> imported name (`from dbtest import test as t`).
+    aliases: HashMap<String, String>,
+    /// Local name -> module (`import dbtest as d`, `import unittest`).
+    modules: HashMap<String, String>,
+    /// Module-level (and nested, qualified) classes seen so far.
+    classes: HashMap<String, ClassFacts>,
+    /// Benchmark group variable -> index into `file.suites`.
+    groups: HashMap<String, usize>,
+    file: &'a mut FileNode,
+}
+
+const NEUTRAL_BASES: &[&str] = &[
+    "object",
+    "ABC",
+    "Generic",
+    "Protocol",
+    "Exception",
+    "NamedTuple",
+    "TypedDict",
+    "Enum",
+];
+
+impl<'a> Walker<'a> {
+    fn text(&self, n: Node) -> &'a str {
+        std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
+    }
+
+    fn line(n: Node) -> u32 {
+        n.start_position().row as u32 + 1
+    }
+
+    /// `a.b.c` for identifiers/attributes, None for anything else.
+    fn dotted(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "identifier" => Some(self.text(n).to_string()),
+            "attribute" => {
+                let obj = self.dotted(n.child_by_field_name("object")?)?;
+                let attr = self.text(n.child_by_field_name("attribute")?);
+                Some(format!("{obj}.{attr}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// The dbtest/unittest name a decorator or base refers to: `t` after
+    /// `from dbtest import test as t` is `test`; `d.test` after
+    /// `import dbtest as d` is `test`. Other qualified names are None.
+    fn api_name(&self, dotted: &str) -> Option<String> {
+        match dotted.rsplit_once('.') {
+            None => Some(
+                self.aliases
+                    .get(dotted)
+                    .cloned()
+                    .unwrap_or_else(|| dotted.to_string()),
+            ),
+            Some((prefix, last)) => {
+                let head = prefix.split('.').next().unwrap_or(prefix);
+                let module = self.modules.get(head).map(String::as_str).unwrap_or(head);
+                let known = ["dbtest", "unittest", "pytest"];
+                known
+                    .iter()
+                    .any(|m| module == *m || module.starts_with(&format!("{m}.")))
+                    .then(|| last.to_string())
+            }
+        }
+    }
+
+    fn lit(&self, n: Node) -> Option<Lit> {
+        match n.kind() {
+            "string" => self.string(n).map(Lit::Str),
+            "concatenated_string" => {
+                let mut s = String::new();
+                for c in named(n) {
+                    s.push_str(&self.string(c)?);
+                }
+                Some(Lit::Str(s))
+            }
+            "integer" => {
+                let t = self.text(n).replace('_', "");
+                let v = if let Some(h) = t.strip_prefix("0x").or(t.strip_prefix("0X")) {
+                    i64::from_str_radix(h, 16).ok()?
+                } else if let Some(o) = t.strip_prefix("0o").or(t.strip_prefix("0O")) {
+                    i64::from_str_radix(o, 8).ok()?
+                } else if let Some(b) = t.strip_prefix("0b").or(t.strip_prefix("0B")) {
+                    i64::from_str_radix(b, 2).ok()?
+                } else {
+                    t.parse().ok()?
+                };
+                Some(Lit::Int(v))
+            }
+            "float" => self.text(n).replace('_', "").parse().ok().map(Lit::Float),
+            "true" => Some(Lit::Bool(true)),
+            "false" => Some(Lit::Bool(false)),
+            "none" => Some(Lit::None),
+            "unary_operator" => {
+                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                match (op, self.lit(n.child_by_field_name("argument")?)?) {
+                    (Some("-"), Lit::Int(i)) => Some(Lit::Int(-i)),
+                    (Some("-"), Lit::Float(f)) => Some(Lit::Float(-f)),
+                    (Some("+"), v @ (Lit::Int(_) | Lit::Float(_))) => Some(v),
+                    _ => None,
+                }
+            }
+            "parenthesized_expression" => self.lit(named(n).next()?),
+            "list" | "tuple" | "set" => Some(Lit::Seq(named(n).map(|c| self.lit(c)).collect())),
+            _ => None,
+        }
+    }
+
+    /// The value of a plain (non-f, non-bytes) string literal.
+    fn string(&self, n: Node) -> Option<String> {
+        if n.kind() != "string" {
+            return None;
+        }
+        let mut prefix = "";
+        let mut body = String::new();
+        for c in named(n) {
+            match c.kind() {
+                "string_start" => prefix = self.text(c),
+                "string_content" => body.push_str(self.text(c)),
+                "string_end" => {}
+                _ => return None, // interpolation: an f-string with fields
+            }
+        }
+        let p = prefix.trim_end_matches(['\'', '"']).to_ascii_lowercase();
+        // Bytes are not names; an f-string without fields is a constant.
+        if p.contains('b') {
+            return None;
+        }
+        if p.contains('r') {
+            return Some(body);
+        }
+        Some(unescape(&body))
+    }
+
+    fn string_list(&self, n: Node) -> Option<Vec<String>> {
+        match self.lit(n)? {
+            Lit::Seq(v) => v
+                .into_iter()
+                .map(|x| match x {
+                    Some(Lit::Str(s)) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            Lit::Str(s) => Some(vec![s]),
+            _ => None,
+        }
+    }
+
+    fn module(&mut self, root: Node, kind: ItemKind) {
+        for stmt in named(root) {
+            match stmt.kind() {
+                "import_statement" | "import_from_statement" => self.import(stmt),
+                "expression_statement" => self.module_assignment(stmt),
+                "class_definition" => self.class(stmt, &[], None),
+                "function_definition" if kind == ItemKind::Test => self.module_function(stmt, &[]),
+                "decorated_definition" => {
+                    let decos: Vec<Node> =
+                        named(stmt).filter(|c| c.kind() == "decorator").collect();
+                    let Some(def) = stmt.child_by_field_name("definition") else {
+                        continue;
+                    };
+                    match def.kind() {
+                        "class_definition" => self.class(def, &decos, None),
+                        "function_definition" => {
+                            if kind == ItemKind::Test {
+                                self.module_function(def, &decos)
+                            } else {
+                                self.bench_function(def, &decos)
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        if kind == ItemKind::Bench {
+            // Benchmark files hold groups only; test classes there are ignored.
+            self.file.suites.retain(|s| s.kind == SuiteKind::Group);
+            self.file.items.clear();
+        } else {
+            self.file.suites.retain(|s| s.kind != SuiteKind::Group);
+        }
+    }
+
+    fn import(&mut self, stmt: Node) {
+        if stmt.kind() == "import_statement" {
+            for n in named(stmt) {
+                match n.kind() {
+                    "dotted_name" => {
+                        let full = self.text(n).to_string();
+                        let head = full.split('.').next().unwrap_or("").to_string();
+                        self.modules.insert(head.clone(), head);
+                    }
+                    "aliased_import" => {
+                        if let (Some(name), Some(alias)) = (
+                            n.child_by_field_name("name"),
+                            n.child_by_field_name("alias"),
+                        ) {
+                            self.modules
+                                .insert(self.text(alias).to_string(), self.text(name).to_string());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            return;
+        }
+        let module = stmt
+            .child_by_field_name("module_name")
+            .map(|m| self.text(m).to_string())
+            .unwrap_or_default();
+        let mut cursor = stmt.walk();
+        for n in stmt.children_by_field_name("name", &mut cursor) {
+            let (name, alias) = match n.kind() {
+                "aliased_import" => match (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("alias"),
+                ) {
+                    (Some(a), Some(b)) => (self.text(a).to_string(), self.text(b).to_string()),
+                    _ => continue,
+                },
+                _ => (self.text(n).to_string(), self.text(n).to_string()),
+            };
+            if module == "dbtest" || module.starts_with("dbtest.") || module == "unittest" {
+                self.aliases.insert(alias, name);
+            } else if name != alias {
+                // `from x import y as z`: z is a module or object we cannot see.
+                self.aliases.insert(alias, format!("{module}.{name}"));
+            } else {
+                self.aliases.remove(&alias);
+                self.aliases.insert(alias, format!("{module}.{name}"));
+            }
+        }
+    }
+
+    /// `g = BenchmarkGroup("name", tags=[...])` at module level.
+    fn module_assignment(&mut self, stmt: Node) {
+        let Some(asg) = named(stmt).next().filter(|a| a.kind() == "assignment") else {
+            return;
+        };
+        let (Some(left), Some(right)) = (
+            asg.child_by_field_name("left"),
+            asg.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if left.kind() != "identifier" || right.kind() != "call" {
+            return;
+        }
+        let Some(func) = right
+            .child_by_field_name("function")
+            .and_then(|f| self.dotted(f))
+        else {
+            return;
+        };
+        if func.rsplit('.').next() != Some("BenchmarkGroup") {
+            return;
+        }
+        let var = self.text(left).to_string();
+        let mut name = var.clone();
+        let mut tags = Vec::new();
+        let mut dynamic = Vec::new();
+        if let Some(args) = right.child_by_field_name("arguments") {
+            for (i, a) in named(args).enumerate() {
+                if a.kind() == "keyword_argument" {
+                    let k = a.child_by_field_name("name").map(|k| self.text(k));
+                    let v = a.child_by_field_name("value");
+                    match (k, v) {
+                        (Some("name"), Some(v)) => {
+                            if let Some(Lit::Str(s)) = self.lit(v) {
+                                name = s
+                            }
+                        }
+                        (Some("tags"), Some(v)) => match self.string_list(v) {
+                            Some(t) => tags = t,
+                            None => dynamic.push(Dynamic::Tags),
+                        },
+                        _ => {}
+                    }
+                } else if i == 0 {
+                    if let Some(Lit::Str(s)) = self.lit(a) {
+                        name = s;
+                    }
+                }
+            }
+        }
+        tags.sort();
+        tags.dedup();
+        self.groups.insert(var, self.file.suites.len());
+        self.file.suites.push(SuiteNode {
+            name,
+            kind: SuiteKind::Group,
+            line: Self::line(stmt),
+            tags,
+            dynamic,
+            items: Vec::new(),
+        });
+    }
+
+    /// Read the decorators and header of one `def`.
+    fn func_info(&self, def: Node, decos: &[Node]) -> FuncInfo {
+        let mut info = FuncInfo {
+            name: def
+                .child_by_field_name("name")
+                .map(|n| self.text(n).to_string())
+                .unwrap_or_default(),
+            line: Self::line(def),
+            is_async: def.child(0).is_some_and(|c| c.kind() == "async"),
+            ..Default::default()
+        };
+        // Decorators apply bottom-up; pytest orders stacked parametrize ids
+        // with the innermost first.
+        let mut param_sets: Vec<Option<Vec<String>>> = Vec::new();
+        for deco in decos.iter().rev() {
+            let Some(expr) = named(*deco).next() else {
+                continue;
+            };
+            let (callee, args) = if expr.kind() == "call" {
+                (
+                    expr.child_by_field_name("function"),
+                    expr.child_by_field_name("arguments"),
+                )
+            } else {
+                (Some(expr), None)
+            };
+            let Some(dotted) = callee.and_then(|c| self.dotted(c)) else {
+                continue;
+            };
+            if let Some((var, "add")) = dotted.rsplit_once('.') {
+                if self.groups.contains_key(var) {
+                    let mut entry = info.name.clone();
+                    if let Some(args) = args {
+                        for (i, a) in named(args).enumerate() {
+                            let v = if a.kind() == "keyword_argument" {
+                                (a.child_by_field_name("name").map(|k| self.text(k))
+                                    == Some("name"))
+                                .then(|| a.child_by_field_name("value"))
+                                .flatten()
+                            } else {
+                                (i == 0).then_some(a)
+                            };
+                            if let Some(Lit::Str(s)) = v.and_then(|v| self.lit(v)) {
+                                entry = s;
+                            }
+                        }
+                    }
+                    info.bench.push((var.to_string(), entry));
+                    continue;
+                }
+            }
+            let Some(api) = self.api_name(&dotted) else {
+                continue;
+            };
+            let positional: Vec<Node> = args
+                .map(|a| {
+                    named(a)
+                        .filter(|c| c.kind() != "keyword_argument" && c.kind() != "comment")
+                        .collect()
+                })
+                .unwrap_or_default();
+            let keyword = |name: &str| -> Option<Node> {
+                args.and_then(|a| {
+                    named(a).find(|c| {
+                        c.kind() == "keyword_argument"
+                            && c.child_by_field_name("name").map(|k| self.text(k)) == Some(name)
+                    })
+                })
+                .and_then(|k| k.child_by_field_name("value"))
+            };
+            let has_splat = args.is_some_and(|a| {
+                named(a).any(|c| matches!(c.kind(), "list_splat" | "dictionary_splat"))
+            });
+            if has_splat {
+                info.add_dynamic(Dynamic::Options);
+            }
+            match api.as_str() {
+                "test" => {
+                    info.test_decorated = true;
+                    if let Some(v) = keyword("tags") {
+                        match self.string_list(v) {
+                            Some(t) => info.tags.extend(t),
+                            None => info.add_dynamic(Dynamic::Tags),
+                        }
+                    }
+                    if let Some(v) = keyword("timeout") {
+                        match self.lit(v) {
+                            Some(Lit::Int(i)) => info.timeout = Some(i as f64),
+                            Some(Lit::Float(f)) => info.timeout = Some(f),
+                            Some(Lit::None) => {}
+                            _ => info.add_dynamic(Dynamic::Options),
+                        }
+                    }
+                    if let Some(v) = keyword("retries") {
+                        match self.lit(v) {
+                            Some(Lit::Int(i)) if i >= 0 => info.retries = Some(i as u32),
+                            _ => info.add_dynamic(Dynamic::Options),
+                        }
+                    }
+                    if let Some(v) = keyword("skip") {
+                        match self.lit(v) {
+                            Some(Lit::Str(s)) => info.skip = Some(s),
+                            Some(Lit::Bool(true)) => info.skip = Some("skipped".to_string()),
+                            Some(Lit::Bool(false) | Lit::None) => {}
+                            _ => info.add_dynamic(Dynamic::Options),
+                        }
+                    }
+                }
+                "skip" => {
+                    let reason = positional.first().copied().or_else(|| keyword("reason"));
+                    info.skip = Some(match reason.map(|r| self.lit(r)) {
+                        Some(Some(Lit::Str(s))) => s,
+                        _ => "skipped".to_string(),
+                    });
+                }
+                "skip_if" | "skipIf" | "skipUnless" => {
+                    let cond = positional.first().copied().or_else(|| keyword("condition"));
+                    let reason = positional.get(1).copied().or_else(|| keyword("reason"));
+                    let when = api != "skipUnless";
+                    match cond.and_then(|c| self.lit(c)) {
+                        Some(Lit::Bool(b)) if b == when => {
+                            info.skip = Some(match reason.and_then(|r| self.lit(r)) {
+                                Some(Lit::Str(s)) => s,
+                                _ => "skipped".to_string(),
+                            })
+                        }
+                        Some(Lit::Bool(_)) => {}
+                        _ => info.add_dynamic(Dynamic::Options),
+                    }
+                }
+                "xfail" | "expectedFailure" => info.xfail = true,
+                "parametrize" => {
+                    let names = positional.first().copied().or_else(|| keyword("argnames"));
+                    let values = positional.get(1).copied().or_else(|| keyword("argvalues"));
+                    param_sets.push(self.param_cases(names, values, keyword("ids")));
+                }
+                _ => {}
+            }
+        }
+        if !param_sets.is_empty() {
+            if param_sets.iter().any(Option::is_none) {
+                info.add_dynamic(Dynamic::Params);
+            } else {
+                let mut cases: Vec<String> = vec![String::new()];
+                for set in param_sets.into_iter().flatten() {
+                    let mut next = Vec::with_capacity(cases.len() * set.len());
+                    for c in &cases {
+                        for s in &set {
+                            next.push(if c.is_empty() {
+                                s.clone()
+                            } else {
+                                format!("{c}-{s}")
+                            });
+                        }
+                    }
+                    cases = next;
+                }
+                dedupe_ids(&mut cases);
+                info.cases = Some(cases);
+            }
+        }
+        info.tags.sort();
+        info.tags.dedup();
+        info
+    }
+
+    /// The case ids of one `@parametrize`, or None when not static.
+    fn param_cases(
+        &self,
+        names: Option<Node>,
+        values: Option<Node>,
+        ids: Option<Node>,
+    ) -> Option<Vec<String>> {
+        let names: Vec<String> = match self.lit(names?)? {
+            Lit::Str(s) => s
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            Lit::Seq(v) => v
+                .into_iter()
+                .map(|x| match x {
+                    Some(Lit::Str(s)) => Some(s),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+            _ => return None,
+        };
+        let values = values?;
+        if !matches!(values.kind(), "list" | "tuple") {
+            return None;
+        }
+        let rows: Vec<Node> = named(values).filter(|c| c.kind() != "comment").collect();
+        if rows
+            .iter()
+            .any(|r| matches!(r.kind(), "list_splat" | "list_comprehension"))
+        {
+            return None;
+        }
+        let mut out: Vec<String> = Vec::with_capacity(rows.len());
+        // `ids=[...]`: strings replace the generated id, `None` keeps it.
+        let explicit: Option<Vec<Option<String>>> = match ids {
+            Some(i) => match self.lit(i)? {
+                Lit::None => None,
+                Lit::Seq(v) => Some(
+                    v.into_iter()
+                        .map(|x| match x {
+                            Some(Lit::Str(s)) => Some(Some(s)),
+                            Some(Lit::None) => Some(None),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()?,
+                ),
+                _ => return None,
+            },
+            None => None,
+        };
+        if explicit.as_ref().is_some_and(|e| e.len() != rows.len()) {
+            return None;
+        }
+        for (idx, row) in rows.iter().enumerate() {
+            if let Some(Some(given)) = explicit.as_ref().map(|e| e[idx].clone()) {
+                out.push(given);
+                continue;
+            }
+            let one = |name: &str, v: Option<Lit>| {
+                v.and_then(|l| l.id())
+                    .unwrap_or_else(|| format!("{name}{idx}"))
+            };
+            if names.len() == 1 {
+                out.push(one(&names[0], self.lit(*row)));
+            } else {
+                if !matches!(row.kind(), "tuple" | "list" | "parenthesized_expression") {
+                    return None;
+                }
+                let k: Vec<Node> = named(*row).collect();
+                if k.len() != names.len() {
+                    return None;
+                }
+                let id: Vec<String> = names
+                    .iter()
+                    .zip(&k)
+                    .map(|(n, v)| one(n, self.lit(*v)))
+                    .collect();
+                out.push(id.join("-"));
+            }
+        }
+        Some(out)
+    }
+
+    fn items_from(
+        &self,
+        suite: Option<&str>,
+        style: TestStyle,
+        kind: ItemKind,
+        d: &TestItemDraft,
+        extra_tags: &[String],
+    ) -> Vec<TestItem> {
+        let mut tags: Vec<String> = d.tags.iter().chain(extra_tags).cloned().collect();
+        tags.sort();
+        tags.dedup();
+        let prefix = match suite {
+            Some(s) => format!("{}::{s}::{}", self.path, d.name),
+            None => format!("{}::{}", self.path, d.name),
+        };
+        let make = |params: Option<String>| TestItem {
+            id: match &params {
+                Some(p) => format!("{prefix}[{p}]"),
+                None => prefix.clone(),
+            },
+            kind,
+            style,
+            path: self.path.to_string(),
+            suite: suite.map(str::to_string),
+            name: d.name.clone(),
+            params,
+            line: d.line,
+            tags: tags.clone(),
+            is_async: d.is_async,
+            timeout: d.timeout,
+            retries: d.retries,
+            skip: d.skip.clone(),
+            xfail: d.xfail,
+            dynamic: d.dynamic.clone(),
+        };
+        match &d.cases {
+            Some(cases) => cases.iter().map(|c| make(Some(c.clone()))).collect(),
+            None => vec![make(None)],
+        }
+    }
+
+    fn draft(info: FuncInfo) -> TestItemDraft {
+        TestItemDraft {
+            name: info.name,
+            line: info.line,
+            is_async: info.is_async,
+            tags: info.tags,
+            timeout: info.timeout,
+            retries: info.retries,
+            skip: info.skip,
+            xfail: info.xfail,
+            dynamic: info.dynamic,
+            cases: info.cases,
+        }
+    }
+
+    fn module_function(&mut self, def: Node, decos: &[Node]) {
+        let info = self.func_info(def, decos);
+        if !(info.test_decorated || info.name.starts_with("test_") || info.name == "test") {
+            return;
+        }
+        let d = Self::draft(info);
+        let items = self.items_from(None, TestStyle::Function, ItemKind::Test, &d, &[]);
+        self.file.items.extend(items);
+    }
+
+    fn bench_function(&mut self, def: Node, decos: &[Node]) {
+        let info = self.func_info(def, decos);
+        if info.bench.is_empty() {
+            return;
+        }
+        let entries = info.bench.clone();
+        let mut d = Self::draft(info);
+        for (var, entry) in entries {
+            let Some(&idx) = self.groups.get(&var) else {
+                continue;
+            };
+            d.name = entry;
+            let group = self.file.suites[idx].name.clone();
+            let dynamic = self.file.suites[idx].dynamic.clone();
+            let group_tags = self.file.suites[idx].tags.clone();
+            let mut items = self.items_from(
+                Some(&group),
+                TestStyle::Bench,
+                ItemKind::Bench,
+                &d,
+                &group_tags,
+            );
+            for it in &mut items {
+                for x in &dynamic {
+                    if !it.dynamic.contains(x) {
+                        it.dynamic.push(*x);
+                    }
+                }
+            }
+            self.file.suites[idx].items.extend(items);
+        }
+    }
+
+    /// A class at module level, or nested in another class (`outer` is the
+    /// qualified name of the enclosing class).
+    fn class(&mut self, def: Node, decos: &[Node], outer: Option<&str>) {
+        let Some(name_node) = def.child_by_field_name("name") else {
+            return;
+        };
+        let simple = self.text(name_node).to_string();
+        let qual = match outer {
+            Some(o) => format!("{o}::{simple}"),
+            None => simple.clone(),
+        };
+        // Resolve the bases.
+        let mut kind: Option<SuiteKind> = None;
+        let mut unknown = false;
+        let mut inherited: Vec<TestItemDraft> = Vec::new();
+        let mut base_tags: Vec<String> = Vec::new();
+        let mut dynamic_tags = false;
+        if let Some(args) = def.child_by_field_name("superclasses") {
+            for b in named(args) {
+                if b.kind() == "keyword_argument" {
+                    continue; // metaclass=...
+                }
+                let target = if b.kind() == "subscript" {
+                    b.child_by_field_name("value")
+                } else {
+                    Some(b)
+                };
+                let Some(dotted) = target.and_then(|t| self.dotted(t)) else {
+                    unknown = true;
+                    continue;
+                };
+                let last = dotted.rsplit('.').next().unwrap_or(&dotted).to_string();
+                let resolved = self.aliases.get(&dotted).cloned().unwrap_or(dotted.clone());
+                let rlast = resolved.rsplit('.').next().unwrap_or(&resolved).to_string();
+                if rlast == "TestSuite" {
+                    kind = kind.or(Some(SuiteKind::Suite));
+                } else if rlast.ends_with("TestCase") {
+                    kind = kind.or(Some(SuiteKind::Unittest));
+                } else if let Some(facts) = self.classes.get(&dotted).cloned() {
+                    if facts.kind.is_some() {
+                        kind = kind.or(facts.kind);
+                    }
+                    unknown |= facts.unknown_base;
+                    for m in facts.methods {
+                        inherited.retain(|x: &TestItemDraft| x.name != m.name);
+                        inherited.push(m);
+                    }
+                    base_tags.extend(facts.tags);
+                    dynamic_tags |= facts.dynamic_tags;
+                } else if !NEUTRAL_BASES.contains(&last.as_str()) {
+                    unknown = true;
+                }
+            }
+        }
+        // Class-level decorators: @skip, @xfail, @test(tags=...) apply to all.
+        let class_info = self.func_info(def, decos);
+        let Some(body) = def.child_by_field_name("body") else {
+            return;
+        };
+        let mut own: Vec<(FuncInfo, bool)> = Vec::new();
+        let mut tags: Option<Vec<String>> = None;
+        let mut nested: Vec<(Node, Vec<Node>)> = Vec::new();
+        for stmt in named(body) {
+            match stmt.kind() {
+                "function_definition" => own.push((self.func_info(stmt, &[]), false)),
+                "decorated_definition" => {
+                    let ds: Vec<Node> = named(stmt).filter(|c| c.kind() == "decorator").collect();
+                    if let Some(d) = stmt.child_by_field_name("definition") {
+                        match d.kind() {
+                            "function_definition" => own.push((self.func_info(d, &ds), true)),
+                            "class_definition" => nested.push((d, ds)),
+                            _ => {}
+                        }
+                    }
+                }
+                "class_definition" => nested.push((stmt, Vec::new())),
+                "expression_statement" => {
+                    if let Some(asg) = named(stmt).next().filter(|a| a.kind() == "assignment") {
+                        let left = asg.child_by_field_name("left").map(|l| self.text(l));
+                        if left == Some("tags") {
+                            match asg
+                                .child_by_field_name("right")
+                                .and_then(|r| self.string_list(r))
+                            {
+                                Some(t) => {
+                                    tags = Some(t);
+                                    dynamic_tags = false;
+                                }
+                                None => dynamic_tags = true,
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let is_test_method = |k: Option<SuiteKind>, f: &FuncInfo| match k {
+            Some(SuiteKind::Unittest) => f.name.starts_with("test"),
+            _ => f.test_decorated || f.name.starts_with("test_"),
+        };
+        let looks_like_tests = own
+            .iter()
+            .any(|(f, _)| f.test_decorated || f.name.starts_with("test"))
+            || simple.starts_with("Test");
+        let mut methods = inherited;
+        for (f, _) in own {
+            let accepted = is_test_method(kind.or(Some(SuiteKind::Suite)), &f)
+                || (kind.is_none() && f.name.starts_with("test"));
+            methods.retain(|m| m.name != f.name);
+            if accepted {
+                methods.push(Self::draft(f));
+            }
+        }
+        let mut suite_tags = tags.unwrap_or(base_tags);
+        suite_tags.extend(class_info.tags.iter().cloned());
+        suite_tags.sort();
+        suite_tags.dedup();
+        if class_info.dynamic.contains(&Dynamic::Tags) {
+            dynamic_tags = true;
+        }
+        let facts = ClassFacts {
+            kind,
+            unknown_base: unknown && kind.is_none(),
+            methods: methods.clone(),
+            tags: suite_tags.clone(),
+            dynamic_tags,
+        };
+        self.classes.insert(qual.clone(), facts);
+        if outer.is_none() {
+            self.classes
+                .insert(simple.clone(), self.classes[&qual].clone());
+        }
+        let line = Self::line(def);
+        let mut suite_dynamic = Vec::new();
+        if dynamic_tags {
+            suite_dynamic.push(Dynamic::Tags);
+        }
+        let apply_class = |d: &mut TestItemDraft| {
+            if d.skip.is_none() {
+                d.skip = class_info.skip.clone();
+            }
+            d.xfail |= class_info.xfail;
+            if dynamic_tags && !d.dynamic.contains(&Dynamic::Tags) {
+                d.dynamic.push(Dynamic::Tags);
+            }
+        };
+        match kind {
+            Some(k) if !methods.is_empty() => {
+                let style = if k == SuiteKind::Unittest {
+                    TestStyle::Unittest
+                } else {
+                    TestStyle::Suite
+                };
+                let mut items = Vec::new();
+                for mut d in methods {
+                    apply_class(&mut d);
+                    items.extend(self.items_from(
+                        Some(&qual),
+                        style,
+                        ItemKind::Test,
+                        &d,
+                        &suite_tags,
+                    ));
+                }
+                self.file.suites.push(SuiteNode {
+                    name: qual.clone(),
+                    kind: k,
+                    line,
+                    tags: suite_tags.clone(),
+                    dynamic: suite_dynamic,
+                    items,
+                });
+            }
+            None if unknown && looks_like_tests => {
+                // The base lives in another module: one placeholder stands for
+                // every test the class has after import.
+                suite_dynamic.push(Dynamic::Inherited);
+                let item = TestItem {
+                    id: format!("{}::{qual}", self.path),
+                    kind: ItemKind::Test,
+                    style: TestStyle::Suite,
+                    path: self.path.to_string(),
+                    suite: Some(qual.clone()),
+                    name: simple.clone(),
+                    params: None,
+                    line,
+                    tags: suite_tags.clone(),
+                    is_async: false,
+                    timeout: None,
+                    retries: None,
+                    skip: class_info.skip.clone(),
+                    xfail: class_info.xfail,
+                    dynamic: suite_dynamic.clone(),
+                };
+                self.file.suites.push(SuiteNode {
+                    name: qual.clone(),
+                    kind: SuiteKind::Suite,
+                    line,
+                    tags: suite_tags.clone(),
+                    dynamic: suite_dynamic,
+                    items: vec![item],
+                });
+            }
+            _ => {}
+        }
+        for (n, ds) in nested {
+            self.class(n, &ds, Some(&qual));
+        }
+    }
+}
+
+/// Duplicate case ids get a positional suffix (`a0`, `a1`), as at import.
+fn dedupe_ids(ids: &mut [String]) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for id in ids.iter() {
+        *counts.entry(id.clone()).or_default() += 1;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for id in ids.iter_mut() {
+        if counts[id.as_str()] > 1 {
+            let n = seen.entry(id.clone()).or_default();
+            let new = format!("{id}{n}");
+            *n += 1;
+            *id = new;
+        }
+    }
+}
+
+/// Decode the escapes of a non-raw string body (the common ones; others are
+/// kept verbatim, as Python does for unknown escapes).
+fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('\\') => out.push('\\'),
+            Some('\'') => out.push('\''),
+            Some('"') => out.push('"'),
+            Some('\n') => {}
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
