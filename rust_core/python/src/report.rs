@@ -1,5 +1,89 @@
-use pyo3::prelude::*;
+//! Reports: render, merge and write saved `RunReport` JSON; shard selection.
+//! Conversions only; the logic is in `dbtest_engine::report` and `partition`.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use dbtest_engine::partition::{self, PartitionSpec};
+use dbtest_engine::report::{self, json, merge, write};
+use dbtest_engine::tree::TestItem;
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// Render the JSON of a `RunReport` as `json`, `markdown`, `junit` or `console`.
+/// Raises `ValueError` (one line) for an unreadable report or an unknown format.
+#[pyfunction]
+fn render_report(report_json: &str, format: &str) -> PyResult<String> {
+    let report = json::parse(report_json).map_err(value_error)?;
+    report::render(&report, format).map_err(value_error)
+}
+
+/// Merge shard reports (their JSON texts; `names` label them in errors and in
+/// `meta.merged_from`) into the JSON of one report. Raises `ValueError` on a
+/// schema-version mismatch, duplicated test ids or an unreadable report.
+#[pyfunction]
+fn merge_reports(reports: Vec<String>, names: Vec<String>) -> PyResult<String> {
+    if reports.len() != names.len() {
+        return Err(value_error(format!(
+            "merge_reports: {} reports but {} names",
+            reports.len(),
+            names.len()
+        )));
+    }
+    let mut parsed = Vec::with_capacity(reports.len());
+    for (text, name) in reports.iter().zip(names) {
+        let r = json::parse(text).map_err(|e| value_error(format!("{name}: {e}")))?;
+        parsed.push((name, r));
+    }
+    let merged = merge::merge(parsed).map_err(value_error)?;
+    Ok(json::to_json(&merged))
+}
+
+/// Write `text` to `path` atomically (temporary file in the same directory,
+/// fsync, rename). Raises `OSError` with a one-line message.
+#[pyfunction]
+fn write_atomic(py: Python<'_>, path: &str, text: &str) -> PyResult<()> {
+    let bytes = text.as_bytes().to_vec();
+    let path = path.to_string();
+    py.detach(move || write::write_atomic(Path::new(&path), &bytes))
+        .map_err(|e| PyOSError::new_err(e.to_string()))
+}
+
+/// Check a `--partition` spec; returns its canonical form (`auto` resolved
+/// from the environment). Raises `ValueError` with a one-line message.
+#[pyfunction]
+fn parse_partition(spec: &str) -> PyResult<String> {
+    PartitionSpec::parse(spec)
+        .map(|s| s.to_string())
+        .map_err(value_error)
+}
+
+/// The ids of the share `spec` selects from `items_json` (a JSON list of
+/// `TestItem`s), balanced by `durations` (id -> seconds) when given.
+#[pyfunction]
+#[pyo3(signature = (items_json, spec, durations = None))]
+fn partition_ids(
+    items_json: &str,
+    spec: &str,
+    durations: Option<HashMap<String, f64>>,
+) -> PyResult<Vec<String>> {
+    let items: Vec<TestItem> = serde_json::from_str(items_json)
+        .map_err(|e| value_error(format!("invalid test items: {e}")))?;
+    let spec = PartitionSpec::parse(spec).map_err(value_error)?;
+    Ok(partition::partition(&items, spec, durations.as_ref())
+        .into_iter()
+        .map(|i| i.id)
+        .collect())
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(render_report, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_reports, m)?)?;
+    m.add_function(wrap_pyfunction!(write_atomic, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_partition, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_ids, m)?)?;
     Ok(())
 }

@@ -13,7 +13,7 @@ fn rule(out: &mut String, title: &str, fill: char) {
     let title = format!(" {title} ");
     let n = title.chars().count();
     let side = WIDTH.saturating_sub(n) / 2;
-    let f: String = std::iter::repeat(fill).take(side.max(3)).collect();
+    let f = fill.to_string().repeat(side.max(3));
     let _ = writeln!(out, "{f}{title}{f}");
 }
 

@@ -419,14 +419,13 @@ fn ops(v: f64) -> String {
         return sig3(v);
     }
     let digits = n.to_string();
-    let mut s = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            s.push(',');
-        }
-        s.push(c);
-    }
-    s
+    let mut groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .map(|c| std::str::from_utf8(c).expect("ASCII digits"))
+        .collect();
+    groups.reverse();
+    groups.join(",")
 }
 
 fn chart(out: &mut String, group: &str, entries: &[&BenchEntryResult]) {

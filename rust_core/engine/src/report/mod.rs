@@ -175,3 +175,22 @@ impl std::fmt::Display for ReportError {
 }
 
 impl std::error::Error for ReportError {}
+
+/// The formats [`render`] knows, as `--format` spells them.
+pub const FORMATS: [&str; 4] = ["console", "json", "markdown", "junit"];
+
+/// Render a report in the format named as `--format` names it.
+pub fn render(report: &RunReport, format: &str) -> Result<String, ReportError> {
+    Ok(match format {
+        "json" => json::to_json(report),
+        "markdown" => markdown::render(report),
+        "junit" => junit::render(report),
+        "console" => console::render(report),
+        other => {
+            return Err(ReportError(format!(
+                "unknown report format {other:?} (choose one of {})",
+                FORMATS.join(", ")
+            )))
+        }
+    })
+}
