@@ -52,6 +52,7 @@ class SuiteRun:
         self.instance: Any = None
         self.scope = FixtureScope("suite")
         self.started = False
+        self.setup_lock = asyncio.Lock()
         self.setup_error: tuple[str, str] | None = None
         self.setup_done = False
         self.class_fixtures: dict[str, tuple[FixtureDef, str]] = {}
@@ -348,8 +349,9 @@ class Executor:
         if item.skip is not None:
             finish(Attempt(oc.SKIPPED, time.time(), 0.0, item.skip))
             return
-        if not run.started:
-            await self._setup_suite(run)
+        async with run.setup_lock:  # concurrent tests of a suite wait for one setup_suite
+            if not run.started:
+                await self._setup_suite(run)
         if run.setup_error is not None:
             finish(Attempt(oc.ERROR, time.time(), 0.0, run.setup_error[0], run.setup_error[1]))
             return
@@ -400,7 +402,7 @@ class Executor:
         t0 = time.perf_counter()
         test_scope = FixtureScope("test")
         resolver = run.resolver(test_scope)
-        state = {"setup": False}
+        state: dict[str, Any] = {"setup": False, "mark": 0}
         exc: BaseException | None = None
         cancelled = False
 
@@ -409,16 +411,18 @@ class Executor:
                 if await self._run_sync(cond):
                     raise unittest.SkipTest(reason)
             func = item.func.__get__(run.instance) if run.instance is not None else item.func
-            # Fixtures first, then the setup hook: teardown runs in the reverse order.
-            names = fixture_names(func, set(item.kwargs))
-            kwargs = dict(item.kwargs)
-            kwargs.update(await resolver.resolve(names, item.name))
+            # The setup hook first (it prepares a clean state), then the test's
+            # fixtures; teardown undoes them in the reverse order.
             if run.instance is not None:
                 setup = run.instance.setup
                 await self._call(
                     setup, await resolver.resolve(fixture_names(setup, set()), "setup")
                 )
                 state["setup"] = True
+                state["mark"] = len(test_scope.finalizers)
+            names = fixture_names(func, set(item.kwargs))
+            kwargs = dict(item.kwargs)
+            kwargs.update(await resolver.resolve(names, item.name))
             if item.is_async:
                 await func(**kwargs)
             else:
@@ -464,14 +468,17 @@ class Executor:
             exc = e
         duration_body = time.perf_counter() - t0
 
-        # Teardown: the suite's teardown hook, then test-scope fixtures (newest first).
+        # Teardown: the test's fixtures (newest first), the teardown hook, then
+        # the fixtures the setup hook used.
         teardown_exc: BaseException | None = None
+        for _name, e in await test_scope.close(down_to=state["mark"]):
+            teardown_exc = teardown_exc or e
         if state["setup"] and run.instance is not None:
             try:
                 td = run.instance.teardown
                 await self._call(td, await resolver.resolve(fixture_names(td, set()), "teardown"))
             except BaseException as e:  # noqa: BLE001
-                teardown_exc = e
+                teardown_exc = teardown_exc or e
         for _name, e in await test_scope.close():
             teardown_exc = teardown_exc or e
         duration = time.perf_counter() - t0

@@ -27,16 +27,18 @@ class FixtureScope:
         self.locks: dict[FixtureDef, asyncio.Lock] = {}
         self.finalizers: list[tuple[str, Callable[[], Awaitable[None]]]] = []
 
-    async def close(self) -> list[tuple[str, BaseException]]:
-        """Run finalizers newest first; returns ``(fixture name, error)`` for each that failed."""
+    async def close(self, down_to: int = 0) -> list[tuple[str, BaseException]]:
+        """Run finalizers newest first, leaving the oldest ``down_to``; returns
+        ``(fixture name, error)`` for each that failed."""
         errors = []
-        while self.finalizers:
+        while len(self.finalizers) > down_to:
             name, fin = self.finalizers.pop()
             try:
                 await fin()
             except BaseException as e:  # noqa: BLE001 - reported, never raised
                 errors.append((name, e))
-        self.values.clear()
+        if down_to == 0:
+            self.values.clear()
         return errors
 
 

@@ -17,11 +17,11 @@ def test_hook_and_fixture_order():
         .removeprefix("ORDER=")
         .split(",")
     )
-    # Fixtures are created on first use, before the setup hook; teardown is the reverse.
+    # The setup hook, then fixtures on first use; teardown is the exact reverse.
     assert order == [
         "setup_suite",
-        "client:setup", "session_res:setup", "module_res:setup", "per_test:setup", "setup", "test_one",
-        "teardown", "per_test:teardown",
+        "setup", "client:setup", "session_res:setup", "module_res:setup", "per_test:setup", "test_one",
+        "per_test:teardown", "teardown",
         "setup", "second", "teardown",
         "teardown_suite", "client:teardown",
     ]  # fmt: skip
@@ -130,3 +130,28 @@ def test_collect_file_import_error():
     with pytest.raises(ImportFailure) as info:
         collect_file(os.path.join(FIXTURES, "api_outcomes"), "test_import_error.py")
     assert "cannot import this" in info.value.message
+
+
+def test_concurrent_suite_waits_for_one_setup_suite():
+    recs = records(
+        run("api_outcomes", "test_concurrency.py", ["test_concurrency.py::ConcurrentSetup"])
+    )
+    assert [r["outcome"] for r in recs.values()] == ["passed"] * 3
+
+
+def test_examples_all_pass():
+    """The demo project runs green (the demo runs it)."""
+    import collections
+
+    root = os.path.join(os.path.dirname(FIXTURES), "..", "examples")
+    files = [
+        "tests/test_inventory.py",
+        "tests/test_pricing.py",
+        "tests/test_legacy_unittest.py",
+        "tests/integration/test_orders_flow.py",
+    ]
+    evs = run_in_process(root, [{"path": f, "ids": [f]} for f in files])
+    counts = collections.Counter(e["record"]["outcome"] for e in evs if e["ev"] == "finished")
+    assert set(counts) <= {"passed", "skipped", "xfailed"}, counts
+    assert counts["passed"] >= 20
+    assert not [e for e in evs if e["ev"] == "run_error"]
