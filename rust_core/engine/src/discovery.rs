@@ -5,6 +5,8 @@
 //! deterministic. Files are parsed on all cores (std threads, one tree-sitter
 //! parser each).
 
+pub mod list;
+
 use crate::config::Config;
 use crate::filter::glob::Glob;
 use crate::parse;

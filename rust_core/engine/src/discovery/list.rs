@@ -1,0 +1,290 @@
+//! Config + discovery + filter in one call, and the rendering of the result
+//! as text or JSON (`dbtest list`; schema in `docs/discovery.md`). Rendering
+//! lives in Rust because printing 10,000 tests through Python would dominate
+//! the command's time.
+
+use super::{discover, DiscoverOptions, Discovery};
+use crate::config::{self, Config, ConfigError};
+use crate::filter::{FilterError, FilterSpec, Selector};
+use crate::tree::{FileNode, ItemKind, SuiteKind, TestItem};
+use serde::Serialize;
+use std::fmt;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What `dbtest list` (and the TUI) asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    /// Where the config search starts and relative paths are resolved.
+    pub start_dir: PathBuf,
+    pub paths: Vec<String>,
+    /// `integration_dirs`/`integration_tags` are taken from the config.
+    pub filter: FilterSpec,
+    pub full_parse: bool,
+}
+
+/// A usage error: bad config, bad filter or a path that does not exist.
+#[derive(Debug, Clone)]
+pub enum ListError {
+    Config(ConfigError),
+    Filter { error: FilterError, expr: String },
+    MissingPaths(Vec<String>),
+}
+
+impl fmt::Display for ListError {
+    /// One line; a filter error adds the expression and a caret line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListError::Config(e) => write!(f, "{e}"),
+            ListError::Filter { error, expr } => {
+                let caret = error.render(expr).replace('\n', "\n    ");
+                write!(f, "{error}\n    {caret}")
+            }
+            ListError::MissingPaths(p) => write!(f, "no such file or directory: {}", p.join(", ")),
+        }
+    }
+}
+
+impl std::error::Error for ListError {}
+
+/// The selected part of a discovery.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub config: Config,
+    /// Restricted to the selected items (files with errors are kept).
+    pub discovery: Discovery,
+    /// Number of items before filtering.
+    pub discovered: usize,
+    pub filter_elapsed: Duration,
+}
+
+/// Load the config, discover, filter.
+pub fn list(req: &ListRequest) -> Result<Listed, ListError> {
+    let cfg = config::load(&req.start_dir).map_err(ListError::Config)?;
+    let mut spec = req.filter.clone();
+    spec.integration_dirs = cfg.integration_dirs.clone();
+    spec.integration_tags = cfg.integration_tags.clone();
+    let expr = spec.expr.clone().unwrap_or_default();
+    let selector = Selector::new(spec).map_err(|error| ListError::Filter { error, expr })?;
+    let mut opts = DiscoverOptions::new(cfg.clone());
+    opts.paths = req.paths.clone();
+    opts.cwd = req.start_dir.clone();
+    opts.full_parse = req.full_parse;
+    let mut d = discover(&opts);
+    if !d.missing_paths.is_empty() {
+        return Err(ListError::MissingPaths(d.missing_paths));
+    }
+    let discovered = d.items.len();
+    let t = Instant::now();
+    let keep = selector.select_indices(&d.items);
+    if keep.len() != d.items.len() {
+        let ids: std::collections::HashSet<String> =
+            keep.iter().map(|&i| d.items[i].id.clone()).collect();
+        d.restrict(|it| ids.contains(&it.id));
+    }
+    let filter_elapsed = t.elapsed();
+    Ok(Listed {
+        config: cfg,
+        discovery: d,
+        discovered,
+        filter_elapsed,
+    })
+}
+
+#[derive(Serialize)]
+struct Counts {
+    tests: usize,
+    benches: usize,
+    files: usize,
+    errors: usize,
+    discovered: usize,
+}
+
+#[derive(Serialize)]
+struct Timing {
+    discovery_ms: f64,
+    filter_ms: f64,
+}
+
+#[derive(Serialize)]
+struct JsonList<'a> {
+    version: u32,
+    root: String,
+    files: &'a [FileNode],
+    errors: &'a [crate::tree::CollectionError],
+    counts: Counts,
+    timing: Timing,
+}
+
+fn counts(l: &Listed) -> Counts {
+    let d = &l.discovery;
+    Counts {
+        tests: d.items.iter().filter(|i| i.kind == ItemKind::Test).count(),
+        benches: d.items.iter().filter(|i| i.kind == ItemKind::Bench).count(),
+        files: d.files.len(),
+        errors: d.errors.len(),
+        discovered: l.discovered,
+    }
+}
+
+/// The JSON document of `dbtest list --format json` (schema version 1).
+pub fn render_json(l: &Listed) -> String {
+    let d = &l.discovery;
+    let errors: Vec<_> = d.files.iter().filter_map(|f| f.error.clone()).collect();
+    let doc = JsonList {
+        version: 1,
+        root: d.root.to_string_lossy().into_owned(),
+        files: &d.files,
+        errors: &errors,
+        counts: Counts {
+            errors: errors.len(),
+            ..counts(l)
+        },
+        timing: Timing {
+            discovery_ms: d.elapsed.as_secs_f64() * 1e3,
+            filter_ms: l.filter_elapsed.as_secs_f64() * 1e3,
+        },
+    };
+    serde_json::to_string(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn item_line(out: &mut String, st: &Style, indent: &str, it: &TestItem, suite_tags: &[String]) {
+    let mut name = it.name.clone();
+    if let Some(p) = &it.params {
+        let _ = write!(name, "[{p}]");
+    }
+    let _ = write!(out, "{indent}{name}");
+    let own: Vec<&String> = it.tags.iter().filter(|t| !suite_tags.contains(t)).collect();
+    if !own.is_empty() {
+        let tags: Vec<&str> = own.iter().map(|s| s.as_str()).collect();
+        let _ = write!(
+            out,
+            " {}",
+            st.paint("35", &format!("[{}]", tags.join(", ")))
+        );
+    }
+    let mut notes: Vec<String> = Vec::new();
+    if it.is_async {
+        notes.push("async".into());
+    }
+    if let Some(r) = &it.skip {
+        notes.push(format!("skip: {r}"));
+    }
+    if it.xfail {
+        notes.push("xfail".into());
+    }
+    if let Some(t) = it.timeout {
+        notes.push(format!("timeout {t}s"));
+    }
+    if !it.dynamic.is_empty() {
+        let d: Vec<&str> = it
+            .dynamic
+            .iter()
+            .map(|d| match d {
+                crate::tree::Dynamic::Tags => "tags",
+                crate::tree::Dynamic::Params => "params",
+                crate::tree::Dynamic::Inherited => "inherited",
+                crate::tree::Dynamic::Options => "options",
+            })
+            .collect();
+        notes.push(format!("resolved at import: {}", d.join(", ")));
+    }
+    if !notes.is_empty() {
+        let _ = write!(
+            out,
+            " {}",
+            st.paint("2", &format!("({})", notes.join("; ")))
+        );
+    }
+    out.push('\n');
+}
+
+/// The tree as indented text with a count line (ANSI colours when `color`).
+pub fn render_text(l: &Listed, color: bool) -> String {
+    let st = Style { on: color };
+    let d = &l.discovery;
+    let mut out = String::with_capacity(64 * (d.items.len() + d.files.len()) + 128);
+    for f in &d.files {
+        out.push_str(&st.paint("1", &f.path));
+        out.push('\n');
+        if let Some(e) = &f.error {
+            let at = if e.line > 0 {
+                format!("line {}: ", e.line)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {}",
+                st.paint("31", &format!("collection error: {at}{}", e.message))
+            );
+        }
+        for s in &f.suites {
+            let label = match s.kind {
+                SuiteKind::Group => format!("group {}", s.name),
+                SuiteKind::Unittest => format!("{} (unittest)", s.name),
+                SuiteKind::Suite => s.name.clone(),
+            };
+            let _ = write!(out, "  {}", st.paint("36", &label));
+            if !s.tags.is_empty() {
+                let _ = write!(
+                    out,
+                    " {}",
+                    st.paint("35", &format!("[{}]", s.tags.join(", ")))
+                );
+            }
+            out.push('\n');
+            for it in &s.items {
+                item_line(&mut out, &st, "    ", it, &s.tags);
+            }
+        }
+        for it in &f.items {
+            item_line(&mut out, &st, "  ", it, &[]);
+        }
+    }
+    let c = counts(l);
+    let mut line = plural(c.tests, "test", "tests");
+    if c.benches > 0 {
+        let _ = write!(line, ", {}", plural(c.benches, "benchmark", "benchmarks"));
+    }
+    let _ = write!(line, " in {}", plural(c.files, "file", "files"));
+    if c.tests + c.benches != c.discovered {
+        let _ = write!(line, " (selected from {})", c.discovered);
+    }
+    if c.errors > 0 {
+        let _ = write!(
+            line,
+            ", {}",
+            st.paint(
+                "31",
+                &plural(c.errors, "collection error", "collection errors")
+            )
+        );
+    }
+    let _ = writeln!(
+        line,
+        " [discovered in {:.1} ms]",
+        d.elapsed.as_secs_f64() * 1e3
+    );
+    out.push_str(&line);
+    out
+}
