@@ -62,9 +62,14 @@ class InventoryTests(TestSuite):
             await stocked.reserve("C3", 1)
         expect((await self.db.get("C3")).quantity).to_be(0)
 
-    def test_negative_price_is_rejected(self):
-        # A sync test in an async suite: runs on the same loop thread.
-        expect(lambda: Inventory(self.db).add).not_.to_raise(ValueError)
+    async def test_negative_price_is_rejected(self):
+        with expect.raises(ValueError, match="negative price"):
+            await self.inventory.add("N1", "Nothing", -1)
+
+    def test_sync_test_in_async_suite(self):
+        # Sync tests run on the loop thread, between the suite's async tests.
+        expect(self.db.rows).to_be_empty()
+        expect(self.inventory).to_be_instance_of(Inventory)
 
     @xfail("bulk discounts are not implemented yet", raises=AttributeError)
     async def test_bulk_discount(self, stocked):
