@@ -52,6 +52,27 @@ fn bench_compare(current_json: &str, baseline_json: &str, threshold: f64) -> PyR
     serde_json::to_string(&report).map_err(value_error)
 }
 
+/// Mann-Whitney U of `x` and its two-sided p-value (normal approximation
+/// with tie and continuity corrections).
+#[pyfunction]
+fn bench_mann_whitney(x: Vec<f64>, y: Vec<f64>) -> (f64, f64) {
+    let r = compare::mann_whitney_u(&x, &y);
+    (r.statistic, r.p_value)
+}
+
+/// Welch's t statistic and its two-sided p-value.
+#[pyfunction]
+fn bench_welch(x: Vec<f64>, y: Vec<f64>) -> (f64, f64) {
+    let r = compare::welch_t(&x, &y);
+    (r.statistic, r.p_value)
+}
+
+/// Speedup median(baseline) / median(current) and its 95% bootstrap CI.
+#[pyfunction]
+fn bench_speedup(baseline: Vec<f64>, current: Vec<f64>) -> (f64, f64, f64) {
+    compare::speedup(&baseline, &current)
+}
+
 /// `5%`, `5` or `0.05` to the fraction 0.05.
 #[pyfunction]
 fn bench_parse_threshold(text: &str) -> PyResult<f64> {
@@ -80,11 +101,8 @@ fn bench_save_baseline(
 /// The saved baseline NAME under `root`, as JSON.
 #[pyfunction]
 fn bench_load_baseline(root: &str, name: &str) -> PyResult<String> {
-    serde_json::to_string(
-        &baseline::load(Path::new(root), name)
-            .map_err(value_error)
-            .map_err(value_error)?,
-    )
+    let b = baseline::load(Path::new(root), name).map_err(value_error)?;
+    serde_json::to_string(&b).map_err(value_error)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -92,6 +110,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench_analyze, m)?)?;
     m.add_function(wrap_pyfunction!(bench_compare, m)?)?;
     m.add_function(wrap_pyfunction!(bench_parse_threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_mann_whitney, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_welch, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_speedup, m)?)?;
     m.add_function(wrap_pyfunction!(bench_save_baseline, m)?)?;
     m.add_function(wrap_pyfunction!(bench_load_baseline, m)?)?;
     Ok(())

@@ -1,0 +1,187 @@
+"""Console tables of benchmark results (rich).
+
+Input is the analyzed results: a list of `BenchEntryResult` dicts (the JSON
+of `dbtest_engine::bench::BenchEntryResult`, as `bench_analyze` returns it),
+and optionally a `CompareReport` dict from `bench_compare`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+BAR_WIDTH = 20
+_PARTIAL = " ▏▎▍▌▋▊▉"
+
+
+def format_time(seconds: float | None) -> str:
+    """Seconds per call with a unit and three significant figures."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if abs(seconds) >= scale or unit == "ns":
+            value = seconds / scale
+            if value >= 100:
+                return f"{value:.0f} {unit}"
+            if value >= 10:
+                return f"{value:.1f} {unit}"
+            return f"{value:.2f} {unit}"
+    return "-"  # pragma: no cover
+
+
+def format_ops(ops: float | None) -> str:
+    if ops is None or not math.isfinite(ops) or ops <= 0:
+        return "-"
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if ops >= scale:
+            return f"{ops / scale:.2f}{suffix}"
+    return f"{ops:.1f}"
+
+
+def format_ratio(speedup: float, low: float, high: float) -> str:
+    """`2.31x faster (2.20–2.43)`; below 1, the slowdown as `1.50x slower`."""
+    if not all(math.isfinite(v) and v > 0 for v in (speedup, low, high)):
+        return "-"
+    if speedup >= 1.0:
+        return f"{speedup:.2f}x faster ({low:.2f}–{high:.2f})"
+    return f"{1 / speedup:.2f}x slower ({1 / high:.2f}–{1 / low:.2f})"
+
+
+def bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
+    """A bar of block glyphs, `width` cells for `largest`, eighths of a cell."""
+    if largest <= 0 or not math.isfinite(value) or value <= 0:
+        return ""
+    eighths = max(1, round(value / largest * width * 8))
+    full, part = divmod(min(eighths, width * 8), 8)
+    return "█" * full + (_PARTIAL[part] if part else "")
+
+
+def _entry_label(r: dict[str, Any]) -> str:
+    label = r.get("name") or r.get("id", "?")
+    if r.get("params"):
+        label += f"[{r['params']}]"
+    return label
+
+
+def _groups(results: Iterable[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    order: list[tuple[str, str]] = []
+    by: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in results:
+        key = (r.get("path", ""), r.get("group", ""))
+        if key not in by:
+            order.append(key)
+            by[key] = []
+        by[key].append(r)
+    return [(p, g, by[(p, g)]) for p, g in order]
+
+
+def group_table(path: str, group: str, results: list[dict[str, Any]]) -> Table:
+    """One group: entry, median, 95% CI, ops/s, ratio to baseline, significance, bar."""
+    table = Table(title=f"{group}  [dim]{path}[/dim]", title_justify="left", expand=False)
+    table.add_column("entry", no_wrap=True)
+    table.add_column("median", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("ops/s", justify="right")
+    table.add_column("vs baseline")
+    table.add_column("sig", justify="center")
+    table.add_column("", no_wrap=True)
+    medians = [r["stats"]["median"] for r in results if r.get("stats")]
+    largest = max(medians, default=0.0)
+    for r in results:
+        label = Text(_entry_label(r), style="bold" if r.get("is_baseline") else "")
+        stats = r.get("stats")
+        if r.get("error") or not stats:
+            table.add_row(label, Text(f"error: {r.get('error') or 'no result'}", style="red"))
+            continue
+        ci = f"{format_time(stats['ci_low'])} – {format_time(stats['ci_high'])}"
+        cmp = r.get("comparison")
+        if r.get("is_baseline"):
+            ratio, sig = Text("baseline", style="dim"), Text("")
+        elif cmp:
+            text = format_ratio(cmp["speedup"], cmp["ci_low"], cmp["ci_high"])
+            if cmp["significant"]:
+                style = "green" if cmp["speedup"] >= 1 else "red"
+                ratio, sig = Text(text, style=style), Text("*", style=style)
+            else:
+                ratio, sig = Text(text, style="dim"), Text("n.s.", style="dim")
+        else:
+            ratio, sig = Text("-", style="dim"), Text("")
+        glyphs = bar(stats["median"], largest)
+        table.add_row(
+            label,
+            format_time(stats["median"]),
+            ci,
+            format_ops(stats["ops_per_sec"]),
+            ratio,
+            sig,
+            Text(glyphs, style="cyan" if not r.get("is_baseline") else "magenta"),
+        )
+    table.caption = "* significant (Mann-Whitney U, p < 0.05); n.s. within noise"
+    return table
+
+
+def comparison_table(report: dict[str, Any]) -> Table:
+    """Each entry against a saved baseline, regressions first-class."""
+    pct = report.get("threshold", 0.0) * 100
+    table = Table(
+        title=f"against baseline {report.get('baseline', '?')!r} (fail above +{pct:g}%)",
+        title_justify="left",
+    )
+    for name, justify in (
+        ("entry", "left"),
+        ("baseline", "right"),
+        ("now", "right"),
+        ("change", "right"),
+        ("p", "right"),
+        ("status", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=name == "entry")  # type: ignore[arg-type]
+    for e in report.get("entries", []):
+        change = e.get("change")
+        change_text = "-" if change is None else f"{change * 100:+.1f}%"
+        cmp = e.get("comparison") or {}
+        p = cmp.get("p_value")
+        status = e.get("status", "")
+        style = {"slower": "yellow", "faster": "green", "error": "red", "unchanged": "dim"}.get(
+            status, ""
+        )
+        if e.get("regression"):
+            status, style = "REGRESSION", "bold red"
+        table.add_row(
+            e.get("id", "?"),
+            format_time(e.get("baseline_median")),
+            format_time(e.get("current_median")),
+            change_text,
+            "-" if p is None else f"{p:.3g}",
+            Text(status, style=style),
+        )
+    return table
+
+
+def render(results: list[dict[str, Any]], compare: dict[str, Any] | None = None) -> Group:
+    """Every group's table, then the baseline comparison if any."""
+    parts: list[Any] = [group_table(p, g, rs) for p, g, rs in _groups(results)]
+    if compare is not None:
+        parts.append(comparison_table(compare))
+    return Group(*parts)
+
+
+def print_results(
+    results: list[dict[str, Any]],
+    compare: dict[str, Any] | None = None,
+    console: Console | None = None,
+) -> None:
+    (console or Console()).print(render(results, compare))
+
+
+def progress_line(event: dict[str, Any]) -> str:
+    """One line for a live `bench_progress` event."""
+    phase = event.get("phase", "")
+    samples = event.get("samples", 0)
+    tail = f" ({samples} samples)" if phase in ("sampling", "done") and samples else ""
+    return f"{event.get('id', '?')}: {phase}{tail}"

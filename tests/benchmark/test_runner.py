@@ -1,0 +1,128 @@
+"""The bench unit runner on the fixture project: async entries, params,
+failing entries, hooks outside the timed region, import errors."""
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+from dbtest.benchmark.runner import run_bench_unit
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "fixtures", "bench_project")
+FAST = {"time": 0.003, "min_samples": 3, "warmup": 0.0}
+
+
+def run(ids, path="bench_cases.py", **options):
+    out = []
+    request = {"op": "run", "kind": "bench", "unit": 1, "path": path, "ids": ids}
+    request["bench"] = {**FAST, **options}
+    asyncio.run(run_bench_unit(os.path.abspath(ROOT), request, out.append))
+    return out
+
+
+def results(out):
+    return {m["id"]: m for m in out if m["ev"] == "bench_result"}
+
+
+@pytest.fixture(scope="module")
+def cases():
+    # The worker imports a file once; start from a clean log if an earlier
+    # test imported it already.
+    if "bench_cases" in sys.modules:
+        sys.modules["bench_cases"].LOG.clear()
+    out = run(["bench_cases.py"])
+    return out, sys.modules["bench_cases"]
+
+
+def test_every_entry_reports_and_a_failure_does_not_stop_the_others(cases):
+    out, _ = cases
+    res = results(out)
+    p = "bench_cases.py::"
+    assert list(res) == [
+        p + "ops::sum",
+        p + "ops::async sum",
+        p + "ops::broken",
+        p + "ops::sized[n=10]",
+        p + "ops::sized[n=100]",
+        p + "bad setup::never runs",
+        p + "bad teardown::fine",
+        p + "made in a function::noop",
+    ]
+    broken = res[p + "ops::broken"]
+    assert broken["error"] == "ValueError: this entry is broken"
+    assert broken["samples"] == [] and "Traceback" in broken["traceback"]
+    for rid in (p + "ops::sum", p + "ops::sized[n=100]", p + "made in a function::noop"):
+        r = res[rid]
+        assert r["error"] is None and len(r["samples"]) >= 3 and r["calls_per_sample"] >= 1
+        assert all(s > 0 for s in r["samples"])
+    sized = res[p + "ops::sized[n=10]"]
+    assert (sized["group"], sized["name"], sized["params"]) == ("ops", "sized", "n=10")
+    assert res[p + "ops::sum"]["is_baseline"] and not sized["is_baseline"]
+    assert res[p + "ops::sum"]["memory_peak"] is None
+
+
+def test_progress_phases_are_emitted_per_entry(cases):
+    out, _ = cases
+    rid = "bench_cases.py::ops::sum"
+    phases = [m["phase"] for m in out if m["ev"] == "bench_progress" and m["id"] == rid]
+    assert phases[:3] == ["calibrating", "warmup", "sampling"] and phases[-1] == "done"
+    # Progress of an entry comes before its result.
+    idx = [i for i, m in enumerate(out) if m.get("id") == rid]
+    assert out[idx[-1]]["ev"] == "bench_result"
+
+
+def test_hooks_run_once_outside_the_timed_entries(cases):
+    out, module = cases
+    log = [x for x in module.LOG if not isinstance(x, tuple)]
+    # setup before any call of an entry, teardown after the last one.
+    assert log[0] == "setup" and log[-1] == "teardown"
+    assert log.count("setup") == 1 and log.count("teardown") == 1
+    assert "never" not in log
+
+
+def test_async_entry_is_awaited_on_the_one_running_loop(cases):
+    out, module = cases
+    loops = {x[1] for x in module.LOG if isinstance(x, tuple)}
+    assert len(loops) == 1
+    r = results(out)["bench_cases.py::ops::async sum"]
+    assert r["error"] is None and len(r["samples"]) >= 3
+
+
+def test_failing_setup_and_teardown(cases):
+    out, _ = cases
+    r = results(out)["bench_cases.py::bad setup::never runs"]
+    assert r["error"] == "group setup failed: RuntimeError: setup exploded"
+    errors = [m for m in out if m["ev"] == "run_error"]
+    assert [(e["scope"], e["message"]) for e in errors] == [
+        ("bench_cases.py::bad teardown", "group teardown failed: OSError: teardown exploded")
+    ]
+    assert results(out)["bench_cases.py::bad teardown::fine"]["error"] is None
+
+
+def test_prefix_and_exact_ids_and_unknown_ids():
+    out = run(["bench_cases.py::ops::sized", "bench_cases.py::ops::nope"])
+    res = results(out)
+    assert sorted(res) == [
+        "bench_cases.py::ops::nope",
+        "bench_cases.py::ops::sized[n=100]",
+        "bench_cases.py::ops::sized[n=10]",
+    ]
+    assert (
+        res["bench_cases.py::ops::nope"]["error"]
+        == "no benchmark entry matches bench_cases.py::ops::nope"
+    )
+
+
+def test_memory_pass_reports_a_peak_per_call():
+    out = run(["bench_cases.py::ops::sized[n=100]"], memory=True)
+    r = results(out)["bench_cases.py::ops::sized[n=100]"]
+    assert isinstance(r["memory_peak"], int) and r["memory_peak"] >= 0
+    assert any(m.get("phase") == "memory" for m in out)
+
+
+def test_import_error_is_recorded_for_each_requested_id():
+    out = run(["bench_syntax_error.py"], path="bench_syntax_error.py")
+    r = results(out)["bench_syntax_error.py"]
+    assert r["error"].startswith("SyntaxError in bench_syntax_error.py")
+    assert r["samples"] == []
