@@ -165,6 +165,26 @@ async def _close(executor: Any, emit: Callable[[dict[str, Any]], None]) -> None:
         )
 
 
+def serve_in_thread(conn: Any, root: str) -> threading.Thread:
+    """``--in-process``: run the worker loop in a thread of this process.
+
+    ``conn`` is the engine's in-memory connection (``recv``/``send``/``close``).
+    """
+
+    def target() -> None:
+        how = "exit code 0"
+        try:
+            serve(conn, root)
+        except BaseException as e:  # noqa: BLE001 - reported to the scheduler as the exit
+            how = f"in-process worker failed: {type(e).__name__}: {e}"
+        finally:
+            conn.close(how)
+
+    thread = threading.Thread(target=target, name="dbtest-worker", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     """Entry point of ``python -m dbtest.worker``."""
     # Move the protocol to private descriptors before anything can print.

@@ -13,4 +13,5 @@ pub mod partition;
 pub mod record;
 pub mod report;
 pub mod scheduler;
+pub mod session;
 pub mod tree;

@@ -3,17 +3,9 @@
 
 use dbtest_engine::discovery::list::{self, ListRequest};
 use dbtest_engine::filter::{FilterSpec, Mode};
-use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use crate::errors::UsageError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
-
-create_exception!(
-    _core,
-    UsageError,
-    PyException,
-    "Bad input from the user (config, filter, paths): a one-line message; exit code 4."
-);
 
 #[allow(clippy::too_many_arguments)]
 fn request(
@@ -101,7 +93,6 @@ fn discover(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("UsageError", m.py().get_type::<UsageError>())?;
     m.add_function(wrap_pyfunction!(list_tree, m)?)?;
     m.add_function(wrap_pyfunction!(discover, m)?)?;
     Ok(())

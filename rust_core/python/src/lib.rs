@@ -5,12 +5,14 @@ use pyo3::prelude::*;
 
 mod bench;
 mod discovery;
+mod errors;
 mod report;
 mod run;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("UsageError", m.py().get_type::<errors::UsageError>())?;
     discovery::register(m)?;
     report::register(m)?;
     bench::register(m)?;

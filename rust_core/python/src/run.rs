@@ -1,5 +1,247 @@
-use pyo3::prelude::*;
+//! Runs: `start_run(request_json)` prepares a run in the engine and drives
+//! it on a Tokio runtime in a thread of its own; Python reads the events in
+//! batches (JSON arrays) from the returned `RunHandle`, blocking with the
+//! GIL released, or awaiting through pyo3-async-runtimes.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use crate::errors::UsageError;
+use dbtest_engine::events::Event;
+use dbtest_engine::scheduler::{drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
+use dbtest_engine::session::{prepare, Prepared, RunRequest};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use std::io;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+/// Events handed to Python in one batch at most: large enough that 10,000
+/// trivial tests cost few crossings, small enough to keep a UI live.
+const MAX_BATCH: usize = 2048;
+
+#[pyclass(module = "dbtest._core")]
+pub struct RunHandle {
+    events: Arc<Mutex<Receiver<Event>>>,
+    control: mpsc::UnboundedSender<Control>,
+    report: Arc<Mutex<Option<String>>>,
+    selected: usize,
+}
+
+fn next_batch_blocking(
+    events: &Mutex<Receiver<Event>>,
+    timeout: Duration,
+) -> Result<Option<String>, String> {
+    let rx = events.lock().map_err(|_| "event stream poisoned".to_string())?;
+    let first = match rx.recv_timeout(timeout) {
+        Ok(e) => e,
+        Err(RecvTimeoutError::Timeout) => return Ok(Some("[]".into())),
+        Err(RecvTimeoutError::Disconnected) => return Ok(None),
+    };
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(e) => batch.push(e),
+            Err(_) => break,
+        }
+    }
+    serde_json::to_string(&batch).map(Some).map_err(|e| e.to_string())
+}
+
+#[pymethods]
+impl RunHandle {
+    /// The next events as a JSON array (`"[]"` when `timeout` seconds pass
+    /// with none), or None once the run is over and every event was read.
+    fn next_batch(&self, py: Python<'_>, timeout: f64) -> PyResult<Option<String>> {
+        let events = self.events.clone();
+        let t = Duration::from_secs_f64(timeout.max(0.0));
+        py.detach(move || next_batch_blocking(&events, t))
+            .map_err(PyRuntimeError::new_err)
+    }
+
+    /// Awaitable form of `next_batch`, for asyncio consumers (the TUI).
+    fn next_batch_async<'py>(&self, py: Python<'py>, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+        let events = self.events.clone();
+        let t = Duration::from_secs_f64(timeout.max(0.0));
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            tokio::task::spawn_blocking(move || next_batch_blocking(&events, t))
+                .await
+                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?
+                .map_err(PyRuntimeError::new_err)
+        })
+    }
+
+    /// Stop gracefully: nothing new starts, running tests are cancelled.
+    fn cancel(&self) {
+        let _ = self.control.send(Control::Cancel);
+    }
+
+    /// Stop now: workers are killed.
+    fn kill(&self) {
+        let _ = self.control.send(Control::Kill);
+    }
+
+    /// The report (JSON) once the run has finished.
+    fn report_json(&self) -> Option<String> {
+        self.report.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// How many tests and entries were selected.
+    #[getter]
+    fn selected(&self) -> usize {
+        self.selected
+    }
+}
+
+/// Prepare and start a run. Raises `UsageError` for bad input.
+#[pyfunction]
+#[pyo3(signature = (request_json, in_process = false))]
+fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<RunHandle> {
+    let request: RunRequest = serde_json::from_str(request_json)
+        .map_err(|e| PyRuntimeError::new_err(format!("bad run request: {e}")))?;
+    let prepared = py.detach(|| prepare(&request)).map_err(UsageError::new_err)?;
+    let selected = prepared.selected.len();
+    let launcher: Arc<dyn Launcher> = if in_process {
+        Arc::new(InProcessLauncher { root: prepared.root.to_string_lossy().into_owned() })
+    } else {
+        Arc::new(prepared.process_launcher())
+    };
+
+    let (etx, erx) = std::sync::mpsc::channel::<Event>();
+    let (ctx, crx) = mpsc::unbounded_channel::<Control>();
+    let report = Arc::new(Mutex::new(None));
+    let report_slot = report.clone();
+    std::thread::Builder::new()
+        .name("dbtest-scheduler".into())
+        .spawn(move || run_thread(prepared, launcher, etx, crx, report_slot))
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the scheduler: {e}")))?;
+    Ok(RunHandle { events: Arc::new(Mutex::new(erx)), control: ctx, report, selected })
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn run_thread(
+    prepared: Prepared,
+    launcher: Arc<dyn Launcher>,
+    events: std::sync::mpsc::Sender<Event>,
+    control: mpsc::UnboundedReceiver<Control>,
+    report: Arc<Mutex<Option<String>>>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = events.send(Event::RunError {
+                scope: "run".into(),
+                message: format!("cannot start the scheduler's runtime: {e}"),
+                traceback: None,
+            });
+            return;
+        }
+    };
+    let start = unix_now();
+    let clock = std::time::Instant::now();
+    let _ = events.send(Event::RunStarted {
+        selected: prepared.selected.clone(),
+        collection_errors: prepared.collection_errors.clone(),
+        workers: prepared.config.workers,
+    });
+    let (state, first) = prepared.start_state();
+    let state = runtime.block_on(drive(state, first, launcher, events.clone(), control));
+    let duration = clock.elapsed().as_secs_f64();
+    let run_report = prepared.finish(&state, start, duration);
+    let summary = run_report.summary.clone();
+    if let Ok(mut slot) = report.lock() {
+        *slot = serde_json::to_string(&run_report).ok();
+    }
+    // The report is in place before the last event: a reader that sees
+    // `run_finished` can always ask for it.
+    let _ = events.send(Event::RunFinished {
+        summary,
+        duration,
+        interrupted: state.interrupted(),
+    });
+}
+
+/// `--in-process`: the worker is a thread of this process running the same
+/// `dbtest.worker.serve` loop over an in-memory connection.
+struct InProcessLauncher {
+    root: String,
+}
+
+#[pyclass(module = "dbtest._core")]
+struct InProcessConnection {
+    requests: Mutex<mpsc::UnboundedReceiver<String>>,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+    slot: u32,
+    gen: u64,
+}
+
+#[pymethods]
+impl InProcessConnection {
+    /// Next request line, or None when the scheduler is done with us.
+    fn recv(&self, py: Python<'_>) -> Option<String> {
+        py.detach(|| self.requests.lock().ok()?.blocking_recv())
+    }
+
+    fn send(&self, line: String) {
+        let _ = self.events.send(WorkerEvent {
+            slot: self.slot,
+            gen: self.gen,
+            kind: WorkerEventKind::Line(line),
+        });
+    }
+
+    /// The worker loop ended (`how` says how).
+    fn close(&self, how: String) {
+        let _ = self.events.send(WorkerEvent {
+            slot: self.slot,
+            gen: self.gen,
+            kind: WorkerEventKind::Exited(how),
+        });
+    }
+}
+
+impl Launcher for InProcessLauncher {
+    fn launch(
+        &self,
+        slot: u32,
+        gen: u64,
+        events: mpsc::UnboundedSender<WorkerEvent>,
+    ) -> io::Result<WorkerHandle> {
+        let (tx, rx) = mpsc::unbounded_channel::<String>();
+        let conn = InProcessConnection { requests: Mutex::new(rx), events: events.clone(), slot, gen };
+        Python::attach(|py| -> PyResult<()> {
+            let worker = py.import("dbtest.worker")?;
+            worker.call_method1("serve_in_thread", (Py::new(py, conn)?, self.root.clone()))?;
+            Ok(())
+        })
+        .map_err(|e| io::Error::other(e.to_string()))?;
+        // A thread cannot be killed: closing its requests makes it stop after
+        // the test it runs, and the scheduler goes on without waiting.
+        let kill_events = events;
+        let tx_for_kill = tx.clone();
+        Ok(WorkerHandle {
+            pid: std::process::id(),
+            input: tx,
+            kill: Box::new(move || {
+                let _ = tx_for_kill.send("{\"op\":\"cancel\"}\n".into());
+                let _ = kill_events.send(WorkerEvent {
+                    slot,
+                    gen,
+                    kind: WorkerEventKind::Exited("stopped (in-process worker)".into()),
+                });
+            }),
+        })
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<RunHandle>()?;
+    m.add_class::<InProcessConnection>()?;
+    m.add_function(wrap_pyfunction!(start_run, m)?)?;
     Ok(())
 }

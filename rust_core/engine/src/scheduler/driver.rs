@@ -64,7 +64,7 @@ pub async fn drive(
     mut state: State,
     first: Vec<Action>,
     launcher: Arc<dyn Launcher>,
-    events: mpsc::UnboundedSender<Event>,
+    events: std::sync::mpsc::Sender<Event>,
     mut control: mpsc::UnboundedReceiver<Control>,
 ) -> State {
     let start = Instant::now();

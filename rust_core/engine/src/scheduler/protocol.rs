@@ -18,6 +18,9 @@ pub enum Request {
         exclusive: bool,
         /// `test` or `bench`.
         kind: String,
+        /// Measuring options for benchmark units.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bench: Option<serde_json::Value>,
     },
     Cancel,
     Shutdown,

@@ -36,6 +36,8 @@ pub struct SchedulerConfig {
     pub shutdown_grace: f64,
     /// Bytes of output kept per test and stream for crash reports.
     pub max_output: usize,
+    /// Measuring options passed to benchmark units.
+    pub bench: Option<serde_json::Value>,
 }
 
 impl Default for SchedulerConfig {
@@ -50,6 +52,7 @@ impl Default for SchedulerConfig {
             cancel_grace: 5.0,
             shutdown_grace: 10.0,
             max_output: 1 << 20,
+            bench: None,
         }
     }
 }
@@ -856,6 +859,7 @@ impl State {
         let bench = self.phase == Phase::Bench;
         let concurrency = if bench { 1 } else { self.cfg.async_concurrency.max(1) as usize };
         let (timeout, retries) = (self.cfg.timeout, self.cfg.retries);
+        let bench_options = self.cfg.bench.clone();
         for slot in 0..self.slots.len() {
             let queue_empty = if bench { self.bench_queue.is_empty() } else { self.queue.is_empty() };
             if queue_empty {
@@ -894,6 +898,7 @@ impl State {
                             ItemKind::Test => "test".into(),
                             ItemKind::Bench => "bench".into(),
                         },
+                        bench: if bench { bench_options.clone() } else { None },
                     },
                 });
                 let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();

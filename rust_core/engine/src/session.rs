@@ -1,0 +1,251 @@
+//! One run, from what the user asked for to the report: configuration,
+//! discovery, selection, partition, `--lf`/`--ff`, the scheduler's plan, and
+//! at the end the [`RunReport`] and the updated cache. The CLI and the TUI
+//! both go through here, so a run means the same thing in both.
+
+use crate::bench::{self, RawBenchResult};
+use crate::cache::{self, History};
+use crate::config;
+use crate::discovery::{self, DiscoverOptions};
+use crate::filter::{FilterSpec, Mode, Selector};
+use crate::partition::{partition, PartitionSpec};
+use crate::record::Summary;
+use crate::report::{RunMeta, RunReport, Selection, SCHEMA_VERSION};
+use crate::scheduler::state::covers;
+use crate::scheduler::{build_units, units, ProcessLauncher, SchedulerConfig, State, Unit};
+use crate::tree::{CollectionError, TestItem};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// What to run, as the CLI or the TUI asks for it (JSON from Python).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RunRequest {
+    /// Where the command was started; the config is looked up from here.
+    pub cwd: PathBuf,
+    pub paths: Vec<String>,
+    pub pattern: Option<String>,
+    pub tags: Vec<String>,
+    pub expr: Option<String>,
+    /// `all`, `unit`, `integration`, `tests` or `bench`.
+    pub mode: Option<String>,
+    /// Run exactly these ids (or prefixes of ids): TUI selections, reruns.
+    pub ids: Option<Vec<String>>,
+    pub workers: Option<u32>,
+    pub async_concurrency: Option<u32>,
+    pub timeout: Option<f64>,
+    pub retries: Option<u32>,
+    pub max_fail: Option<u32>,
+    pub fail_fast: bool,
+    pub last_failed: bool,
+    pub failed_first: bool,
+    pub partition: Option<String>,
+    /// The interpreter workers run on (the CLI's own, normally).
+    pub python: PathBuf,
+    /// False with `-s`: output goes straight through.
+    pub capture: Option<bool>,
+    /// Measuring options for benchmarks (passed through to the worker).
+    pub bench: Option<serde_json::Value>,
+    /// Facts only Python knows: versions, platform, the command line.
+    pub meta: RunMeta,
+}
+
+/// A run ready to start.
+pub struct Prepared {
+    pub root: PathBuf,
+    pub selected: Vec<TestItem>,
+    pub collection_errors: Vec<CollectionError>,
+    pub config: SchedulerConfig,
+    pub units: Vec<Unit>,
+    pub history: History,
+    pub meta: RunMeta,
+    pub capture: bool,
+    pub python: PathBuf,
+}
+
+/// Async units per worker unless configured. I/O-bound tests overlap their
+/// waiting; 16 keeps a worker's connections and sockets within what a local
+/// database or service accepts by default (PostgreSQL allows 100).
+pub const DEFAULT_ASYNC_CONCURRENCY: u32 = 16;
+
+/// Turn a request into a plan. Errors are the user's (bad config, filter,
+/// path or partition): one message, exit code 4.
+pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
+    let cwd = if req.cwd.as_os_str().is_empty() {
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?
+    } else {
+        req.cwd.clone()
+    };
+    let cfg = config::load(&cwd).map_err(|e| e.to_string())?;
+    let mut opts = DiscoverOptions::new(cfg.clone());
+    opts.paths = req.paths.clone();
+    opts.cwd = cwd;
+    let found = discovery::discover(&opts);
+    if let Some(missing) = found.missing_paths.first() {
+        return Err(format!("no such file or directory: {missing}"));
+    }
+
+    let mode: Mode = req.mode.as_deref().unwrap_or("all").parse()?;
+    let mut spec = FilterSpec {
+        pattern: req.pattern.clone(),
+        tags: req.tags.clone(),
+        expr: req.expr.clone(),
+        mode,
+        ..FilterSpec::default()
+    };
+    if !cfg.integration_dirs.is_empty() {
+        spec.integration_dirs = cfg.integration_dirs.clone();
+    }
+    if !cfg.integration_tags.is_empty() {
+        spec.integration_tags = cfg.integration_tags.clone();
+    }
+    let selector = Selector::new(spec).map_err(|e| {
+        let expr = req.expr.as_deref().unwrap_or_default();
+        format!("{e}\n  {}", e.render(expr).replace('\n', "\n  "))
+    })?;
+    let mut selected = selector.select(&found.items);
+    if let Some(ids) = &req.ids {
+        selected = select_ids(&selected, ids);
+    }
+
+    let history = cache::load(&found.root);
+    if req.last_failed && !history.failed.is_empty() {
+        // As pytest does: with no recorded failures, --lf runs everything.
+        let failed: Vec<String> = history.failed.iter().cloned().collect();
+        selected = select_ids(&selected, &failed);
+    }
+    if let Some(p) = &req.partition {
+        let spec = PartitionSpec::parse(p)?;
+        selected = partition(&selected, spec, Some(&history.durations));
+    }
+
+    let workers = req
+        .workers
+        .or(cfg.workers)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1))
+        .max(1);
+    let max_fail = if req.fail_fast || cfg.fail_fast == Some(true) {
+        Some(1)
+    } else {
+        req.max_fail.or(cfg.max_fail)
+    };
+    let sched = SchedulerConfig {
+        workers,
+        async_concurrency: req
+            .async_concurrency
+            .or(cfg.async_concurrency)
+            .unwrap_or(DEFAULT_ASYNC_CONCURRENCY)
+            .max(1),
+        timeout: req.timeout.or(cfg.timeout),
+        retries: req.retries.or(cfg.retries).unwrap_or(0),
+        max_fail,
+        bench: req.bench.clone(),
+        ..SchedulerConfig::default()
+    };
+    let mut planned = build_units(&selected, workers, &history.durations);
+    if req.failed_first {
+        let first: HashSet<String> = history.failed.iter().cloned().collect();
+        units::failed_first(&mut planned, &first);
+    }
+
+    let mut meta = req.meta.clone();
+    meta.workers = workers;
+    meta.selection = Selection {
+        paths: req.paths.clone(),
+        pattern: req.pattern.clone(),
+        tags: req.tags.clone(),
+        filter: req.expr.clone(),
+        partition: req.partition.clone(),
+        mode: req.mode.clone().unwrap_or_else(|| "all".into()),
+    };
+    meta.git_commit = bench::baseline::git_commit(&found.root);
+
+    Ok(Prepared {
+        root: found.root,
+        selected,
+        collection_errors: found.errors,
+        config: sched,
+        units: planned,
+        history,
+        meta,
+        capture: req.capture.unwrap_or(true),
+        python: if req.python.as_os_str().is_empty() {
+            PathBuf::from("python3")
+        } else {
+            req.python.clone()
+        },
+    })
+}
+
+/// Keep the items named by `ids`: exact ids, prefixes (a file, a suite, all
+/// cases of a test), and cases of dynamic items known only after import.
+pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
+    let mut out: Vec<TestItem> = Vec::new();
+    let mut seen = HashSet::new();
+    for q in ids {
+        let mut matched = false;
+        for it in items.iter().filter(|it| covers(q, &it.id)) {
+            matched = true;
+            if seen.insert(it.id.clone()) {
+                out.push(it.clone());
+            }
+        }
+        if !matched {
+            // `q` is a case of an item the parse could not expand.
+            if let Some(it) = items.iter().find(|it| covers(&it.id, q)) {
+                if seen.insert(q.clone()) {
+                    let mut case = it.clone();
+                    case.id = q.clone();
+                    out.push(case);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+impl Prepared {
+    /// The scheduler's initial state for this plan.
+    pub fn start_state(&self) -> (State, Vec<crate::scheduler::Action>) {
+        State::new(self.config.clone(), &self.selected, self.units.clone())
+    }
+
+    /// Real worker processes for this plan.
+    pub fn process_launcher(&self) -> ProcessLauncher {
+        let mut launcher = ProcessLauncher::new(self.python.clone(), self.root.clone());
+        if !self.capture {
+            launcher.env.push(("DBTEST_CAPTURE".into(), "0".into()));
+        }
+        launcher
+    }
+
+    /// The report of a finished (or interrupted) run; updates `.dbtest/`.
+    pub fn finish(&self, state: &State, start: f64, duration: f64) -> RunReport {
+        let mut tests = state.records().to_vec();
+        tests.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut summary = Summary::from_records(&tests);
+        summary.run_errors = (state.run_errors().len() + self.collection_errors.len()) as u64;
+        let raw: Vec<RawBenchResult> = state
+            .bench_raw()
+            .iter()
+            .filter_map(|v| serde_json::from_value(v.clone()).ok())
+            .collect();
+        let mut meta = self.meta.clone();
+        meta.start = start;
+        meta.duration = duration;
+        meta.interrupted = state.interrupted();
+        // A cache that cannot be written costs speed next time, nothing else.
+        let _ = cache::update(&self.root, &self.history, &tests);
+        RunReport {
+            schema_version: SCHEMA_VERSION,
+            meta,
+            summary,
+            tests,
+            collection_errors: self.collection_errors.clone(),
+            run_errors: state.run_errors().to_vec(),
+            benchmarks: bench::analyze(&raw),
+        }
+    }
+}
