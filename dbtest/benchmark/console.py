@@ -11,11 +11,12 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-BAR_WIDTH = 20
+BAR_WIDTH = 12
 _PARTIAL = " ▏▎▍▌▋▊▉"
 
 
@@ -32,6 +33,16 @@ def format_time(seconds: float | None) -> str:
                 return f"{value:.1f} {unit}"
             return f"{value:.2f} {unit}"
     return "-"  # pragma: no cover
+
+
+def format_interval(low: float | None, high: float | None) -> str:
+    """`9.94–10.4 µs`: the unit once when both ends share it."""
+    lo, hi = format_time(low), format_time(high)
+    lo_value, _, lo_unit = lo.partition(" ")
+    hi_value, _, hi_unit = hi.partition(" ")
+    if lo_unit and lo_unit == hi_unit:
+        return f"{lo_value}–{hi_value} {hi_unit}"
+    return f"{lo}–{hi}"
 
 
 def format_ops(ops: float | None) -> str:
@@ -80,30 +91,41 @@ def _groups(results: Iterable[dict[str, Any]]) -> list[tuple[str, str, list[dict
     return [(p, g, by[(p, g)]) for p, g in order]
 
 
-def group_table(path: str, group: str, results: list[dict[str, Any]]) -> Table:
-    """One group: entry, median, 95% CI, ops/s, ratio to baseline, significance, bar."""
-    table = Table(title=f"{group}  [dim]{path}[/dim]", title_justify="left", expand=False)
+def group_table(
+    path: str, group: str, results: list[dict[str, Any]], compact: bool = False
+) -> Table:
+    """One group: entry, median, 95% CI, ops/s, ratio to baseline, significance, bar.
+
+    `compact` (narrow terminals) leaves out ops/s and the ratio's interval.
+    """
+    table = Table(title=f"{group}  [dim]{path}[/dim]", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("entry", no_wrap=True)
-    table.add_column("median", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("ops/s", justify="right")
-    table.add_column("vs baseline")
-    table.add_column("sig", justify="center")
-    table.add_column("", no_wrap=True)
+    table.add_column("median", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
+    if not compact:
+        table.add_column("ops/s", justify="right", no_wrap=True)
+    table.add_column("vs baseline", no_wrap=True, overflow="ellipsis", max_width=40)
+    table.add_column("sig", justify="center", no_wrap=True)
+    width = BAR_WIDTH // 2 if compact else BAR_WIDTH
+    table.add_column("", no_wrap=True, min_width=width)
     medians = [r["stats"]["median"] for r in results if r.get("stats")]
     largest = max(medians, default=0.0)
     for r in results:
         label = Text(_entry_label(r), style="bold" if r.get("is_baseline") else "")
         stats = r.get("stats")
         if r.get("error") or not stats:
-            table.add_row(label, Text(f"error: {r.get('error') or 'no result'}", style="red"))
+            message = Text(r.get("error") or "no result", style="red", overflow="ellipsis")
+            ops = [] if compact else [""]
+            table.add_row(label, Text("error", style="red"), "", *ops, message, "", "")
             continue
-        ci = f"{format_time(stats['ci_low'])} – {format_time(stats['ci_high'])}"
+        ci = format_interval(stats["ci_low"], stats["ci_high"])
         cmp = r.get("comparison")
         if r.get("is_baseline"):
             ratio, sig = Text("baseline", style="dim"), Text("")
         elif cmp:
             text = format_ratio(cmp["speedup"], cmp["ci_low"], cmp["ci_high"])
+            if compact:
+                text = text.partition(" (")[0]
             if cmp["significant"]:
                 style = "green" if cmp["speedup"] >= 1 else "red"
                 ratio, sig = Text(text, style=style), Text("*", style=style)
@@ -111,16 +133,12 @@ def group_table(path: str, group: str, results: list[dict[str, Any]]) -> Table:
                 ratio, sig = Text(text, style="dim"), Text("n.s.", style="dim")
         else:
             ratio, sig = Text("-", style="dim"), Text("")
-        glyphs = bar(stats["median"], largest)
-        table.add_row(
-            label,
-            format_time(stats["median"]),
-            ci,
-            format_ops(stats["ops_per_sec"]),
-            ratio,
-            sig,
-            Text(glyphs, style="cyan" if not r.get("is_baseline") else "magenta"),
+        glyphs = Text(
+            bar(stats["median"], largest, width),
+            style="magenta" if r.get("is_baseline") else "cyan",
         )
+        ops = [] if compact else [format_ops(stats["ops_per_sec"])]
+        table.add_row(label, format_time(stats["median"]), ci, *ops, ratio, sig, glyphs)
     table.caption = "* significant (Mann-Whitney U, p < 0.05); n.s. within noise"
     return table
 
@@ -131,6 +149,7 @@ def comparison_table(report: dict[str, Any]) -> Table:
     table = Table(
         title=f"against baseline {report.get('baseline', '?')!r} (fail above +{pct:g}%)",
         title_justify="left",
+        box=box.SIMPLE_HEAD,
     )
     for name, justify in (
         ("entry", "left"),
@@ -163,9 +182,12 @@ def comparison_table(report: dict[str, Any]) -> Table:
     return table
 
 
-def render(results: list[dict[str, Any]], compare: dict[str, Any] | None = None) -> Group:
+def render(
+    results: list[dict[str, Any]], compare: dict[str, Any] | None = None, width: int = 120
+) -> Group:
     """Every group's table, then the baseline comparison if any."""
-    parts: list[Any] = [group_table(p, g, rs) for p, g, rs in _groups(results)]
+    compact = width < 110
+    parts: list[Any] = [group_table(p, g, rs, compact) for p, g, rs in _groups(results)]
     if compare is not None:
         parts.append(comparison_table(compare))
     return Group(*parts)
@@ -176,7 +198,8 @@ def print_results(
     compare: dict[str, Any] | None = None,
     console: Console | None = None,
 ) -> None:
-    (console or Console()).print(render(results, compare))
+    console = console or Console()
+    console.print(render(results, compare, console.width))
 
 
 def progress_line(event: dict[str, Any]) -> str:
