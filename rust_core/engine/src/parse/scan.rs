@@ -39,6 +39,8 @@ struct Logical {
     indent: usize,
     first_line: u32,
     ends_with_colon: bool,
+    /// A `:` outside brackets somewhere on the line.
+    has_top_colon: bool,
 }
 
 struct Lexer<'a> {
@@ -211,6 +213,7 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
         let mut code_end = lx.pos;
         let mut last_sig = 0u8;
         let mut any = false;
+        let mut has_top_colon = false;
         while let Some(&c) = src.get(lx.pos) {
             match c {
                 b'\n' => {
@@ -293,6 +296,9 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
                     code_end = lx.pos;
                 }
                 _ => {
+                    if c == b':' && brackets.is_empty() {
+                        has_top_colon = true;
+                    }
                     lx.pos += 1;
                     any = true;
                     last_sig = c;
@@ -315,6 +321,7 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
                 indent,
                 first_line,
                 ends_with_colon: last_sig == b':',
+                has_top_colon,
             });
         }
     }
@@ -407,6 +414,12 @@ pub fn skeleton(src: &str) -> Result<Skeleton, ScanError> {
             skip_deeper = None;
         }
         let (kw, _) = first_word(bytes, l);
+        if (kw == "def" || kw == "class") && !l.has_top_colon {
+            return Err(ScanError {
+                line: l.first_line,
+                message: "expected ':'".to_string(),
+            });
+        }
         newline_to(&mut out, &mut emitted_line, l.first_line);
         let text = &src[l.start..l.end];
         match kw {
