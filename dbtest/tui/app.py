@@ -1,0 +1,598 @@
+"""`dbtest tui`: the Textual application that ties the widgets to the model
+and to the run source (the Rust engine through `dbtest.runner`)."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Tree
+
+from dbtest.tui.details import DetailsPane
+from dbtest.tui.editor import editor_command
+from dbtest.tui.filter_bar import FilterBar, parse_filter
+from dbtest.tui.help_screen import HelpScreen
+from dbtest.tui.messages import (
+    DiscoveryFailed,
+    FilesChanged,
+    FilterChanged,
+    FilterResult,
+    RunEnded,
+    RunEvents,
+    TreeLoaded,
+)
+from dbtest.tui.source import RunHandle, RunnerSource, RunSource, SourceError
+from dbtest.tui.state import Change, TuiState, load_session, save_session
+from dbtest.tui.status_bar import StatusBar
+from dbtest.tui.tag_picker import TagPicker
+from dbtest.tui.tree import TestTree
+from dbtest.tui.watch import Watcher
+
+# Repaint at most this often while events stream in: applying events to the
+# model is cheap, repainting the tree for each one of 10,000 is not.
+UI_FLUSH_INTERVAL = 0.05
+FILTER_DEBOUNCE = 0.15
+
+
+class DbtestApp(App[int]):
+    """The interactive runner. `source` supplies discovery and runs (the real
+    engine by default); everything else is local state and widgets."""
+
+    TITLE = "dbtest"
+    CSS_PATH = "styles.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run_selection", "Run"),
+        Binding("a", "run_all", "Run all"),
+        Binding("f", "rerun_failures", "Rerun failures"),
+        Binding("space", "toggle_select", "Select", show=False),
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("t", "pick_tags", "Tags"),
+        Binding("s", "stop", "Stop"),
+        Binding("escape", "escape", "Stop", show=False),
+        Binding("n", "next_failure", "Next fail"),
+        Binding("p", "previous_failure", "Prev fail"),
+        Binding("e", "edit", "Edit"),
+        Binding("w", "toggle_watch", "Watch"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    # Keys, descriptions and actions for the help screen and the palette.
+    KEYS: ClassVar[list[tuple[str, str, str]]] = [
+        (
+            "r",
+            "run the selection (or the highlighted node when nothing is selected)",
+            "run_selection",
+        ),
+        ("a", "run everything the current filter shows", "run_all"),
+        ("f", "rerun the failures of the last run", "rerun_failures"),
+        (
+            "space",
+            "select or unselect the highlighted node (a file or suite: all of it)",
+            "toggle_select",
+        ),
+        ("/", "focus the filter: a pattern, or -E and an expression", "focus_filter"),
+        ("t", "pick tags", "pick_tags"),
+        ("s / escape", "stop the run (press again to kill the workers)", "stop"),
+        ("n / p", "next / previous failure", "next_failure"),
+        ("enter", "expand a file or suite, open a test's details", "open"),
+        ("e", "open the test's file at its line in $EDITOR", "edit"),
+        ("w", "watch mode: rerun affected files (or the failures) on save", "toggle_watch"),
+        ("c", "clear the selection", "clear_selection"),
+        ("?", "this help", "help"),
+        ("ctrl+p", "command palette (every action)", "command_palette"),
+        ("q", "quit (the session is saved in .dbtest/tui.json)", "quit"),
+    ]
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        paths: Iterable[str] = (),
+        *,
+        pattern: str | None = None,
+        expr: str | None = None,
+        tags: Iterable[str] | None = None,
+        workers: int | None = None,
+        source: RunSource | None = None,
+        restore_session: bool = True,
+        persist: bool = True,
+        watch_interval: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.root_dir = Path(root or os.getcwd()).resolve()
+        self.paths = list(paths)
+        self.worker_count = workers
+        self.source: RunSource = source or RunnerSource()
+        self.persist = persist
+        self.watch_interval = watch_interval
+        self.state = TuiState()
+        self.active_run: RunHandle | None = None
+        self.run_serial = 0
+        self.watching = False
+        self.tree_ready = False
+        self.discovery_error: str | None = None
+        self.started_at = time.monotonic()
+        self.tree_shown_at: float | None = None
+        self._pending: Change | None = None
+        self._flush_timer: Any = None
+        self._filter_gen = 0
+        self._after_discovery: list[Callable[[], None]] = []
+        self._watch_rerun: list[str] | None = None
+        self._session = load_session(self.root_dir) if restore_session else {}
+        if pattern or expr:
+            self.state.filter_text = f"-E {expr}" if expr else str(pattern)
+        else:
+            self.state.filter_text = str(self._session.get("filter") or "")
+        self._cli_tags = list(tags) if tags else None
+
+    # ------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield FilterBar(id="filter-bar")
+        with Horizontal(id="main"):
+            yield TestTree(self.state, id="tree")
+            yield DetailsPane(self.state, id="details")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.set_text(self.state.filter_text)
+        bar.show_tags(self._cli_tags or [])
+        self.query_one(TestTree).focus()
+        self.set_interval(0.5, self._tick)
+        self._discover()
+
+    @property
+    def tree(self) -> TestTree:
+        return self.query_one(TestTree)
+
+    @property
+    def details(self) -> DetailsPane:
+        return self.query_one(DetailsPane)
+
+    # ---------------------------------------------------------- discovery
+
+    @work(thread=True, exclusive=True, group="discover")
+    def _discover(self) -> None:
+        try:
+            opts = self.source.options(root=str(self.root_dir), paths=self.paths)
+            discovered = self.source.discover(opts)
+        except SourceError as e:
+            self.post_message(DiscoveryFailed(str(e)))
+            return
+        except Exception as e:  # noqa: BLE001 - shown in the UI, not a traceback
+            self.post_message(DiscoveryFailed(f"{type(e).__name__}: {e}"))
+            return
+        self.post_message(TreeLoaded(discovered))
+
+    def on_tree_loaded(self, message: TreeLoaded) -> None:
+        first = not self.tree_ready
+        self.state.load(message.discovered)
+        if first:
+            self.state.restore_session(self._session)
+            if self._cli_tags is not None:
+                self.state.tags = self._cli_tags
+            self.query_one(FilterBar).show_tags(self.state.tags)
+        self.tree_ready = True
+        self.discovery_error = None
+        self.tree.populate()
+        if self.tree_shown_at is None:
+            self.tree_shown_at = time.monotonic()
+        self._update_status()
+        self._apply_filter()
+        self.details.show(self.tree.cursor_key or self._first_key())
+        callbacks, self._after_discovery = self._after_discovery, []
+        for cb in callbacks:
+            cb()
+
+    def on_discovery_failed(self, message: DiscoveryFailed) -> None:
+        self.discovery_error = message.message
+        self.notify(message.message, title="discovery failed", severity="error", timeout=10)
+        self._after_discovery = []
+
+    def _first_key(self) -> str | None:
+        return self.state.root.children[0].key if self.state.root.children else None
+
+    # ------------------------------------------------------------- filter
+
+    @on(FilterChanged)
+    def _filter_changed(self, message: FilterChanged) -> None:
+        self.state.filter_text = message.text
+        self._filter_gen += 1
+        gen = self._filter_gen
+        self.set_timer(FILTER_DEBOUNCE, partial(self._apply_filter, gen))
+
+    def _apply_filter(self, gen: int | None = None) -> None:
+        """Ask the engine which items the filter and tags select."""
+        if gen is not None and gen != self._filter_gen:
+            return  # the user typed again since
+        if not self.tree_ready:
+            return
+        self._filter_gen += 1
+        pattern, expr = parse_filter(self.state.filter_text)
+        if pattern is None and expr is None and not self.state.tags:
+            self.query_one(FilterBar).show_error(None)
+            if self.state.visible is not None:
+                self.state.set_visible(None)
+                self.tree.populate()
+            return
+        self._run_filter(self._filter_gen, pattern, expr, list(self.state.tags))
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _run_filter(self, gen: int, pattern: str | None, expr: str | None, tags: list[str]) -> None:
+        try:
+            opts = self.source.options(
+                root=str(self.root_dir), paths=self.paths, pattern=pattern, expr=expr, tags=tags
+            )
+            found = self.source.discover(opts)
+        except SourceError as e:
+            self.post_message(FilterResult(gen, None, str(e)))
+            return
+        except Exception as e:  # noqa: BLE001 - shown inline
+            self.post_message(FilterResult(gen, None, f"{type(e).__name__}: {e}"))
+            return
+        self.post_message(FilterResult(gen, [i["id"] for i in found.get("items", [])]))
+
+    def on_filter_result(self, message: FilterResult) -> None:
+        if message.generation != self._filter_gen:
+            return
+        bar = self.query_one(FilterBar)
+        if message.error is not None:
+            bar.show_error(message.error)
+            return
+        bar.show_error(None)
+        self.state.set_visible(message.ids)
+        self.tree.populate()
+        self.details.show(self.tree.cursor_key)
+
+    # --------------------------------------------------------------- runs
+
+    def start(self, ids: list[str] | None, label: str) -> bool:
+        """Start a run of `ids` (None: everything the filter shows)."""
+        if self.active_run is not None:
+            self.notify("a run is in progress: s stops it", severity="warning")
+            return False
+        kwargs: dict[str, Any] = {"root": str(self.root_dir), "paths": self.paths}
+        if ids is None:
+            pattern, expr = parse_filter(self.state.filter_text)
+            kwargs.update(pattern=pattern, expr=expr, tags=list(self.state.tags))
+        else:
+            kwargs["ids"] = ids
+        if self.worker_count is not None:
+            kwargs["workers"] = self.worker_count
+        try:
+            run = self.source.start_run(self.source.options(**kwargs))
+        except SourceError as e:
+            self.notify(str(e), title="cannot run", severity="error", timeout=8)
+            return False
+        self.active_run = run
+        self.run_serial += 1
+        self.sub_title = label
+        self._consume(run, self.run_serial)
+        return True
+
+    @work(exclusive=True, group="run")
+    async def _consume(self, run: RunHandle, serial: int) -> None:
+        """Forward the run's event batches to the UI, one message per batch."""
+        try:
+            async for batch in run.aevents():
+                self.post_message(RunEvents(serial, list(batch)))
+        except Exception as e:  # noqa: BLE001 - the run failed, the TUI must not
+            self.post_message(RunEnded(serial, f"{type(e).__name__}: {e}"))
+            return
+        self.post_message(RunEnded(serial))
+
+    def on_run_events(self, message: RunEvents) -> None:
+        if message.run_serial != self.run_serial:
+            return
+        change = self.state.apply(message.events)
+        if self._pending is None:
+            self._pending = change
+        else:
+            self._pending.merge(change)
+        if change.finished or change.started:
+            self._flush_ui()
+        elif self._flush_timer is None:
+            self._flush_timer = self.set_timer(UI_FLUSH_INTERVAL, self._flush_ui)
+
+    def _flush_ui(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        change, self._pending = self._pending, None
+        if change is None:
+            return
+        if change.structure:
+            self.tree.populate()
+        else:
+            self.tree.refresh_keys(change.ids)
+        self.details.refresh_if_affected(change.ids)
+        self._update_status()
+        if change.finished:
+            self._run_finished()
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        if message.run_serial != self.run_serial:
+            return
+        self._flush_ui()
+        if message.error:
+            self.notify(message.error, title="run failed", severity="error", timeout=10)
+        if self.state.progress.running:
+            # The stream ended without run_finished (engine error): close the run.
+            self.state.apply([{"type": "run_finished", "summary": {}, "interrupted": True}])
+            self.tree.refresh_keys(set(self.state.last_run_ids))
+            self._update_status()
+        self.active_run = None
+        self.sub_title = ""
+        pending, self._watch_rerun = self._watch_rerun, None
+        if pending is not None:
+            self.start(pending or None, "watch")
+
+    def _run_finished(self) -> None:
+        self._settle_placeholders()
+        if self.persist:
+            save_session(self.root_dir, self.state)
+        p = self.state.progress
+        failed = len(self.state.last_failures)
+        if p.interrupted:
+            self.notify(f"stopped: {p.done} of {p.total} finished", severity="warning")
+        elif failed:
+            self.notify(
+                f"{failed} failed: n jumps to the next failure, f reruns them", severity="error"
+            )
+        else:
+            self.notify(f"{p.done} finished, no failures")
+
+    def _settle_placeholders(self) -> None:
+        """A dynamic item (computed params, inherited suite) that expanded into
+        real tests at import is not 'cancelled': its cases stand for it."""
+        keys = sorted(self.state.results)
+        changed = set()
+        for rid in self.state.last_run_ids:
+            rec = self.state.results.get(rid)
+            if rec is None or rec.get("message") != "not run: the run was stopped":
+                continue
+            i = bisect.bisect_left(keys, rid + "::")
+            j = bisect.bisect_left(keys, rid + "[")
+            has_cases = (i < len(keys) and keys[i].startswith(rid + "::")) or (
+                j < len(keys) and keys[j].startswith(rid + "[")
+            )
+            if has_cases and not self.state.progress.interrupted:
+                self.state._set_result(rid, None)
+                changed.add(rid)
+        if changed:
+            self.tree.refresh_keys(changed)
+
+    def _update_status(self) -> None:
+        self.query_one(StatusBar).update_from(self.state.progress, self.watching)
+
+    def _tick(self) -> None:
+        if self.state.progress.running:
+            self._update_status()
+
+    # ------------------------------------------------------------ actions
+
+    def _cursor_node(self):  # type: ignore[no-untyped-def]
+        key = self.tree.cursor_key
+        return self.state.nodes.get(key) if key is not None else None
+
+    def action_run_selection(self) -> None:
+        """Run the selected tests, or the highlighted node when none is selected."""
+        if self.state.selected:
+            ids = [leaf.key for leaf in self.state.leaves if leaf.key in self.state.selected]
+            self.start(ids, f"{len(ids)} selected")
+            return
+        node = self._cursor_node()
+        if node is None:
+            self.notify("nothing to run", severity="warning")
+            return
+        ids = [leaf.key for leaf in self.state.leaves_under(node, visible_only=True)]
+        if not ids:
+            self.notify("nothing to run under this node", severity="warning")
+            return
+        self.start(ids, node.key)
+
+    def action_run_all(self) -> None:
+        """Run everything the current filter and tags show."""
+        self.start(None, "all")
+
+    def action_rerun_failures(self) -> None:
+        """Rerun the failures of the last run."""
+        ids = list(self.state.last_failures) or [n.key for n in self.state.failures()]
+        if not ids:
+            self.notify("no failures to rerun")
+            return
+        self.start(ids, f"{len(ids)} failures")
+
+    def action_toggle_select(self) -> None:
+        node = self._cursor_node()
+        if node is None or node.kind == "error":
+            return
+        changed = self.state.toggle(node)
+        self.tree.refresh_keys(changed)
+        self.details.refresh_if_affected(changed)
+
+    def action_clear_selection(self) -> None:
+        self.tree.refresh_keys(self.state.clear_selection())
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter-input", Input).focus()
+
+    def action_focus_tree(self) -> None:
+        self.tree.focus()
+
+    def action_pick_tags(self) -> None:
+        def chosen(tags: list[str] | None) -> None:
+            if tags is None:
+                return
+            self.state.tags = tags
+            self.query_one(FilterBar).show_tags(tags)
+            self._apply_filter()
+
+        self.push_screen(TagPicker(self.state.all_tags(), self.state.tags), chosen)
+
+    def action_stop(self) -> None:
+        """Stop the run: cancel (pending tests become cancelled); again: kill."""
+        if self.active_run is None:
+            return
+        p = self.state.progress
+        if p.cancelling:
+            self.active_run.kill()
+            self.notify("killing the workers")
+        else:
+            p.cancelling = True
+            self.active_run.cancel()
+            self.notify("stopping: s again kills the workers")
+        self._update_status()
+
+    def action_escape(self) -> None:
+        if isinstance(self.focused, Input):
+            self.tree.focus()
+        elif self.active_run is not None:
+            self.action_stop()
+        else:
+            self.tree.focus()
+
+    def _jump_failure(self, step: int) -> None:
+        failures = [n for n in self.state.failures() if self.state.is_visible(n)]
+        if not failures:
+            self.notify("no failures")
+            return
+        keys = [n.key for n in failures]
+        order = {leaf.key: i for i, leaf in enumerate(self.state.leaves)}
+        cur = self.tree.cursor_key
+        pos = order.get(cur or "", -1)
+        if step > 0:
+            nxt = next((k for k in keys if order[k] > pos), keys[0])
+        else:
+            nxt = next((k for k in reversed(keys) if order[k] < pos), keys[-1])
+        self.tree.reveal(nxt)
+        self.details.show(nxt)
+
+    def action_next_failure(self) -> None:
+        self._jump_failure(1)
+
+    def action_previous_failure(self) -> None:
+        self._jump_failure(-1)
+
+    def action_edit(self) -> None:
+        """Open the highlighted test (or file) at its line in $VISUAL/$EDITOR."""
+        node = self._cursor_node()
+        if node is None or not node.path:
+            return
+        cmd = editor_command(str(self.root_dir / node.path), node.line)
+        try:
+            try:
+                with self.suspend():
+                    subprocess.run(cmd, check=False)
+            except SuspendNotSupported:
+                # No terminal to hand over (tests, web): GUI editors still work.
+                subprocess.run(
+                    cmd, check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+                )
+        except OSError as e:
+            self.notify(f"cannot start the editor {cmd[0]!r}: {e}", severity="error")
+
+    def action_toggle_watch(self) -> None:
+        """Watch mode: on a change under the root, rerun what it affects."""
+        self.watching = not self.watching
+        if self.watching:
+            self._watch_loop()
+            self.notify("watch mode on: saving a Python file reruns what it affects")
+        else:
+            self.workers.cancel_group(self, "watch")
+            self.notify("watch mode off")
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def _watch_loop(self) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        watcher = Watcher(self.root_dir)
+        while not worker.is_cancelled:
+            time.sleep(self.watch_interval)
+            if worker.is_cancelled:
+                break
+            changes = watcher.poll()
+            if changes:
+                self.post_message(FilesChanged(changes))
+
+    def on_files_changed(self, message: FilesChanged) -> None:
+        if not self.watching:
+            return
+        changed = set(message.paths)
+
+        def rerun() -> None:
+            test_files = [f.key for f in self.state.root.children if f.path in changed]
+            failures = list(self.state.last_failures)
+            if test_files:
+                ids = test_files + [i for i in failures if i.split("::", 1)[0] not in changed]
+            elif failures:
+                ids = failures
+            else:
+                ids = list(self.state.last_run_ids)
+            if not ids:
+                return
+            if self.active_run is not None:
+                self._watch_rerun = ids  # after the current run ends
+                return
+            self.start(ids, "watch: " + ", ".join(sorted(changed))[:60])
+
+        self._after_discovery.append(rerun)
+        self._discover()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen([(k, d) for k, d, _ in self.KEYS]))
+
+    def action_open(self) -> None:
+        node = self.tree.cursor_node
+        if node is None:
+            return
+        if node.allow_expand:
+            node.toggle()
+        else:
+            self.details.focus()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, description, action in self.KEYS:
+            if action in ("command_palette", "quit", "help"):
+                continue
+            yield SystemCommand(
+                description[0].upper() + description[1:],
+                f"key: {key}",
+                partial(self.run_action, action),
+            )
+        yield SystemCommand("Show the keys", "key: ?", self.action_help)
+
+    # ------------------------------------------------------------- events
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        self.details.show(event.node.data)
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event: Tree.NodeSelected[str]) -> None:
+        self.details.show(event.node.data)
+        if event.node.allow_expand:
+            event.node.toggle()
+
+    def on_unmount(self) -> None:
+        if self.active_run is not None:
+            self.active_run.kill()
+        if self.persist and self.tree_ready:
+            save_session(self.root_dir, self.state)

@@ -1,0 +1,94 @@
+"""Where the TUI gets its tree and its runs: `dbtest.runner` by default.
+
+The app only talks to a `RunSource`, so tests (and the screenshot script) can
+inject a scripted source, and the real one stays the runner facade the CLI
+uses: no selection or scheduling logic is duplicated here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+
+class RunHandle(Protocol):
+    """A started run (`dbtest.runner.Run`)."""
+
+    def aevents(self) -> AsyncIterator[list[dict[str, Any]]]: ...
+    def cancel(self) -> None: ...
+    def kill(self) -> None: ...
+
+
+class RunSource(Protocol):
+    """Builds options, discovers and starts runs."""
+
+    def options(self, **kwargs: Any) -> Any: ...
+    def discover(self, options: Any) -> dict[str, Any]: ...
+    def start_run(self, options: Any) -> RunHandle: ...
+
+
+def flatten(discovered: dict[str, Any]) -> dict[str, Any]:
+    """`{"root", "items", "collection_errors"}` from a discovery document,
+    whether it lists items flat or nests them as files → suites → items."""
+    if "items" in discovered and "files" not in discovered:
+        discovered.setdefault("collection_errors", [])
+        return discovered
+    items: list[dict[str, Any]] = list(discovered.get("items") or [])
+    errors: list[dict[str, Any]] = list(discovered.get("collection_errors") or [])
+    for f in discovered.get("files") or []:
+        if isinstance(f, str):
+            continue
+        if f.get("error"):
+            errors.append(f["error"])
+        for suite in f.get("suites") or []:
+            items.extend(suite.get("items") or [])
+        items.extend(f.get("items") or [])
+    if isinstance(discovered.get("errors"), list):
+        errors.extend(discovered["errors"])
+    seen = {(e.get("path"), e.get("line")) for e in errors}
+    unique = []
+    for e in errors:
+        if (e.get("path"), e.get("line")) in seen:
+            seen.discard((e.get("path"), e.get("line")))
+            unique.append(e)
+    return {"root": discovered.get("root"), "items": items, "collection_errors": unique}
+
+
+class SourceError(Exception):
+    """A one-line error from the source (a bad filter, a bad configuration)."""
+
+
+class RunnerSource:
+    """The real source: `dbtest.runner` (discovery and scheduling in Rust)."""
+
+    def options(self, **kwargs: Any) -> Any:
+        from dbtest.runner import RunOptions
+
+        return RunOptions(**{k: v for k, v in kwargs.items() if v is not None})
+
+    def discover(self, options: Any) -> dict[str, Any]:
+        from dbtest import _core, runner
+
+        try:
+            if hasattr(runner, "discover"):
+                return flatten(runner.discover(options))
+            data = _core.discover(
+                paths=list(options.paths),
+                root_dir=options.root,
+                pattern=options.pattern,
+                tags=list(options.tags),
+                expr=options.expr,
+                mode=options.mode,
+            )
+        except (runner.UsageError, _core.UsageError) as e:
+            raise SourceError(str(e)) from None
+        return flatten(json.loads(data))
+
+    def start_run(self, options: Any) -> RunHandle:
+        from dbtest import runner
+
+        try:
+            return runner.start_run(options)
+        except runner.UsageError as e:
+            raise SourceError(str(e)) from None
