@@ -102,6 +102,16 @@ pub fn classname_and_name(id: &str, path: &str) -> (String, String) {
     }
 }
 
+/// A duration the XSD accepts (`xs:decimal`, >= 0): NaN and infinities,
+/// which would print as `NaN`/`inf`, become 0.
+fn secs(d: f64) -> f64 {
+    if d.is_finite() && d > 0.0 {
+        d
+    } else {
+        0.0
+    }
+}
+
 enum Kind {
     Pass,
     Failure,
@@ -196,7 +206,7 @@ pub fn render(report: &RunReport) -> String {
         let mut cases = String::new();
         for r in records {
             t.tests += 1;
-            t.time += r.duration.max(0.0);
+            t.time += secs(r.duration);
             match kind(r) {
                 Kind::Failure => t.failures += 1,
                 Kind::Error => t.errors += 1,
@@ -235,7 +245,7 @@ pub fn render(report: &RunReport) -> String {
         all.skipped += t.skipped;
     }
     // The run's wall time, not the sum of test times (tests ran in parallel).
-    all.time = report.meta.duration.max(0.0);
+    all.time = secs(report.meta.duration);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -256,7 +266,7 @@ fn write_case(out: &mut String, r: &TestRecord) {
         escape_attr(&name),
         escape_attr(&r.path),
         r.line,
-        r.duration.max(0.0)
+        secs(r.duration)
     );
     let message = r.message.as_deref().unwrap_or("");
     let mut body = String::new();

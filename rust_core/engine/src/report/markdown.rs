@@ -54,9 +54,51 @@ pub fn html(s: &str) -> String {
     out
 }
 
+/// Longest captured text (output, traceback) a Markdown report shows per
+/// block: job summaries are capped at 1 MiB, and the end of the output is
+/// what explains a failure, so the tail is kept.
+pub const MAX_BLOCK_LINES: usize = 200;
+pub const MAX_BLOCK_BYTES: usize = 32 * 1024;
+
+/// The last `MAX_BLOCK_LINES` lines / `MAX_BLOCK_BYTES` bytes of `text`, with
+/// a note saying how much was left out.
+pub fn tail(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.trim_end_matches('\n');
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut kept = 0;
+    let mut bytes = 0;
+    for l in lines.iter().rev() {
+        if kept == MAX_BLOCK_LINES || bytes + l.len() + 1 > MAX_BLOCK_BYTES {
+            break;
+        }
+        kept += 1;
+        bytes += l.len() + 1;
+    }
+    if kept == lines.len() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let omitted = lines.len() - kept;
+    let mut out = format!(
+        "[… {omitted} earlier line{} not shown]\n",
+        if omitted == 1 { "" } else { "s" }
+    );
+    if kept == 0 {
+        // One enormous line: keep its end, on a char boundary.
+        let last = lines[lines.len() - 1];
+        let mut start = last.len().saturating_sub(MAX_BLOCK_BYTES);
+        while !last.is_char_boundary(start) {
+            start += 1;
+        }
+        out.push_str(&last[start..]);
+    } else {
+        out.push_str(&lines[lines.len() - kept..].join("\n"));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A fenced code block whose fence cannot be closed by its content.
 pub fn code_block(out: &mut String, content: &str, info: &str) {
-    let content = clean(content);
+    let content = clean(&tail(content)).into_owned();
     let mut longest = 0;
     let mut run = 0;
     for c in content.chars() {
@@ -481,6 +523,21 @@ mod tests {
             inline("[link](http://x) *e* _u_"),
             "\\[link\\](http://x) \\*e\\* \\_u\\_"
         );
+    }
+
+    #[test]
+    fn long_blocks_keep_their_tail() {
+        let text: String = (0..500).map(|i| format!("line {i}\n")).collect();
+        let t = tail(&text);
+        assert!(
+            t.starts_with("[… 300 earlier lines not shown]\nline 300\n"),
+            "{t}"
+        );
+        assert!(t.ends_with("line 499"));
+        let huge = "é".repeat(MAX_BLOCK_BYTES);
+        let t = tail(&huge);
+        assert!(t.len() <= MAX_BLOCK_BYTES + 64 && t.ends_with('é'));
+        assert_eq!(tail("short\n"), "short");
     }
 
     #[test]
