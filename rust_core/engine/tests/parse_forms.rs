@@ -61,7 +61,10 @@ class Users(TestSuite):
         ]
     );
     let s = &f.suites[0];
-    assert_eq!((s.name.as_str(), s.kind, s.line), ("Users", SuiteKind::Suite, 4));
+    assert_eq!(
+        (s.name.as_str(), s.kind, s.line),
+        ("Users", SuiteKind::Suite, 4)
+    );
     assert_eq!(s.tags, vec!["db", "users"]);
     let d = item(&f, "Users::deletes");
     assert!(d.is_async);
@@ -76,7 +79,10 @@ fn module_functions_sync_and_async() {
     let f = parse(
         "def test_a():\n    pass\n\nasync def test_b():\n    pass\n\ndef helper():\n    pass\n\ndef testing(): pass\n",
     );
-    assert_eq!(ids(&f), vec!["tests/test_x.py::test_a", "tests/test_x.py::test_b"]);
+    assert_eq!(
+        ids(&f),
+        vec!["tests/test_x.py::test_a", "tests/test_x.py::test_b"]
+    );
     assert!(!item(&f, "test_a").is_async);
     assert!(item(&f, "test_b").is_async);
     assert_eq!(item(&f, "test_b").style, TestStyle::Function);
@@ -234,7 +240,11 @@ def test_dyn(v): pass
 def test_partial_ids(v): pass
 "#,
     );
-    let got: Vec<String> = f.items.iter().map(|i| i.id.replace("tests/test_x.py::", "")).collect();
+    let got: Vec<String> = f
+        .items
+        .iter()
+        .map(|i| i.id.replace("tests/test_x.py::", ""))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -358,7 +368,10 @@ def factory():
     );
     assert_eq!(item(&f, "Child::test_shared").tags, vec!["base"]);
     assert_eq!(item(&f, "Child::test_overridden").line, 11);
-    assert_eq!(item(&f, "Outer::Inner::test_i").suite.as_deref(), Some("Outer::Inner"));
+    assert_eq!(
+        item(&f, "Outer::Inner::test_i").suite.as_deref(),
+        Some("Outer::Inner")
+    );
     let remote = item(&f, "TestRemote");
     assert_eq!(remote.dynamic, vec![Dynamic::Inherited]);
 }
@@ -381,7 +394,13 @@ class S[T](TestSuite):
 "#,
     );
     assert!(f.error.is_none(), "{:?}", f.error);
-    assert_eq!(ids(&f), vec!["tests/test_x.py::S::test_g", "tests/test_x.py::test_generic"]);
+    assert_eq!(
+        ids(&f),
+        vec![
+            "tests/test_x.py::S::test_g",
+            "tests/test_x.py::test_generic"
+        ]
+    );
 }
 
 #[test]
@@ -395,7 +414,10 @@ fn syntax_errors_become_collection_errors() {
         ("def test_a()\n    pass\n", 1),
     ] {
         let f = parse(src);
-        let e = f.error.as_ref().unwrap_or_else(|| panic!("no error for {src:?}"));
+        let e = f
+            .error
+            .as_ref()
+            .unwrap_or_else(|| panic!("no error for {src:?}"));
         assert_eq!(e.line, line, "{src:?}: {e:?}");
         assert_eq!(e.path, PATH);
         assert!(e.message.starts_with("syntax error"), "{e:?}");
@@ -407,7 +429,9 @@ fn syntax_errors_become_collection_errors() {
 fn body_errors_only_with_full_parse() {
     let src = "def test_a():\n    x = = 1\n";
     let mut p = new_parser();
-    assert!(parse_file(&mut p, PATH, ItemKind::Test, src, false).error.is_none());
+    assert!(parse_file(&mut p, PATH, ItemKind::Test, src, false)
+        .error
+        .is_none());
     let full = parse_file(&mut p, PATH, ItemKind::Test, src, true);
     assert_eq!(full.error.as_ref().map(|e| e.line), Some(2));
 }
