@@ -1,0 +1,160 @@
+"""End to end: the real `dbtest list` executable on fixture projects."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, run_dbtest
+
+BASIC = FIXTURES / "list_basic"
+
+
+def list_json(cwd: Path, *args: str) -> dict:
+    proc = run_dbtest(["list", "--format", "json", *args], cwd)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    return json.loads(proc.stdout)
+
+
+def all_ids(doc: dict) -> list[str]:
+    out = []
+    for f in doc["files"]:
+        for s in f["suites"]:
+            out.extend(i["id"] for i in s["items"])
+        out.extend(i["id"] for i in f["items"])
+    return out
+
+
+def test_json_tree_matches_expected() -> None:
+    doc = list_json(BASIC)
+    assert doc["version"] == 1
+    assert Path(doc["root"]) == BASIC
+    timing = doc.pop("timing")
+    assert timing["discovery_ms"] > 0 and timing["filter_ms"] >= 0
+    doc.pop("root")
+    expected = json.loads((BASIC / "expected.json").read_text())
+    assert doc == expected
+
+
+def test_json_tree_facts() -> None:
+    doc = list_json(BASIC)
+    by_path = {f["path"]: f for f in doc["files"]}
+    assert list(by_path) == sorted(by_path)
+    users = by_path["tests/test_users.py"]
+    suite = users["suites"][0]
+    assert (suite["name"], suite["kind"], suite["tags"]) == ("Users", "suite", ["db"])
+    inserts = suite["items"][0]
+    assert inserts["id"] == "tests/test_users.py::Users::inserts"
+    assert inserts["is_async"] is True
+    assert inserts["tags"] == ["db", "slow"]
+    assert inserts["timeout"] == 2.0
+    assert [i["params"] for i in suite["items"][2:]] == ["1", "two"]
+    legacy = users["suites"][1]
+    assert (legacy["kind"], legacy["items"][0]["style"]) == ("unittest", "unittest")
+    module = {i["name"]: i for i in users["items"]}
+    assert module["test_skipped"]["skip"] == "not yet"
+    assert module["test_known_bug"]["xfail"] is True
+    broken = by_path["tests/test_broken.py"]
+    assert broken["error"]["line"] == 1
+    assert doc["errors"] == [broken["error"]]
+    bench = by_path["benches/bench_json.py"]
+    assert bench["kind"] == "bench"
+    assert bench["suites"][0]["items"][0]["id"] == "benches/bench_json.py::json::dumps"
+    assert doc["counts"] == {"tests": 8, "benches": 1, "files": 4, "errors": 1, "discovered": 9}
+
+
+def test_text_output_and_count_line() -> None:
+    proc = run_dbtest(["list"], BASIC)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "benches/bench_json.py"
+    assert "  Users [db]" in lines
+    assert "    inserts [slow] (async; timeout 2s)" in lines
+    assert "  collection error: line 1: syntax error: '(' was never closed" in lines
+    assert "\x1b[" not in proc.stdout  # no colour when not a terminal
+    assert lines[-1].startswith(
+        "8 tests, 1 benchmark in 4 files, 1 collection error [discovered in "
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-k", "count"], ["Users::test_count[1]", "Users::test_count[two]"]),
+        (["-k", "test_count[?]"], ["Users::test_count[1]"]),
+        (["--tags", "slow,io"], ["json::dumps", "Users::inserts"]),
+        (["-E", "tag(db) - test(~count)"], ["Users::inserts", "Users::test_delete"]),
+        (["-E", "kind(bench) or file(#*/integration/*)"], ["json::dumps", "test_call"]),
+        (["--bench"], ["json::dumps"]),
+        (["--tests", "-E", "suite(=Legacy)"], ["Legacy::test_old"]),
+        (
+            ["tests/test_users.py::Users::test_count"],
+            ["Users::test_count[1]", "Users::test_count[two]"],
+        ),
+        (["tests/integration"], ["test_call"]),
+    ],
+)
+def test_filters(args: list[str], expected: list[str]) -> None:
+    doc = list_json(BASIC, *args)
+    got = [i.split("::", 1)[1] for i in all_ids(doc)]
+    assert sorted(got) == sorted(expected)
+    assert doc["counts"]["discovered"] == (9 if not args[0].startswith("tests/") else len(got))
+
+
+def test_nothing_selected_is_not_an_error() -> None:
+    proc = run_dbtest(["list", "-k", "no-such-test"], BASIC)
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[-1].startswith("0 tests in 1 file (selected from 9)")
+
+
+def test_bad_filter_exit_4_with_caret() -> None:
+    proc = run_dbtest(["list", "-E", "tag(db) & (kind(test)"], BASIC)
+    assert proc.returncode == 4
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert (
+        lines[0]
+        == "dbtest: error: invalid filter at column 22: expected ')' to close the '(' at column 11"
+    )
+    assert lines[1].strip() == "tag(db) & (kind(test)"
+    # the caret sits under column 22 of the expression
+    assert lines[2].index("^") - lines[1].index("t") == 21
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_config_exit_4_names_key_and_file() -> None:
+    proc = run_dbtest(["list"], FIXTURES / "list_badconfig")
+    assert proc.returncode == 4
+    assert "Traceback" not in proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert "'workerz'" in line and "list_badconfig/pyproject.toml" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--format", "xml"], ["--bench", "--tests"], ["no/such/dir"]],
+)
+def test_usage_errors(args: list[str]) -> None:
+    proc = run_dbtest(["list", *args], BASIC)
+    assert proc.returncode == 4
+    assert len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith("dbtest: error: ")
+
+
+def test_list_does_not_import_tests_or_rich(tmp_path: Path) -> None:
+    """The static parse never runs user code, and the list path stays lean."""
+    project = tmp_path / "proj"
+    shutil.copytree(BASIC, project)
+    (project / "tests" / "test_boom.py").write_text(
+        "open('IMPORTED', 'w').write('x')\nraise SystemExit(3)\n\ndef test_a():\n    pass\n"
+    )
+    proc = run_dbtest(["list", "--format", "json"], project, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert not (project / "IMPORTED").exists()
+    assert "tests/test_boom.py::test_a" in all_ids(json.loads(proc.stdout))
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "rich" not in imported and "asyncio" not in imported
