@@ -109,6 +109,7 @@ class DbtestApp(App[int]):
         restore_session: bool = True,
         persist: bool = True,
         watch_interval: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.root_dir = Path(root or os.getcwd()).resolve()
@@ -117,6 +118,8 @@ class DbtestApp(App[int]):
         self.source: RunSource = source or RunnerSource()
         self.persist = persist
         self.watch_interval = watch_interval
+        # Injectable so snapshot tests get the same elapsed times every time.
+        self.clock = clock
         self.state = TuiState()
         self.active_run: RunHandle | None = None
         self.run_serial = 0
@@ -298,7 +301,7 @@ class DbtestApp(App[int]):
     def on_run_events(self, message: RunEvents) -> None:
         if message.run_serial != self.run_serial:
             return
-        change = self.state.apply(message.events)
+        change = self.state.apply(message.events, now=self.clock())
         if self._pending is None:
             self._pending = change
         else:
@@ -332,7 +335,9 @@ class DbtestApp(App[int]):
             self.notify(message.error, title="run failed", severity="error", timeout=10)
         if self.state.progress.running:
             # The stream ended without run_finished (engine error): close the run.
-            self.state.apply([{"type": "run_finished", "summary": {}, "interrupted": True}])
+            self.state.apply(
+                [{"type": "run_finished", "summary": {}, "interrupted": True}], now=self.clock()
+            )
             self.tree.refresh_keys(set(self.state.last_run_ids))
             self._update_status()
         self.active_run = None
@@ -377,7 +382,7 @@ class DbtestApp(App[int]):
             self.tree.refresh_keys(changed)
 
     def _update_status(self) -> None:
-        self.query_one(StatusBar).update_from(self.state.progress, self.watching)
+        self.query_one(StatusBar).update_from(self.state.progress, self.watching, self.clock())
 
     def _tick(self) -> None:
         if self.state.progress.running:

@@ -277,6 +277,8 @@ class DetailsPane(VerticalScroll):
         super().__init__(**kwargs)
         self.state = state
         self.key: str | None = None
+        # What the body shows, kept for tests and for the screenshot script.
+        self.current: RenderableType = Text("")
         self.body = Static(Text("Discovering tests…", style="dim"), id="details-body")
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -287,7 +289,7 @@ class DetailsPane(VerticalScroll):
         self.key = key
         node = self.state.nodes.get(key) if key is not None else None
         if node is None or node.kind == "root":
-            self.body.update(
+            self._set(
                 Text(
                     "Highlight a test to see its details.\n"
                     "space selects, r runs the selection, a runs everything, ? shows the keys.",
@@ -296,9 +298,13 @@ class DetailsPane(VerticalScroll):
             )
             return
         if node.is_leaf:
-            self.body.update(render_test(self.state, node))
+            self._set(render_test(self.state, node))
         else:
-            self.body.update(render_group(self.state, node))
+            self._set(render_group(self.state, node))
+
+    def _set(self, renderable: RenderableType) -> None:
+        self.current = renderable
+        self.body.update(renderable)
 
     def refresh_if_affected(self, ids: set[str]) -> None:
         """Re-render when a changed id is the shown node or lies under it."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -67,10 +66,12 @@ class StatusBar(Horizontal):
         yield ProgressBar(total=None, show_eta=False, show_percentage=True, id="progress")
         yield Static(Text("no run yet", style="dim"), id="run-summary")
 
-    def update_from(self, p: RunProgress, watching: bool, **_: Any) -> None:
+    def update_from(self, p: RunProgress, watching: bool, now: float | None = None) -> None:
         bar = self.query_one(ProgressBar)
         if p.started_at is None:
             bar.update(total=None)
         else:
             bar.update(total=max(p.total, 1), progress=min(p.done, max(p.total, 1)))
-        self.query_one("#run-summary", Static).update(progress_text(p, watching, time.monotonic()))
+        self.query_one("#run-summary", Static).update(
+            progress_text(p, watching, now if now is not None else time.monotonic())
+        )

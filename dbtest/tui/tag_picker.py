@@ -20,7 +20,7 @@ class TagPicker(ModalScreen[list[str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "apply", "Apply"),
+        Binding("enter", "apply", "Apply", priority=True),
         Binding("c", "clear", "Clear"),
     ]
 

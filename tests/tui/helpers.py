@@ -1,0 +1,151 @@
+"""Shared helpers of the TUI tests: fixture paths, a scripted run source
+(deterministic, for snapshots and model tests) and waiting helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    """A private copy of a fixture project (tests write `.dbtest/` and edit files)."""
+    target = dest / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def item(test_id: str, **kw: Any) -> dict[str, Any]:
+    """A TestItem dict from an id like `a.py::Suite::name[p]`."""
+    path, *rest = test_id.split("::")
+    suite = rest[0] if len(rest) == 2 else None
+    name = rest[-1]
+    params = None
+    if "[" in name:
+        name, params = name[:-1].split("[", 1)
+    out: dict[str, Any] = {
+        "id": test_id,
+        "kind": kw.pop("kind", "test"),
+        "style": "suite" if suite else "function",
+        "path": path,
+        "name": name,
+        "line": kw.pop("line", 1),
+        "tags": kw.pop("tags", []),
+    }
+    if suite:
+        out["suite"] = suite
+    if params is not None:
+        out["params"] = params
+    out.update(kw)
+    return out
+
+
+def record(test_id: str, outcome: str, **kw: Any) -> dict[str, Any]:
+    rec = {
+        "id": test_id,
+        "outcome": outcome,
+        "duration": kw.pop("duration", 0.012),
+        "start": 0.0,
+        "attempts": 1,
+        "stdout": "",
+        "stderr": "",
+        "logs": [],
+        "path": test_id.split("::")[0],
+        "line": 1,
+        "tags": [],
+    }
+    rec.update(kw)
+    return rec
+
+
+class ScriptedRun:
+    """A run that replays batches of events; `hold` keeps it open (in progress)
+    until `release()` or `cancel()`."""
+
+    def __init__(self, batches: list[list[dict[str, Any]]], hold: bool = False) -> None:
+        self.batches = batches
+        self.cancelled = False
+        self.killed = False
+        self._release = asyncio.Event()
+        if not hold:
+            self._release.set()
+
+    def release(self) -> None:
+        self._release.set()
+
+    async def aevents(self):
+        for b in self.batches:
+            yield b
+            await asyncio.sleep(0)
+        await self._release.wait()
+        if self.cancelled:
+            yield [{"type": "run_finished", "summary": {}, "duration": 1.0, "interrupted": True}]
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self._release.set()
+
+    def kill(self) -> None:
+        self.killed = True
+        self.cancel()
+
+
+class ScriptedSource:
+    """A RunSource with a fixed tree; each `start_run` pops the next scripted run.
+    Filtering is a plain substring match (the real one is the engine's)."""
+
+    def __init__(self, discovered: dict[str, Any], runs: list[ScriptedRun] | None = None) -> None:
+        self.discovered = discovered
+        self.runs = list(runs or [])
+        self.started: list[dict[str, Any]] = []
+
+    def options(self, **kw: Any) -> dict[str, Any]:
+        return kw
+
+    def discover(self, options: dict[str, Any]) -> dict[str, Any]:
+        items = self.discovered["items"]
+        if options.get("pattern"):
+            items = [i for i in items if options["pattern"] in i["id"]]
+        if options.get("tags"):
+            items = [i for i in items if set(i.get("tags", [])) & set(options["tags"])]
+        return {**self.discovered, "items": items}
+
+    def start_run(self, options: dict[str, Any]) -> ScriptedRun:
+        self.started.append(options)
+        return self.runs.pop(0)
+
+
+class FakeClock:
+    """A clock that advances one second per reading: stable elapsed times."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        self.t += 1.0
+        return self.t
+
+
+async def wait_for(pilot: Any, predicate: Any, timeout: float = 60.0, step: float = 0.05) -> None:
+    """Pause the pilot until `predicate()` holds (the app keeps running meanwhile)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        await pilot.pause(step)
+
+
+def async_test(fn: Any) -> Any:
+    """Run an async test in a fresh event loop (no pytest async plugin needed;
+    pytest still sees the original signature for fixtures)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper

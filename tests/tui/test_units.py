@@ -1,0 +1,80 @@
+"""Small pure pieces: editor command lines, the watcher, filter parsing, formatting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dbtest.tui.details import format_time
+from dbtest.tui.editor import editor_command
+from dbtest.tui.filter_bar import parse_filter
+from dbtest.tui.tree import format_duration
+from dbtest.tui.watch import Watcher, changed, snapshot
+
+
+def test_editor_command_conventions():
+    assert editor_command("t.py", 12, "vim") == ["vim", "+12", "t.py"]
+    assert editor_command("t.py", 12, "nano") == ["nano", "+12", "t.py"]
+    assert editor_command("t.py", 12, "emacs -nw") == ["emacs", "-nw", "+12", "t.py"]
+    assert editor_command("t.py", 12, "code --wait") == ["code", "--wait", "-g", "t.py:12"]
+    assert editor_command("t.py", 3, "/usr/bin/subl") == ["/usr/bin/subl", "t.py:3"]
+    assert editor_command("t.py", 0, "vi") == ["vi", "+1", "t.py"]
+
+
+def test_editor_from_environment(monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "nvim")
+    assert editor_command("x.py", 5) == ["nvim", "+5", "x.py"]
+    monkeypatch.setenv("VISUAL", "code")
+    assert editor_command("x.py", 5)[0:2] == ["code", "-g"]
+
+
+def test_watcher_sees_added_modified_and_removed_python_files(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "skip.py").write_text("")
+    (tmp_path / "notes.txt").write_text("")
+    snap = snapshot(tmp_path)
+    assert list(snap) == ["pkg/a.py"]
+    w = Watcher(tmp_path)
+    assert w.poll() == []
+    (tmp_path / "pkg" / "a.py").write_text("x = 22\n")  # size changes even if mtime does not
+    (tmp_path / "b.py").write_text("")
+    assert w.poll() == ["b.py", "pkg/a.py"]
+    (tmp_path / "b.py").unlink()
+    assert w.poll() == ["b.py"]
+    assert changed({"a": (1, 1)}, {"a": (1, 1)}) == []
+
+
+def test_parse_filter():
+    assert parse_filter("") == (None, None)
+    assert parse_filter("  users ") == ("users", None)
+    assert parse_filter("-E tag(db) & !tag(slow)") == (None, "tag(db) & !tag(slow)")
+    assert parse_filter("-E 'tag(db)'") == (None, "tag(db)")
+    assert parse_filter("-E") == (None, None)
+
+
+def test_formatting():
+    assert format_duration(0.0000123) == "12µs"
+    assert format_duration(0.5) == "500ms"
+    assert format_duration(75) == "1m15s"
+    assert format_time(1.5e-6) == "1.5 µs"
+    assert format_time(2.5e-9) == "2.5 ns"
+
+
+def test_tui_without_a_terminal_exits_4_with_one_line(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "dbtest", "tui"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=60,
+    )
+    assert proc.returncode == 4
+    assert proc.stderr == "dbtest: error: dbtest tui needs a terminal; use --headless for CI\n"
+    assert proc.stdout == ""
