@@ -83,12 +83,19 @@ async def _serve(conn: Connection, root: str, capture: bool) -> None:
     def live_output(test_id: str, stream: str, text: str) -> None:
         emit({"ev": "output", "id": test_id, "stream": stream, "data": text})
 
+    def post(request: dict[str, Any] | None) -> bool:
+        try:
+            loop.call_soon_threadsafe(inbox.put_nowait, request)
+        except RuntimeError:  # the loop is closed: the worker has finished
+            return False
+        return True
+
     def read_requests() -> None:
         # A thread, because a sync test blocks the loop: requests still arrive.
         while True:
             line = conn.recv()
             if line is None:
-                loop.call_soon_threadsafe(inbox.put_nowait, None)
+                post(None)
                 return
             line = line.strip()
             if not line:
@@ -97,7 +104,8 @@ async def _serve(conn: Connection, root: str, capture: bool) -> None:
                 request = json.loads(line)
             except ValueError:
                 continue
-            loop.call_soon_threadsafe(inbox.put_nowait, request)
+            if not post(request):
+                return
 
     threading.Thread(target=read_requests, name="dbtest-requests", daemon=True).start()
     executor = Executor(root, capture=capture, live_output=live_output)

@@ -28,17 +28,22 @@ def main(argv: list[str] | None = None) -> None:
     if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version")):
         args = ["run", *args]
 
-    import click
+    import typer
+
+    try:
+        from click import ClickException
+    except ImportError:  # typer >= 0.20 vendors click and no longer installs it
+        from typer._click.exceptions import ClickException
 
     from dbtest.cli.app import app
 
     try:
         code = app(args=args, prog_name="dbtest", standalone_mode=False)
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         code = e.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         code = exit_codes.INTERRUPTED
-    except click.ClickException as e:
+    except ClickException as e:
         fail(e.format_message().replace("\n", " "))
     except UsageError as e:
         fail(str(e))
@@ -51,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # noqa: BLE001 - last line of defence: one line, not a traceback
         if os.environ.get("DBTEST_DEBUG"):
             raise
-        fail(f"internal error: {type(e).__name__}: {e} (set DBTEST_DEBUG=1 for a traceback)",
-             exit_codes.INTERNAL_ERROR)
+        fail(
+            f"internal error: {type(e).__name__}: {e} (set DBTEST_DEBUG=1 for a traceback)",
+            exit_codes.INTERNAL_ERROR,
+        )
     raise SystemExit(code if isinstance(code, int) else exit_codes.OK)

@@ -76,7 +76,9 @@ pub fn update(root: &Path, previous: &History, records: &[TestRecord]) -> io::Re
     }
     let durations: BTreeMap<_, _> = next.durations.iter().collect();
     write_atomic(&dir.join(DURATIONS), &serde_json::to_vec(&durations)?)?;
-    let failed = FailedFile { failed: next.failed.iter().cloned().collect() };
+    let failed = FailedFile {
+        failed: next.failed.iter().cloned().collect(),
+    };
     write_atomic(&dir.join(LAST_FAILED), &serde_json::to_vec_pretty(&failed)?)?;
     Ok(next)
 }
@@ -125,7 +127,10 @@ mod tests {
         let h = update(
             &dir,
             &History::default(),
-            &[rec("a.py::x", Outcome::Failed, 0.5), rec("a.py::y", Outcome::Passed, 0.1)],
+            &[
+                rec("a.py::x", Outcome::Failed, 0.5),
+                rec("a.py::y", Outcome::Passed, 0.1),
+            ],
         )
         .unwrap();
         assert!(h.failed.contains("a.py::x"));

@@ -123,7 +123,11 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
     let workers = req
         .workers
         .or(cfg.workers)
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(1)
+        })
         .max(1);
     let max_fail = if req.fail_fast || cfg.fail_fast == Some(true) {
         Some(1)

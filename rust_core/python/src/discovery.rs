@@ -1,9 +1,9 @@
 //! Discovery bindings: `list_tree` (rendered `dbtest list` output) and
 //! `discover` (the same tree as a JSON string, for the TUI). Conversions only.
 
+use crate::errors::UsageError;
 use dbtest_engine::discovery::list::{self, ListRequest};
 use dbtest_engine::filter::{FilterSpec, Mode};
-use crate::errors::UsageError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 

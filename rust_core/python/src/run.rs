@@ -5,7 +5,9 @@
 
 use crate::errors::UsageError;
 use dbtest_engine::events::Event;
-use dbtest_engine::scheduler::{drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
+use dbtest_engine::scheduler::{
+    drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle,
+};
 use dbtest_engine::session::{prepare, Prepared, RunRequest};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -31,7 +33,9 @@ fn next_batch_blocking(
     events: &Mutex<Receiver<Event>>,
     timeout: Duration,
 ) -> Result<Option<String>, String> {
-    let rx = events.lock().map_err(|_| "event stream poisoned".to_string())?;
+    let rx = events
+        .lock()
+        .map_err(|_| "event stream poisoned".to_string())?;
     let first = match rx.recv_timeout(timeout) {
         Ok(e) => e,
         Err(RecvTimeoutError::Timeout) => return Ok(Some("[]".into())),
@@ -44,7 +48,9 @@ fn next_batch_blocking(
             Err(_) => break,
         }
     }
-    serde_json::to_string(&batch).map(Some).map_err(|e| e.to_string())
+    serde_json::to_string(&batch)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 #[pymethods]
@@ -96,12 +102,21 @@ impl RunHandle {
 #[pyfunction]
 #[pyo3(signature = (request_json, in_process = false))]
 fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<RunHandle> {
-    let request: RunRequest = serde_json::from_str(request_json)
+    let mut request: RunRequest = serde_json::from_str(request_json)
         .map_err(|e| PyRuntimeError::new_err(format!("bad run request: {e}")))?;
-    let prepared = py.detach(|| prepare(&request)).map_err(UsageError::new_err)?;
+    if in_process {
+        // One worker thread: threads of one interpreter share sys.modules, so
+        // two would race importing the same test file (and share the GIL anyway).
+        request.workers = Some(1);
+    }
+    let prepared = py
+        .detach(|| prepare(&request))
+        .map_err(UsageError::new_err)?;
     let selected = prepared.selected.len();
     let launcher: Arc<dyn Launcher> = if in_process {
-        Arc::new(InProcessLauncher { root: prepared.root.to_string_lossy().into_owned() })
+        Arc::new(InProcessLauncher {
+            root: prepared.root.to_string_lossy().into_owned(),
+        })
     } else {
         Arc::new(prepared.process_launcher())
     };
@@ -114,7 +129,12 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         .name("dbtest-scheduler".into())
         .spawn(move || run_thread(prepared, launcher, etx, crx, report_slot))
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start the scheduler: {e}")))?;
-    Ok(RunHandle { events: Arc::new(Mutex::new(erx)), control: ctx, report, selected })
+    Ok(RunHandle {
+        events: Arc::new(Mutex::new(erx)),
+        control: ctx,
+        report,
+        selected,
+    })
 }
 
 fn unix_now() -> f64 {
@@ -131,7 +151,10 @@ fn run_thread(
     control: mpsc::UnboundedReceiver<Control>,
     report: Arc<Mutex<Option<String>>>,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             let _ = events.send(Event::RunError {
@@ -213,7 +236,12 @@ impl Launcher for InProcessLauncher {
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> io::Result<WorkerHandle> {
         let (tx, rx) = mpsc::unbounded_channel::<String>();
-        let conn = InProcessConnection { requests: Mutex::new(rx), events: events.clone(), slot, gen };
+        let conn = InProcessConnection {
+            requests: Mutex::new(rx),
+            events: events.clone(),
+            slot,
+            gen,
+        };
         Python::attach(|py| -> PyResult<()> {
             let worker = py.import("dbtest.worker")?;
             worker.call_method1("serve_in_thread", (Py::new(py, conn)?, self.root.clone()))?;

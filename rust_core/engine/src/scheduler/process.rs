@@ -69,7 +69,11 @@ impl Launcher for ProcessLauncher {
                     Ok(_) => {
                         let line = String::from_utf8_lossy(&buf).trim_end().to_string();
                         if !line.is_empty() {
-                            let _ = ev.send(WorkerEvent { slot, gen, kind: WorkerEventKind::Line(line) });
+                            let _ = ev.send(WorkerEvent {
+                                slot,
+                                gen,
+                                kind: WorkerEventKind::Line(line),
+                            });
                         }
                     }
                 }
@@ -85,7 +89,11 @@ impl Launcher for ProcessLauncher {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                        let _ = ev.send(WorkerEvent { slot, gen, kind: WorkerEventKind::Raw(text) });
+                        let _ = ev.send(WorkerEvent {
+                            slot,
+                            gen,
+                            kind: WorkerEventKind::Raw(text),
+                        });
                     }
                 }
             }
@@ -121,7 +129,11 @@ impl Launcher for ProcessLauncher {
                 Ok(s) => describe(s),
                 Err(e) => format!("could not be waited for: {e}"),
             };
-            let _ = ev.send(WorkerEvent { slot, gen, kind: WorkerEventKind::Exited(how) });
+            let _ = ev.send(WorkerEvent {
+                slot,
+                gen,
+                kind: WorkerEventKind::Exited(how),
+            });
         });
 
         Ok(WorkerHandle {

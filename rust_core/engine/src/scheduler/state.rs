@@ -58,6 +58,8 @@ impl Default for SchedulerConfig {
 }
 
 /// What the driver must do.
+// Actions live for one turn of the loop; boxing the big one would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Spawn { slot: u32 },
@@ -78,7 +80,10 @@ enum SlotState {
 
 #[derive(Debug, Clone, PartialEq)]
 enum KillCause {
-    Timeout { id: String, after: f64 },
+    Timeout {
+        id: String,
+        after: f64,
+    },
     Cancel,
     /// Did not exit after `shutdown`.
     Shutdown,
@@ -278,7 +283,10 @@ impl State {
     pub fn on_spawn_failed(&mut self, slot: u32, error: &str) -> Vec<Action> {
         let mut actions = Vec::new();
         self.slots[slot as usize].state = SlotState::Empty;
-        self.fail_everything(&format!("could not start a worker process: {error}"), &mut actions);
+        self.fail_everything(
+            &format!("could not start a worker process: {error}"),
+            &mut actions,
+        );
         self.check_progress(&mut actions);
         actions
     }
@@ -294,7 +302,14 @@ impl State {
                 s.was_ready = true;
                 self.startup_failures = 0;
             }
-            Message::Started { unit, id, start, timeout, attempt, sync } => {
+            Message::Started {
+                unit,
+                id,
+                start,
+                timeout,
+                attempt,
+                sync,
+            } => {
                 let now = self.now;
                 if let Some(f) = self.flight_mut(slot, unit, &id) {
                     f.running.insert(
@@ -311,22 +326,38 @@ impl State {
                     );
                 }
                 let attempt = attempt + self.extra_attempts.get(&id).copied().unwrap_or(0);
-                actions.push(Action::Emit(Event::TestStarted { id, worker: slot, attempt }));
+                actions.push(Action::Emit(Event::TestStarted {
+                    id,
+                    worker: slot,
+                    attempt,
+                }));
             }
             Message::Output { id, stream, data } => {
                 let max = self.cfg.max_output;
                 if let Some(r) = self.running_mut(slot, &id) {
-                    let buf = if stream == "stderr" { &mut r.stderr } else { &mut r.stdout };
+                    let buf = if stream == "stderr" {
+                        &mut r.stderr
+                    } else {
+                        &mut r.stdout
+                    };
                     push_bounded(buf, &data, max);
                 }
                 actions.push(Action::Emit(Event::Output { id, stream, data }));
             }
-            Message::Retrying { id, attempt, outcome } => {
+            Message::Retrying {
+                id,
+                attempt,
+                outcome,
+            } => {
                 if let Some(r) = self.running_mut(slot, &id) {
                     r.stdout.clear();
                     r.stderr.clear();
                 }
-                actions.push(Action::Emit(Event::TestRetrying { id, attempt, outcome }));
+                actions.push(Action::Emit(Event::TestRetrying {
+                    id,
+                    attempt,
+                    outcome,
+                }));
             }
             Message::Finished { unit, mut record } => {
                 let extra = self.extra_attempts.get(&record.id).copied().unwrap_or(0);
@@ -345,13 +376,21 @@ impl State {
                 }
                 self.finalize(record, &mut actions);
             }
-            Message::RunError { scope, message, traceback } => {
+            Message::RunError {
+                scope,
+                message,
+                traceback,
+            } => {
                 self.run_errors.push(RunError {
                     scope: scope.clone(),
                     message: message.clone(),
                     traceback: traceback.clone(),
                 });
-                actions.push(Action::Emit(Event::RunError { scope, message, traceback }));
+                actions.push(Action::Emit(Event::RunError {
+                    scope,
+                    message,
+                    traceback,
+                }));
             }
             Message::BenchProgress { id, phase, samples } => {
                 actions.push(Action::Emit(Event::BenchProgress { id, phase, samples }));
@@ -364,7 +403,12 @@ impl State {
                     for (q, n) in &f.got {
                         if *n == 0 && f.unit.kind == ItemKind::Test {
                             let rec = if self.cancelling.is_some() {
-                                self.synthetic(q, Outcome::Cancelled, "cancelled before it started", None)
+                                self.synthetic(
+                                    q,
+                                    Outcome::Cancelled,
+                                    "cancelled before it started",
+                                    None,
+                                )
                             } else {
                                 self.synthetic(
                                     q,
@@ -399,8 +443,16 @@ impl State {
                 ids.push(id.clone());
             }
         }
-        let id = if ids.len() == 1 { ids.pop().unwrap_or_default() } else { String::new() };
-        vec![Action::Emit(Event::Output { id, stream: "raw".into(), data: data.into() })]
+        let id = if ids.len() == 1 {
+            ids.pop().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        vec![Action::Emit(Event::Output {
+            id,
+            stream: "raw".into(),
+            data: data.into(),
+        })]
     }
 
     /// The worker process of `slot` exited; `how` says how ("exit code 1",
@@ -470,7 +522,10 @@ impl State {
                     if let Some(t) = r.timeout.or(self.cfg.timeout) {
                         let grace = if r.sync { 0.0 } else { self.cfg.kill_grace };
                         if now - r.started_at >= t + grace {
-                            expired = Some(KillCause::Timeout { id: id.clone(), after: t });
+                            expired = Some(KillCause::Timeout {
+                                id: id.clone(),
+                                after: t,
+                            });
                         }
                     }
                 }
@@ -517,7 +572,10 @@ impl State {
             self.cancel_queued(actions);
             for (i, s) in self.slots.iter().enumerate() {
                 if !s.flights.is_empty() && s.state == SlotState::Ready {
-                    actions.push(Action::Send { slot: i as u32, request: Request::Cancel });
+                    actions.push(Action::Send {
+                        slot: i as u32,
+                        request: Request::Cancel,
+                    });
                 }
             }
         }
@@ -527,10 +585,15 @@ impl State {
 
     /// While cancelling, nothing queued may start: it is `cancelled`.
     fn cancel_queued(&mut self, actions: &mut Vec<Action>) {
-        let queued: Vec<Unit> = self.queue.drain(..).chain(self.bench_queue.drain(..)).collect();
+        let queued: Vec<Unit> = self
+            .queue
+            .drain(..)
+            .chain(self.bench_queue.drain(..))
+            .collect();
         for unit in queued {
             for id in unit.ids.iter().filter(|_| unit.kind == ItemKind::Test) {
-                let rec = self.synthetic(id, Outcome::Cancelled, "cancelled before it started", None);
+                let rec =
+                    self.synthetic(id, Outcome::Cancelled, "cancelled before it started", None);
                 self.finalize(rec, actions);
             }
         }
@@ -599,7 +662,10 @@ impl State {
                 _ => (Outcome::Crashed, format!("the worker process died: {how}")),
             };
             let mut rec = self.synthetic(id, outcome, &message, Some(r));
-            rec.extra.insert("worker_exit".into(), serde_json::Value::String(how.to_string()));
+            rec.extra.insert(
+                "worker_exit".into(),
+                serde_json::Value::String(how.to_string()),
+            );
             if outcome.is_retryable() && self.retry_budget(id) > 0 {
                 *self.extra_attempts.entry(id.clone()).or_default() += r.attempt;
                 actions.push(Action::Emit(Event::TestRetrying {
@@ -642,7 +708,12 @@ impl State {
         if cancelling {
             for id in pending {
                 if f.unit.kind == ItemKind::Test {
-                    let rec = self.synthetic(&id, Outcome::Cancelled, "cancelled before it started", None);
+                    let rec = self.synthetic(
+                        &id,
+                        Outcome::Cancelled,
+                        "cancelled before it started",
+                        None,
+                    );
                     self.finalize(rec, actions);
                 }
             }
@@ -707,9 +778,13 @@ impl State {
             outcome,
             flaky: false,
             strict: false,
-            duration: running.map(|r| (self.now - r.started_at).max(0.0)).unwrap_or(0.0),
+            duration: running
+                .map(|r| (self.now - r.started_at).max(0.0))
+                .unwrap_or(0.0),
             start: running.map(|r| r.start_unix).unwrap_or(0.0),
-            attempts: running.map(|r| r.attempt).unwrap_or(if outcome == Outcome::Cancelled { 0 } else { 1 })
+            attempts: running
+                .map(|r| r.attempt)
+                .unwrap_or(if outcome == Outcome::Cancelled { 0 } else { 1 })
                 + extra,
             message: Some(message.to_string()),
             traceback: None,
@@ -840,7 +915,10 @@ impl State {
             match s.state {
                 SlotState::Ready => {
                     s.state = SlotState::Stopping;
-                    actions.push(Action::Send { slot: i as u32, request: Request::Shutdown });
+                    actions.push(Action::Send {
+                        slot: i as u32,
+                        request: Request::Shutdown,
+                    });
                 }
                 SlotState::Starting => {
                     s.state = SlotState::Stopping;
@@ -857,11 +935,19 @@ impl State {
             return;
         }
         let bench = self.phase == Phase::Bench;
-        let concurrency = if bench { 1 } else { self.cfg.async_concurrency.max(1) as usize };
+        let concurrency = if bench {
+            1
+        } else {
+            self.cfg.async_concurrency.max(1) as usize
+        };
         let (timeout, retries) = (self.cfg.timeout, self.cfg.retries);
         let bench_options = self.cfg.bench.clone();
         for slot in 0..self.slots.len() {
-            let queue_empty = if bench { self.bench_queue.is_empty() } else { self.queue.is_empty() };
+            let queue_empty = if bench {
+                self.bench_queue.is_empty()
+            } else {
+                self.queue.is_empty()
+            };
             if queue_empty {
                 break;
             }
@@ -872,7 +958,11 @@ impl State {
                 }
                 continue;
             }
-            let queue = if bench { &mut self.bench_queue } else { &mut self.queue };
+            let queue = if bench {
+                &mut self.bench_queue
+            } else {
+                &mut self.queue
+            };
             let s = &mut self.slots[slot];
             if s.state != SlotState::Ready || s.kill.is_some() {
                 continue;
@@ -902,7 +992,14 @@ impl State {
                     },
                 });
                 let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
-                s.flights.insert(unit.id, Flight { unit, got, running: BTreeMap::new() });
+                s.flights.insert(
+                    unit.id,
+                    Flight {
+                        unit,
+                        got,
+                        running: BTreeMap::new(),
+                    },
+                );
             }
         }
     }
@@ -911,10 +1008,7 @@ impl State {
 /// The requested id that `record_id` answers: itself, or a prefix of it
 /// (a whole file, a whole suite, all cases of a parametrized test).
 fn requested_for(requested: &[String], record_id: &str) -> Option<String> {
-    requested
-        .iter()
-        .find(|q| covers(q, record_id))
-        .cloned()
+    requested.iter().find(|q| covers(q, record_id)).cloned()
 }
 
 pub(crate) fn covers(q: &str, id: &str) -> bool {

@@ -45,7 +45,10 @@ pub fn build_units(
             (TestStyle::Bench, _) => "bench".to_string(),
             _ => "functions".to_string(),
         };
-        groups.entry((item.path.clone(), group)).or_default().push(item);
+        groups
+            .entry((item.path.clone(), group))
+            .or_default()
+            .push(item);
     }
 
     let mut units = Vec::new();
@@ -96,7 +99,11 @@ mod tests {
         TestItem {
             id,
             kind: ItemKind::Test,
-            style: if suite.is_some() { TestStyle::Suite } else { TestStyle::Function },
+            style: if suite.is_some() {
+                TestStyle::Suite
+            } else {
+                TestStyle::Function
+            },
             path: path.into(),
             suite: suite.map(Into::into),
             name: name.into(),
@@ -114,7 +121,9 @@ mod tests {
 
     #[test]
     fn a_suite_is_one_unit() {
-        let items: Vec<_> = (0..5).map(|i| item("a.py", Some("S"), &format!("t{i}"), true)).collect();
+        let items: Vec<_> = (0..5)
+            .map(|i| item("a.py", Some("S"), &format!("t{i}"), true))
+            .collect();
         let units = build_units(&items, 2, &HashMap::new());
         assert_eq!(units.len(), 1);
         assert_eq!(units[0].ids.len(), 5);
@@ -123,7 +132,9 @@ mod tests {
 
     #[test]
     fn functions_are_chunked_and_sync_is_exclusive() {
-        let items: Vec<_> = (0..40).map(|i| item("a.py", None, &format!("t{i:02}"), false)).collect();
+        let items: Vec<_> = (0..40)
+            .map(|i| item("a.py", None, &format!("t{i:02}"), false))
+            .collect();
         let units = build_units(&items, 2, &HashMap::new());
         // 40 / (2 * 8) = 2 per chunk.
         assert_eq!(units.len(), 20);
@@ -134,7 +145,10 @@ mod tests {
 
     #[test]
     fn longest_first_then_failed_first() {
-        let items = vec![item("a.py", None, "fast", true), item("b.py", None, "slow", true)];
+        let items = vec![
+            item("a.py", None, "fast", true),
+            item("b.py", None, "slow", true),
+        ];
         let mut d = HashMap::new();
         d.insert("b.py::slow".to_string(), 2.0);
         d.insert("a.py::fast".to_string(), 0.1);

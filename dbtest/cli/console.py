@@ -1,0 +1,278 @@
+"""The console view of a run: consumes the event stream, prints with rich.
+
+On a terminal: a live progress bar with counts, elapsed time and the tests
+running right now. Otherwise (a pipe, `CI` set, `--headless`): plain lines,
+no cursor movement. `-v` lists every test; `-q` prints only the summary.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+FAILING = ("failed", "error", "timeout", "crashed")
+STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "error": "red",
+    "timeout": "red",
+    "crashed": "red",
+    "skipped": "yellow",
+    "xfailed": "yellow",
+    "xpassed": "yellow",
+    "cancelled": "magenta",
+}
+# One character per test in the default plain mode, as pytest does.
+CHAR = {
+    "passed": ".",
+    "failed": "F",
+    "error": "E",
+    "timeout": "T",
+    "crashed": "C",
+    "skipped": "s",
+    "xfailed": "x",
+    "xpassed": "X",
+    "cancelled": "c",
+}
+ORDER = (
+    "passed",
+    "failed",
+    "error",
+    "timeout",
+    "crashed",
+    "skipped",
+    "xfailed",
+    "xpassed",
+    "cancelled",
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def safe(text: str) -> str:
+    """Show control characters (ANSI escapes among them) instead of obeying them."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def is_failure(record: dict[str, Any]) -> bool:
+    """Does this record make the run fail?"""
+    return record["outcome"] in FAILING or (
+        record["outcome"] == "xpassed" and bool(record.get("strict"))
+    )
+
+
+class ConsoleReporter:
+    """Turns events into console output."""
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        verbosity: int = 0,
+        live: bool = False,
+        no_capture: bool = False,
+        durations: int | None = None,
+    ) -> None:
+        self.console = console
+        self.verbosity = verbosity
+        self.live_mode = live
+        self.no_capture = no_capture
+        self.durations = durations
+        self.total = 0
+        self.done = 0
+        self.counts: dict[str, int] = dict.fromkeys(ORDER, 0)
+        self.running: dict[str, float] = {}
+        self.workers_busy: dict[str, int] = {}
+        self.bench_line = ""
+        self.started = time.monotonic()
+        self._live: Live | None = None
+        self._column = 0
+
+    # ----- lifecycle --------------------------------------------------------
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+        if self.live_mode and self.verbosity >= 0:
+            self._live = Live(
+                self._render_live(), console=self.console, refresh_per_second=10, transient=True
+            )
+            self._live.start()
+
+    def stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        if self._column:
+            self.console.print()
+            self._column = 0
+
+    def note(self, message: str) -> None:
+        """A line for the user, above the live display."""
+        self.console.print(Text(message, style="bold yellow"))
+
+    # ----- events -----------------------------------------------------------
+
+    def handle(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            kind = event["type"]
+            if kind == "run_started":
+                self.total = len(event["selected"])
+                for err in event.get("collection_errors", []):
+                    self._print(
+                        Text(f"collection error: {err['path']}:{err['line']}: ", style="red")
+                        + Text(safe(err["message"]))
+                    )
+            elif kind == "test_started":
+                self.running[event["id"]] = time.monotonic()
+            elif kind == "test_finished":
+                self._finished(event["record"])
+            elif kind == "output":
+                if self.no_capture and event.get("stream") == "raw":
+                    self._print(Text(safe(event["data"]).rstrip("\n")))
+            elif kind == "test_retrying" and self.verbosity > 0:
+                self._print(Text(f"RETRY  {event['id']} ({event['outcome']})", style="yellow"))
+            elif kind == "worker_crashed" and self.verbosity >= 0:
+                self._print(
+                    Text(f"worker {event['worker']} (pid {event['pid']}): {event['reason']}", "red")
+                )
+            elif kind == "run_error":
+                self._print(Text(f"error in {event['scope']}: {safe(event['message'])}", "red"))
+            elif kind == "bench_progress":
+                from dbtest.benchmark.console import progress_line
+
+                self.bench_line = progress_line(event)
+                if not self._live and self.verbosity > 0:
+                    self._print(Text(self.bench_line, style="dim"))
+        if self._live is not None:
+            self._live.update(self._render_live())
+
+    def _finished(self, record: dict[str, Any]) -> None:
+        self.running.pop(record["id"], None)
+        outcome = record["outcome"]
+        self.done += 1
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        if self.verbosity > 0:
+            line = Text(f"{outcome.upper():<9} ", style=STYLE.get(outcome, ""))
+            line += Text(f"{record['duration']:8.3f}s  {record['id']}")
+            if record.get("flaky"):
+                line += Text("  (flaky)", style="yellow")
+            self._print(line)
+        elif self.verbosity == 0 and self._live is None:
+            self.console.print(Text(CHAR.get(outcome, "?"), style=STYLE.get(outcome, "")), end="")
+            self._column += 1
+            if self._column >= 80:
+                self.console.print(f" [{self.done}/{self.total}]", highlight=False)
+                self._column = 0
+
+    def _print(self, renderable: Any) -> None:
+        if self._column:
+            self.console.print()
+            self._column = 0
+        self.console.print(renderable)
+
+    def _render_live(self) -> Any:
+        elapsed = time.monotonic() - self.started
+        bar = ProgressBar(total=max(self.total, 1), completed=self.done, width=40)
+        head = Table.grid(padding=(0, 1))
+        head.add_row(
+            bar, Text(f"{self.done}/{self.total}"), self._counts_text(), Text(f"{elapsed:.1f}s")
+        )
+        now = time.monotonic()
+        lines = [head]
+        for test_id, since in sorted(self.running.items(), key=lambda kv: kv[1])[:8]:
+            lines.append(Text(f"  {now - since:5.1f}s  {test_id}", style="dim"))
+        if len(self.running) > 8:
+            lines.append(Text(f"  ... and {len(self.running) - 8} more running", style="dim"))
+        if self.bench_line:
+            lines.append(Text(f"  {self.bench_line}", style="cyan"))
+        return Group(*lines)
+
+    def _counts_text(self) -> Text:
+        text = Text()
+        for outcome in ORDER:
+            n = self.counts.get(outcome, 0)
+            if n:
+                text += Text(f"{n} {outcome} ", style=STYLE[outcome])
+        return text
+
+    # ----- the end ------------------------------------------------------------
+
+    def finish(self, report: dict[str, Any], compare: dict[str, Any] | None = None) -> None:
+        """Failures, slowest tests, benchmark tables, and the summary line."""
+        tests = report["tests"]
+        if self.verbosity >= 0:
+            for record in tests:
+                if is_failure(record):
+                    self._failure(record)
+            for err in report.get("run_errors", []):
+                self.console.rule(Text(f"error in {err['scope']}", style="red"), align="left")
+                self.console.print(Text(safe(err["message"])))
+                if err.get("traceback"):
+                    self.console.print(Text(safe(err["traceback"]).rstrip()))
+            if self.durations:
+                self._slowest(tests, self.durations)
+            if report.get("benchmarks"):
+                from dbtest.benchmark.console import print_results
+
+                print_results(report["benchmarks"], compare, self.console)
+        self.console.print(self.summary_line(report))
+
+    def _failure(self, record: dict[str, Any]) -> None:
+        outcome = record["outcome"]
+        title = Text(f"{outcome.upper()} ", style=f"bold {STYLE.get(outcome, '')}")
+        title += Text(record["id"], style="bold")
+        self.console.rule(title, align="left", style=STYLE.get(outcome, ""))
+        self.console.print(Text(f"{record['path']}:{record['line']}", style="dim"))
+        if record.get("message"):
+            self.console.print(Text(safe(record["message"]).rstrip()))
+        if record.get("traceback"):
+            self.console.print(Text(safe(record["traceback"]).rstrip(), style="dim"))
+        for stream in ("stdout", "stderr"):
+            if record.get(stream):
+                self.console.print(Text(f"--- captured {stream} ---", style="dim"))
+                self.console.print(Text(safe(record[stream]).rstrip()))
+        if record.get("logs"):
+            self.console.print(Text("--- captured logs ---", style="dim"))
+            for log in record["logs"]:
+                self.console.print(
+                    Text(safe(f"{log['level']:<8} {log['logger']}: {log['message']}"))
+                )
+
+    def _slowest(self, tests: list[dict[str, Any]], n: int) -> None:
+        ran = [t for t in tests if t["outcome"] not in ("cancelled", "skipped")]
+        ran.sort(key=lambda t: t["duration"], reverse=True)
+        self.console.rule(Text(f"slowest {min(n, len(ran))} tests"), align="left")
+        for t in ran[:n]:
+            self.console.print(Text(f"{t['duration']:8.3f}s  {t['outcome']:<9} {t['id']}"))
+
+    @staticmethod
+    def summary_line(report: dict[str, Any]) -> Text:
+        """`3 passed, 1 failed, 2 skipped in 0.42s` (nothing is left out)."""
+        s = report["summary"]
+        parts = [(f"{s[o]} {o}", STYLE[o]) for o in ORDER if s.get(o)]
+        if s.get("flaky"):
+            parts.append((f"{s['flaky']} flaky", "yellow"))
+        if report.get("collection_errors"):
+            parts.append((f"{len(report['collection_errors'])} collection errors", "red"))
+        if report.get("run_errors"):
+            parts.append((f"{len(report['run_errors'])} run errors", "red"))
+        benches = report.get("benchmarks") or []
+        if benches:
+            parts.append((f"{len(benches)} benchmarks", "cyan"))
+        if not parts:
+            parts.append(("no tests ran", "yellow"))
+        text = Text()
+        for i, (part, style) in enumerate(parts):
+            if i:
+                text += Text(", ")
+            text += Text(part, style=style)
+        text += Text(f" in {report['meta']['duration']:.2f}s")
+        if report["meta"].get("interrupted"):
+            text += Text(" (interrupted)", style="bold magenta")
+        return text
