@@ -13,6 +13,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -43,6 +44,12 @@ def format_interval(low: float | None, high: float | None) -> str:
     if lo_unit and lo_unit == hi_unit:
         return f"{lo_value}–{hi_value} {hi_unit}"
     return f"{lo}–{hi}"
+
+
+def format_p(p: float | None) -> str:
+    if p is None or not math.isfinite(p):
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def format_ops(ops: float | None) -> str:
@@ -98,7 +105,11 @@ def group_table(
 
     `compact` (narrow terminals) leaves out ops/s and the ratio's interval.
     """
-    table = Table(title=f"{group}  [dim]{path}[/dim]", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title=f"{escape(group)}  [dim]{escape(path)}[/dim]",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
     table.add_column("entry", no_wrap=True)
     table.add_column("median", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
@@ -143,43 +154,49 @@ def group_table(
     return table
 
 
-def comparison_table(report: dict[str, Any]) -> Table:
-    """Each entry against a saved baseline, regressions first-class."""
+def comparison_tables(report: dict[str, Any]) -> list[Table]:
+    """Each entry against a saved baseline: one table per group, regressions
+    marked."""
     pct = report.get("threshold", 0.0) * 100
-    table = Table(
-        title=f"against baseline {report.get('baseline', '?')!r} (fail above +{pct:g}%)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-    )
-    for name, justify in (
-        ("entry", "left"),
-        ("baseline", "right"),
-        ("now", "right"),
-        ("change", "right"),
-        ("p", "right"),
-        ("status", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name == "entry")  # type: ignore[arg-type]
+    name = report.get("baseline", "?")
+    by_group: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for e in report.get("entries", []):
-        change = e.get("change")
-        change_text = "-" if change is None else f"{change * 100:+.1f}%"
-        cmp = e.get("comparison") or {}
-        p = cmp.get("p_value")
-        status = e.get("status", "")
-        style = {"slower": "yellow", "faster": "green", "error": "red", "unchanged": "dim"}.get(
-            status, ""
+        rid = e.get("id", "?")
+        parts = rid.split("::")
+        # Ids are long: the group goes in the title, `entry[params]` in rows.
+        group, label = (
+            ("::".join(parts[:2]), "::".join(parts[2:])) if len(parts) >= 3 else ("", rid)
         )
-        if e.get("regression"):
-            status, style = "REGRESSION", "bold red"
-        table.add_row(
-            e.get("id", "?"),
-            format_time(e.get("baseline_median")),
-            format_time(e.get("current_median")),
-            change_text,
-            "-" if p is None else f"{p:.3g}",
-            Text(status, style=style),
-        )
-    return table
+        by_group.setdefault(group, []).append((label, e))
+    tables = []
+    for group, rows in by_group.items():
+        title = escape(f"{group} against baseline {name!r} (fail above +{pct:g}%)")
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("entry", no_wrap=True, overflow="ellipsis", max_width=40)
+        for column in ("baseline", "now", "change", "p"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for label, e in rows:
+            change = e.get("change")
+            status = e.get("status", "")
+            style = {
+                "slower": "yellow",
+                "faster": "green",
+                "error": "red",
+                "unchanged": "dim",
+            }.get(status, "")
+            if e.get("regression"):
+                status, style = "REGRESSION", "bold red"
+            table.add_row(
+                Text(label),
+                format_time(e.get("baseline_median")),
+                format_time(e.get("current_median")),
+                "-" if change is None else f"{change * 100:+.1f}%",
+                format_p((e.get("comparison") or {}).get("p_value")),
+                Text(status, style=style),
+            )
+        tables.append(table)
+    return tables
 
 
 def render(
@@ -189,7 +206,7 @@ def render(
     compact = width < 110
     parts: list[Any] = [group_table(p, g, rs, compact) for p, g, rs in _groups(results)]
     if compare is not None:
-        parts.append(comparison_table(compare))
+        parts.extend(comparison_tables(compare))
     return Group(*parts)
 
 

@@ -102,10 +102,27 @@ def test_table_shows_entries_ratios_significance_and_errors():
     assert "1.01x slower (0.96–1.05)" in text and "n.s." in text
     assert "baseline" in text and "ValueError: boom" in text
     assert "REGRESSION" in text and "+100.0%" in text
+    assert "b.py::g against baseline 'main'" in text
     assert "████████████" in text  # the slowest entry gets the full bar
     narrow = Console(width=80, record=True)
     print_results(results, console=narrow)
     assert "2.00x faster" in narrow.export_text() and "(1.90" not in narrow.export_text()
+
+
+def test_brackets_in_names_are_not_rich_markup():
+    r = _result("batch", 1e-5)
+    r["params"] = "n=1"
+    r["group"] = "g [dim]"
+    report = {
+        "baseline": "main",
+        "threshold": 0.05,
+        "entries": [{"id": "b.py::g::batch[n=1]", "status": "new", "regression": False}],
+    }
+    console = Console(width=140, record=True)
+    print_results([r], report, console=console)
+    text = console.export_text()
+    assert "batch[n=1]" in text and "g [dim]" in text
+    assert text.count("batch[n=1]") == 2
 
 
 def test_progress_line():
