@@ -1,0 +1,86 @@
+"""End to end: `dbtest bench` on the example group, in every format, and the
+baseline round trip with the regression gate."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLE = os.path.join(REPO, "examples", "benchmarks", "bench_serialization.py")
+DBTEST = os.path.join(os.path.dirname(sys.executable), "dbtest")
+FAST = ["--quick", "--bench-time", "0.02", "--bench-warmup", "0"]
+
+
+def dbtest(cwd, *args):
+    env = dict(os.environ, COLUMNS="140", NO_COLOR="1")
+    return subprocess.run(
+        [DBTEST, "bench", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copy(EXAMPLE, tmp_path / "bench_serialization.py")
+    return tmp_path
+
+
+def test_console_json_markdown_junit(project):
+    r = dbtest(project, *FAST, "--json", "out.json", "--markdown", "out.md", "--junit", "out.xml")
+    assert r.returncode == 0, r.stderr
+    assert "5x faster" in r.stdout or "x faster" in r.stdout
+    assert "serialize one record" in r.stdout
+    report = json.loads((project / "out.json").read_text())
+    entries = {b["id"].split("::")[-1]: b for b in report["benchmarks"]}
+    assert set(entries) == {
+        "json",
+        "pickle",
+        "marshal",
+        "repr",
+        "json (async source)",
+        "json batch[n=1]",
+        "json batch[n=4]",
+    }
+    pickle = entries["pickle"]
+    assert pickle["stats"]["samples"] == len(pickle["samples"]) >= 10
+    assert pickle["comparison"]["against"].endswith("::json")
+    # pickle is several times faster than json on any machine.
+    assert pickle["comparison"]["speedup"] > 1.5 and pickle["comparison"]["significant"]
+    assert entries["json"]["is_baseline"] and "comparison" not in entries["json"]
+    assert "xychart-beta" in (project / "out.md").read_text()
+    assert (project / "out.xml").read_text().startswith("<?xml")
+
+
+def test_baseline_round_trip_and_regression_gate(project):
+    r = dbtest(project, *FAST, "--save-baseline", "main")
+    assert r.returncode == 0, r.stderr
+    saved = json.loads((project / ".dbtest" / "benchmarks" / "main.json").read_text())
+    assert saved["name"] == "main" and saved["machine"]["cpu_count"] >= 1
+    assert len(saved["entries"]) == 7
+
+    # Make one entry 10x slower: the gate must fail and name it, only it.
+    path = project / "bench_serialization.py"
+    source = path.read_text()
+    slow = source.replace(
+        "    pickle.dumps(RECORD, protocol=pickle.HIGHEST_PROTOCOL)\n",
+        "    for _ in range(10):\n        pickle.dumps(RECORD, protocol=pickle.HIGHEST_PROTOCOL)\n",
+    )
+    assert slow != source
+    path.write_text(slow)
+    r = dbtest(project, *FAST, "--compare", "main", "--fail-on-regression", "50%")
+    assert r.returncode == 1, r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    assert "REGRESSION" in out and "pickle" in out
+
+    # The same comparison without a gate only reports.
+    r = dbtest(project, *FAST, "--compare", "main")
+    assert r.returncode == 0, r.stderr
+
+
+def test_unknown_baseline_is_a_one_line_error(project):
+    r = dbtest(project, *FAST, "--compare", "nope")
+    assert r.returncode != 0
+    assert "no saved baseline" in r.stderr and "Traceback" not in r.stderr
