@@ -3,7 +3,6 @@ and to the run source (the Rust engine through `dbtest.runner`)."""
 
 from __future__ import annotations
 
-import bisect
 import os
 import subprocess
 import time
@@ -347,7 +346,6 @@ class DbtestApp(App[int]):
             self.start(pending or None, "watch")
 
     def _run_finished(self) -> None:
-        self._settle_placeholders()
         if self.persist:
             save_session(self.root_dir, self.state)
         p = self.state.progress
@@ -360,26 +358,6 @@ class DbtestApp(App[int]):
             )
         else:
             self.notify(f"{p.done} finished, no failures")
-
-    def _settle_placeholders(self) -> None:
-        """A dynamic item (computed params, inherited suite) that expanded into
-        real tests at import is not 'cancelled': its cases stand for it."""
-        keys = sorted(self.state.results)
-        changed = set()
-        for rid in self.state.last_run_ids:
-            rec = self.state.results.get(rid)
-            if rec is None or rec.get("message") != "not run: the run was stopped":
-                continue
-            i = bisect.bisect_left(keys, rid + "::")
-            j = bisect.bisect_left(keys, rid + "[")
-            has_cases = (i < len(keys) and keys[i].startswith(rid + "::")) or (
-                j < len(keys) and keys[j].startswith(rid + "[")
-            )
-            if has_cases and not self.state.progress.interrupted:
-                self.state._set_result(rid, None)
-                changed.add(rid)
-        if changed:
-            self.tree.refresh_keys(changed)
 
     def _update_status(self) -> None:
         self.query_one(StatusBar).update_from(self.state.progress, self.watching, self.clock())

@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState, escape_control, is_failure
-from dbtest.tui.tree import STATUS_ICON, format_duration
+from dbtest.tui.tree import STATUS_ICON, format_duration, format_time
 
 # What the pane renders of a live stream: the tail, so a chatty test cannot
 # make each repaint slower than the last.
@@ -35,16 +35,6 @@ def cell(text: str | None, style: str = "") -> Text:
 
 def heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
-
-
-def format_time(seconds: float | None) -> str:
-    """Benchmark times: `12.3 ns`, `4.56 µs`, `7.89 ms`, `1.23 s`."""
-    if seconds is None:
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
 
 
 def _diff_text(message: str) -> Text:
@@ -150,14 +140,23 @@ def _live_output(state: TuiState, key: str) -> list[RenderableType]:
     return parts
 
 
+def format_ops(ops: float | None) -> str:
+    """Operations per second, short: `950`, `123k`, `4.5M`."""
+    if not ops:
+        return "-"
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if ops >= scale:
+            return f"{ops / scale:.3g}{suffix}"
+    return f"{ops:.3g}"
+
+
 def bench_table(state: TuiState, entries: list[Node]) -> Table:
     """Statistics of benchmark entries, with the comparison to the baseline."""
     table = Table(expand=False, header_style="bold", show_edge=False, pad_edge=False)
     for col, justify in (
         ("entry", "left"),
         ("mean", "right"),
-        ("median", "right"),
-        ("stddev", "right"),
+        ("± stddev", "right"),
         ("ops/s", "right"),
         ("samples", "right"),
         ("vs baseline", "right"),
@@ -169,10 +168,10 @@ def bench_table(state: TuiState, entries: list[Node]) -> Table:
         if res is None:
             prog = state.bench_progress.get(node.key)
             msg = f"{prog[0]} ({prog[1]} samples)" if prog else "not run yet"
-            table.add_row(name, Text(msg, style="cyan" if prog else "dim"), "", "", "", "", "")
+            table.add_row(name, Text(msg, style="cyan" if prog else "dim"), "", "", "", "")
             continue
         if res.get("error"):
-            table.add_row(name, cell(res["error"], "red"), "", "", "", "", "")
+            table.add_row(name, cell(res["error"], "red"), "", "", "", "")
             continue
         st = res.get("stats") or {}
         cmp_ = res.get("comparison")
@@ -181,17 +180,15 @@ def bench_table(state: TuiState, entries: list[Node]) -> Table:
             sp = float(cmp_.get("speedup") or 0)
             sig = cmp_.get("significant")
             vs = Text(
-                f"{sp:.2f}x [{cmp_.get('ci_low', 0):.2f}, {cmp_.get('ci_high', 0):.2f}]"
-                + ("" if sig else " ~"),
+                f"{sp:.2f}x" + ("" if sig else " ~"),
                 style=("green" if sp > 1 else "red") if sig else "dim",
                 end="",
             )
         table.add_row(
             name,
             format_time(st.get("mean")),
-            format_time(st.get("median")),
             format_time(st.get("stddev")),
-            f"{st.get('ops_per_sec', 0):,.0f}",
+            format_ops(st.get("ops_per_sec")),
             str(st.get("samples", "")),
             vs,
         )

@@ -113,6 +113,9 @@ class RunProgress:
     total: int = 0
     done: int = 0
     counts: Counter[str] = field(default_factory=Counter)
+    # Outcome per finished id: a benchmark entry may end with bench_finished,
+    # test_finished or both, and must count once.
+    outcome_of: dict[str, str] = field(default_factory=dict)
     workers: int = 0
     busy: dict[int, str] = field(default_factory=dict)
     started_at: float | None = None
@@ -122,6 +125,18 @@ class RunProgress:
     interrupted: bool = False
     run_errors: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] | None = None
+
+    def finish(self, rid: str, outcome: str) -> None:
+        old = self.outcome_of.get(rid)
+        if old is not None:
+            self.counts[old] -= 1
+            if not self.counts[old]:
+                del self.counts[old]
+        else:
+            self.done += 1
+        self.outcome_of[rid] = outcome
+        self.counts[outcome] += 1
+        self.total = max(self.total, self.done)
 
     def elapsed(self, now: float | None = None) -> float:
         if self.started_at is None:
@@ -520,10 +535,8 @@ class TuiState:
             if running == rid:
                 del self.progress.busy[w]
         self._set_result(rid, rec)
-        self.progress.done += 1
-        self.progress.counts[rec["outcome"]] += 1
-        self.progress.total = max(self.progress.total, self.progress.done)
-        if is_failure(rec):
+        self.progress.finish(rid, rec["outcome"])
+        if is_failure(rec) and rid not in self.last_failures:
             self.last_failures.append(rid)
         ch.ids.add(rid)
         ch.progress = True
@@ -547,9 +560,33 @@ class TuiState:
         # Raw samples can be long; the table and the chart need only the stats.
         samples = result.get("samples") or []
         result["samples"] = samples[-2000:]
-        self.bench[result["id"]] = result
-        self.bench_progress.pop(result["id"], None)
-        ch.ids.add(result["id"])
+        rid = result["id"]
+        self.bench[rid] = result
+        self.bench_progress.pop(rid, None)
+        if rid not in self.nodes:
+            self.ensure_record_node({**result, "kind": "bench"})
+            ch.structure = True
+        if rid not in self.progress.outcome_of:
+            # The entry's outcome, unless a test_finished record says more.
+            outcome = "error" if result.get("error") else "passed"
+            stats = result.get("stats") or {}
+            self.status.pop(rid, None)
+            self._set_result(
+                rid,
+                {
+                    "id": rid,
+                    "outcome": outcome,
+                    "duration": stats.get("mean"),
+                    "path": result.get("path", ""),
+                    "line": self.nodes[rid].line,
+                    "message": result.get("error"),
+                },
+            )
+            self.progress.finish(rid, outcome)
+            if outcome == "error" and rid not in self.last_failures:
+                self.last_failures.append(rid)
+        ch.ids.add(rid)
+        ch.progress = True
 
     def _on_run_finished(self, ev: dict[str, Any], ch: Change, now: float) -> None:
         p = self.progress
@@ -559,8 +596,12 @@ class TuiState:
         p.interrupted = bool(ev.get("interrupted"))
         p.summary = dict(ev.get("summary") or {})
         p.busy.clear()
-        # Whatever never started (stopped run) is cancelled, not silently queued.
+        # Whatever never started in a stopped run is cancelled, not silently
+        # queued; after a normal end it simply has no result.
         for rid, st in list(self.status.items()):
+            if not p.interrupted:
+                ch.ids.add(rid)
+                continue
             if st in ("queued", "running") and rid not in self.results:
                 node = self.nodes.get(rid)
                 self._set_result(

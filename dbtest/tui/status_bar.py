@@ -63,13 +63,14 @@ class StatusBar(Horizontal):
     """Progress bar and a one-line summary of the run."""
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=None, show_eta=False, show_percentage=True, id="progress")
+        yield ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
         yield Static(Text("no run yet", style="dim"), id="run-summary")
 
     def update_from(self, p: RunProgress, watching: bool, now: float | None = None) -> None:
         bar = self.query_one(ProgressBar)
         if p.started_at is None:
-            bar.update(total=None)
+            # Not indeterminate: its pulsing would make every frame different.
+            bar.update(total=1, progress=0)
         else:
             bar.update(total=max(p.total, 1), progress=min(p.done, max(p.total, 1)))
         self.query_one("#run-summary", Static).update(

@@ -57,6 +57,16 @@ def format_duration(seconds: float | None) -> str:
     return f"{m}m{s:02d}s"
 
 
+def format_time(seconds: float | None) -> str:
+    """Benchmark times: `12.3 ns`, `4.56 µs`, `7.89 ms`, `1.23 s`."""
+    if seconds is None:
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
 class TestTree(Tree[str]):
     """The test tree. Node data is the model key; labels are computed from
     the model at render time, so a refresh is all a status change needs."""
@@ -171,6 +181,9 @@ class TestTree(Tree[str]):
             elif model.kind == "bench" and model.key in state.bench_progress:
                 phase, samples = state.bench_progress[model.key]
                 text.append(f"  {phase} {samples}", "cyan")
+            elif model.kind == "bench" and model.key in state.bench:
+                stats = state.bench[model.key].get("stats") or {}
+                text.append(f"  {format_time(stats.get('mean'))}", "dim")
             elif rec is not None and rec.get("duration") is not None:
                 text.append(f"  {format_duration(rec.get('duration'))}", "dim")
         else:

@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dbtest.tui.details import format_time
 from dbtest.tui.editor import editor_command
 from dbtest.tui.filter_bar import parse_filter
-from dbtest.tui.tree import format_duration
+from dbtest.tui.tree import format_duration, format_time
 from dbtest.tui.watch import Watcher, changed, snapshot
 
 
