@@ -55,8 +55,8 @@ fn tukey_fences() {
 fn normal_distribution_moments_and_quantiles() {
     let mut rng = Rng::new(11);
     let xs: Vec<f64> = (0..200_000).map(|_| 10.0 + 2.0 * rng.normal()).collect();
-    let s = stats::compute(&xs[..20_000], 1);
-    assert!(close(s.median, 10.0, 0.05), "{s:?}");
+    let s = stats::compute(&xs[..2_000], 1);
+    assert!(close(s.median, 10.0, 0.15), "{s:?}");
     let sorted = stats::sorted(&xs);
     assert!(close(stats::mean(&xs), 10.0, 0.02));
     assert!(close(stats::stddev(&xs), 2.0, 0.02));
@@ -97,8 +97,8 @@ fn bootstrap_ci_of_median_covers_true_median_at_nominal_rate() {
     let mut covered = 0;
     let mut rng = Rng::new(2024);
     for t in 0..trials {
-        let xs: Vec<f64> = (0..101).map(|_| (0.5 * rng.normal()).exp()).collect();
-        let (lo, hi) = stats::bootstrap_ci(&xs, 0.95, 1_000, t as u64, stats::median_in_place);
+        let xs: Vec<f64> = (0..61).map(|_| (0.5 * rng.normal()).exp()).collect();
+        let (lo, hi) = stats::bootstrap_ci(&xs, 0.95, 800, t as u64, stats::median_in_place);
         assert!(lo <= hi);
         if lo <= 1.0 && 1.0 <= hi {
             covered += 1;
