@@ -77,6 +77,15 @@ class Run:
         """Number of tests and benchmark entries selected."""
         return int(self._handle.selected)
 
+    def next_batch(self, timeout: float = 0.1) -> list[dict[str, Any]] | None:
+        """The next events (possibly none within `timeout` s); None once the run is over.
+
+        Unlike `events()`, a caller can catch KeyboardInterrupt around this and
+        keep reading: a generator would be finished by the exception.
+        """
+        data = self._handle.next_batch(timeout)
+        return None if data is None else json.loads(data)
+
     def events(self, batch: bool = False, poll: float = 0.1) -> Iterator[Any]:
         """Events as dicts (or lists of them with `batch=True`) until the run ends.
 

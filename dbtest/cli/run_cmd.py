@@ -209,12 +209,12 @@ def execute(options: Any, settings: RunSettings) -> int:
     interrupts = 0
     reporter.start()
     try:
-        events = run.events(batch=True)
         while True:
             try:
-                batch = next(events)
-            except StopIteration:
-                break
+                batch = run.next_batch(0.1)
+                if batch is None:
+                    break
+                reporter.handle(batch)
             except KeyboardInterrupt:
                 # Once: cancel and keep reading so the summary is complete.
                 # Twice: kill the workers.
@@ -224,8 +224,6 @@ def execute(options: Any, settings: RunSettings) -> int:
                     run.cancel()
                 else:
                     run.kill()
-                continue
-            reporter.handle(batch)
     finally:
         reporter.stop()
 

@@ -1,0 +1,173 @@
+"""The runner end to end: the real `dbtest` on fixture projects, judged by
+its JSON report. No wall-clock thresholds: overlap is measured from the
+recorded start times and durations."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DBTEST, FIXTURES, run_dbtest
+
+
+def project(tmp_path: Path, name: str) -> Path:
+    dest = tmp_path / name
+    shutil.copytree(FIXTURES / name, dest)
+    return dest
+
+
+def run_json(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    out = cwd / "report.json"
+    proc = run_dbtest(["--headless", "--json", str(out), *args], cwd)
+    assert out.exists(), proc.stderr
+    return proc, json.loads(out.read_text())
+
+
+def outcomes(report: dict) -> dict[str, str]:
+    return {t["id"].split("::", 1)[1]: t["outcome"] for t in report["tests"]}
+
+
+def test_faults_each_get_their_outcome_and_nothing_else_is_lost(tmp_path):
+    root = project(tmp_path, "runner_faults")
+    proc, report = run_json(root, "-j", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    got = outcomes(report)
+    assert got.pop("test_segfault") == "crashed"
+    assert got.pop("test_os_exit") == "crashed"
+    assert got.pop("test_hang_sync") == "timeout"
+    assert got.pop("test_hang_async") == "timeout"
+    assert set(got.values()) == {"passed"}, got
+    assert len(got) == 8
+
+    by_name = {t["id"].split("::")[-1]: t for t in report["tests"]}
+    assert "SIGSEGV" in by_name["test_segfault"]["message"]
+    assert "about to crash" in by_name["test_segfault"]["stdout"]
+    assert "exit code 3" in by_name["test_os_exit"]["message"]
+    assert "sleeping forever" in by_name["test_hang_sync"]["stdout"]
+
+    # The invariant: one record per selected test, and the counts add up.
+    listed = json.loads(run_dbtest(["list", "--format", "json"], root).stdout)
+    ids = sorted(t["id"] for t in report["tests"])
+    assert len(ids) == len(set(ids)) == report["summary"]["total"]
+    assert report["summary"]["total"] == listed["counts"]["tests"]
+    # setup_suite ran once although the suite has three tests.
+    assert (root / "setup_suite.log").read_text().splitlines() == ["setup"]
+
+
+def max_overlap(records: list[dict]) -> int:
+    edges = []
+    for r in records:
+        edges.append((r["start"], 1))
+        edges.append((r["start"] + r["duration"], -1))
+    edges.sort(key=lambda e: (e[0], e[1]))
+    now = best = 0
+    for _, d in edges:
+        now += d
+        best = max(best, now)
+    return best
+
+
+def test_async_tests_of_different_files_overlap_in_one_worker(tmp_path):
+    root = project(tmp_path, "runner_concurrency")
+    _, report = run_json(root, "-j", "1")
+    assert report["summary"]["passed"] == 10
+    assert max_overlap(report["tests"]) >= 3
+
+    _, serial = run_json(root, "-j", "1", "--async-concurrency", "1")
+    assert serial["summary"]["passed"] == 10
+    assert max_overlap(serial["tests"]) == 1
+
+
+def test_retries_rerun_crashes_and_failures(tmp_path):
+    root = project(tmp_path, "runner_flaky")
+    proc, report = run_json(root, "-j", "1", "--retries", "1")
+    by_name = {t["id"].split("::")[-1]: t for t in report["tests"]}
+    crashed_once = by_name["test_crashes_once"]
+    assert crashed_once["outcome"] == "passed"
+    assert crashed_once["flaky"] is True
+    assert crashed_once["attempts"] == 2
+    assert by_name["test_fails"]["outcome"] == "failed"
+    assert by_name["test_fails"]["attempts"] == 2
+    assert report["summary"]["flaky"] == 1
+    assert proc.returncode == 1
+
+
+@pytest.mark.parametrize("flag", [["-x"], ["--max-fail", "1"]])
+def test_fail_fast_cancels_the_rest(tmp_path, flag):
+    root = project(tmp_path, "runner_faults")
+    proc, report = run_json(root, "-j", "1", *flag)
+    s = report["summary"]
+    assert proc.returncode == 1
+    failing = s["failed"] + s["error"] + s["timeout"] + s["crashed"]
+    assert failing == 1
+    assert s["cancelled"] >= 1
+    assert s["total"] == 12 == sum(s[o] for o in ("passed", "cancelled")) + failing
+
+
+def test_ctrl_c_writes_the_summary_and_a_partial_report(tmp_path):
+    root = project(tmp_path, "runner_slow")
+    out = root / "report.json"
+    proc = subprocess.Popen(
+        [str(DBTEST), "--headless", "-j", "1", "--async-concurrency", "1", "--json", str(out)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2, stdout + stderr
+    assert "interrupted" in stdout
+    report = json.loads(out.read_text())
+    assert report["meta"]["interrupted"] is True
+    assert report["summary"]["total"] == 4
+    assert report["summary"]["cancelled"] >= 3
+
+
+def test_last_failed_and_failed_first(tmp_path):
+    root = project(tmp_path, "runner_flaky")
+    (root / "tests" / "crashed_once.mark").write_text("x")  # no crash here
+    _, first = run_json(root, "-j", "1")
+    assert outcomes(first)["test_fails"] == "failed"
+
+    _, lf = run_json(root, "-j", "1", "--lf")
+    assert list(outcomes(lf)) == ["test_fails"]
+
+    proc = run_dbtest(["--headless", "-v", "-j", "1", "--ff"], root)
+    lines = [
+        ln
+        for ln in proc.stdout.splitlines()
+        if ln.startswith(("PASSED ", "FAILED ")) and "s  " in ln
+    ]
+    assert lines[0].startswith("FAILED") and lines[0].endswith("test_fails")
+    assert len(lines) == 4
+
+    # Once it passes, nothing failed last: --lf runs everything (as pytest does).
+    proc = run_dbtest(["--headless", "-j", "1"], root, env={"DBTEST_FIXTURE_PASS": "1"})
+    assert proc.returncode == 0, proc.stdout
+    _, after = run_json(root, "-j", "1", "--lf")
+    assert len(after["tests"]) == 4
+
+
+def test_exit_codes(tmp_path):
+    root = project(tmp_path, "runner_concurrency")
+    assert run_dbtest(["--headless", "-q"], root).returncode == 0
+    assert run_dbtest(["--headless", "-q", "-k", "nothing-matches"], root).returncode == 5
+    bad = run_dbtest(["--headless", "-E", "tag(~x"], root)
+    assert bad.returncode == 4
+    assert bad.stderr.startswith("dbtest: error:")
+    assert "Traceback" not in bad.stderr
+    assert run_dbtest(["--headless", "no/such/dir"], root).returncode == 4
+
+
+def test_in_process_mode_runs_the_same_tests(tmp_path):
+    root = project(tmp_path, "runner_concurrency")
+    _, report = run_json(root, "--in-process")
+    assert report["summary"]["passed"] == 10
