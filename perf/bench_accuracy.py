@@ -13,7 +13,8 @@ What it measures (targets from the benchmarks issue):
 - the wall time of a default `dbtest bench` of a group of 3 entries of
   about 10 us: under 5 s.
 
-Registered by the harness as `run(args) -> dict`.
+Registered with the harness (`python -m perf.run accuracy`): `run(args)`
+returns its rows; `measure_all(args)` returns every figure as a dict.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ async def empty_async() -> None:
 
 
 FUNCTIONS = {"~100 ns": "f_100ns", "~10 us": "f_10us", "~1 ms": "f_1ms"}
+
+DESCRIPTION = "dbtest's benchmark medians against pyperf; run-to-run spread; overheads"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rigorous", action="store_true", help="pyperf --rigorous (slower)")
+    parser.add_argument("--repeats", type=int, default=5, help="dbtest runs per function")
+
 
 GROUP_FILE = textwrap.dedent(
     """
@@ -131,7 +140,7 @@ def _default_run_seconds() -> tuple[float, str]:
         return time.perf_counter() - start, "bench runner in a fresh process (CLI unavailable)"
 
 
-def run(args: Any = None) -> dict[str, Any]:
+def measure_all(args: Any = None) -> dict[str, Any]:
     """Measure everything; returns figures and whether each target is met."""
     rigorous = bool(getattr(args, "rigorous", False))
     repeats = int(getattr(args, "repeats", 5) or 5)
@@ -194,6 +203,53 @@ def run(args: Any = None) -> dict[str, Any]:
     }
 
 
+def run(args: Any = None) -> list[Any]:
+    """The harness's rows (`perf.run.Row`), targets included."""
+    from perf.run import Row
+
+    r = measure_all(args)
+    rows = []
+    for a in r["accuracy"]:
+        f = a["function"]
+        rows.append(
+            Row(
+                f"{f}: |dbtest - pyperf| medians",
+                abs(a["diff_pct"]),
+                "%",
+                r["repeats"],
+                5.0,
+                note=f"dbtest {_fmt(a['dbtest_median_s'])}, pyperf {_fmt(a['pyperf_median_s'])}",
+                extra=a,
+            )
+        )
+        rows.append(
+            Row(
+                f"{f}: |dbtest - pyperf| fastest",
+                abs(a["min_diff_pct"]),
+                "%",
+                r["repeats"],
+                note="fastest sample vs fastest value: insensitive to other load",
+            )
+        )
+        rows.append(
+            Row(f"{f}: run-to-run spread", a["run_to_run_spread_pct"], "%", r["repeats"], 3.0)
+        )
+    rows.append(Row("empty async entry", r["empty_async_entry_s"] * 1e9, "ns", 1, 1000.0))
+    rows.append(
+        Row(
+            "default run, 3 entries ~10 us",
+            r["default_run_3_entries_s"],
+            "s",
+            1,
+            5.0,
+            note=r["default_run_how"],
+        )
+    )
+    load = r["load_average_1min"]
+    rows[0].note += f"; load {load[0]:.1f}->{load[1]:.1f} on {r['cpu_count']} cpus"
+    return rows
+
+
 def _fmt(seconds: float) -> str:
     from dbtest.benchmark.console import format_time
 
@@ -201,12 +257,15 @@ def _fmt(seconds: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m perf.bench_accuracy", description=__doc__)
-    parser.add_argument("--rigorous", action="store_true", help="pyperf --rigorous (slower)")
-    parser.add_argument("--repeats", type=int, default=5, help="dbtest runs per function")
+    parser = argparse.ArgumentParser(
+        prog="python -m perf.bench_accuracy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    result = run(args)
+    result = measure_all(args)
     load = result["load_average_1min"]
     print(f"load average (1 min) {load[0]:.2f} -> {load[1]:.2f} on {result['cpu_count']} CPUs")
     print(
