@@ -14,6 +14,23 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from dbtest import _core
+
+        typer.echo(f"dbtest {_core.__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """A test and benchmark runner for Python with a Rust engine."""
+
+
 def _register() -> None:
     import importlib
 
