@@ -178,6 +178,7 @@ async def measure(
     start = clock()
     while True:
         await batch(n)
+        await asyncio.sleep(0)
         if clock() - start >= settings.warmup:
             break
 
@@ -201,6 +202,10 @@ async def measure(
                 if not keep_gc and was_enabled:
                     gc.enable()
             samples.append(elapsed / n)
+            # Between samples, outside the timed region: let the loop see a
+            # cancellation (Ctrl-C, fail-fast) instead of blocking it for
+            # the whole entry.
+            await asyncio.sleep(0)
             now = clock()
             if len(samples) >= settings.min_samples and now - start >= settings.time:
                 break

@@ -22,6 +22,7 @@ Messages emitted:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import traceback
 from collections.abc import Callable
@@ -125,9 +126,24 @@ async def _emit(emit: Emit, message: dict[str, Any]) -> None:
         await result
 
 
+_unit_lock: asyncio.Lock | None = None
+
+
 async def run_bench_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
     """Run the benchmark entries of one request, one at a time, on the
-    running event loop (the one loop async entries are awaited on)."""
+    running event loop (the one loop async entries are awaited on).
+
+    Units given to the same worker concurrently run one after the other:
+    an async entry that yields must not let another entry run meanwhile.
+    """
+    global _unit_lock
+    if _unit_lock is None:
+        _unit_lock = asyncio.Lock()
+    async with _unit_lock:
+        await _run_unit(root, request, emit)
+
+
+async def _run_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
     from dbtest.execution.collect import ImportFailure, import_file
 
     path = request["path"]

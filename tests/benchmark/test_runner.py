@@ -126,3 +126,45 @@ def test_import_error_is_recorded_for_each_requested_id():
     r = results(out)["bench_syntax_error.py"]
     assert r["error"].startswith("SyntaxError in bench_syntax_error.py")
     assert r["samples"] == []
+
+
+def test_concurrent_units_in_one_worker_run_one_after_the_other():
+    order = []
+
+    def emit(message):
+        if message["ev"] == "bench_result":
+            order.append(message["id"])
+        elif message["ev"] == "bench_progress" and message["phase"] == "calibrating":
+            order.append("start " + message["id"])
+
+    async def main():
+        root = os.path.abspath(ROOT)
+        reqs = [
+            {"path": "bench_cases.py", "ids": [f"bench_cases.py::ops::sized[n={n}]"], "bench": FAST}
+            for n in (10, 100)
+        ]
+        await asyncio.gather(*(run_bench_unit(root, r, emit) for r in reqs))
+
+    asyncio.run(main())
+    a, b = "bench_cases.py::ops::sized[n=10]", "bench_cases.py::ops::sized[n=100]"
+    assert order == ["start " + a, a, "start " + b, b]
+
+
+def test_a_running_entry_can_be_cancelled_between_samples():
+    async def main():
+        out = []
+        request = {
+            "path": "bench_cases.py",
+            "ids": ["bench_cases.py::ops::sum"],
+            "bench": {"time": 60.0, "min_samples": 3, "warmup": 0.0},
+        }
+        task = asyncio.ensure_future(run_bench_unit(os.path.abspath(ROOT), request, out.append))
+        while not any(m.get("phase") == "sampling" for m in out):
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return out
+
+    out = asyncio.run(main())
+    assert not any(m["ev"] == "bench_result" for m in out)
