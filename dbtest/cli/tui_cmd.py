@@ -56,9 +56,9 @@ def register(app: typer.Typer) -> None:
             fail(NO_TERMINAL, exit_codes.USAGE_ERROR)
         if pattern and expr:
             fail("give either -k/--pattern or -E/--filter to the TUI, not both")
-        from dbtest.tui.app import DbtestApp
+        from dbtest.tui import make_app
 
-        app_ = DbtestApp(
+        app_ = make_app(
             os.getcwd(),
             paths or [],
             pattern=pattern,

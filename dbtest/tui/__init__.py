@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-__all__ = ["DbtestApp"]
+from typing import Any
+
+__all__ = ["DbtestApp", "make_app"]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy: importing Textual costs ~100 ms
-    if name == "DbtestApp":
+def make_app(root: str, paths: list[str] | None = None, **kwargs: Any) -> Any:
+    """The app for `root`, with discovery started *before* Textual is imported:
+    the Rust walk (GIL released) overlaps the ~0.3 s of imports and mounting."""
+    from dbtest.tui.source import RunnerSource, prefetch_discovery
+
+    source = kwargs.pop("source", None) or RunnerSource()
+    future = prefetch_discovery(source, root, list(paths or []))
+    from dbtest.tui.app import DbtestApp
+
+    return DbtestApp(root, paths or [], source=source, prefetched=future, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DbtestApp":  # lazy: importing Textual costs ~0.3 s
         from dbtest.tui.app import DbtestApp
 
         return DbtestApp

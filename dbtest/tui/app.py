@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -109,6 +110,7 @@ class DbtestApp(App[int]):
         persist: bool = True,
         watch_interval: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        prefetched: Future[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__()
         self.root_dir = Path(root or os.getcwd()).resolve()
@@ -119,6 +121,7 @@ class DbtestApp(App[int]):
         self.watch_interval = watch_interval
         # Injectable so snapshot tests get the same elapsed times every time.
         self.clock = clock
+        self._prefetched = prefetched
         self.state = TuiState()
         self.active_run: RunHandle | None = None
         self.run_serial = 0
@@ -170,8 +173,12 @@ class DbtestApp(App[int]):
     @work(thread=True, exclusive=True, group="discover")
     def _discover(self) -> None:
         try:
-            opts = self.source.options(root=str(self.root_dir), paths=self.paths)
-            discovered = self.source.discover(opts)
+            prefetched, self._prefetched = self._prefetched, None
+            if prefetched is not None:
+                discovered = prefetched.result()
+            else:
+                opts = self.source.options(root=str(self.root_dir), paths=self.paths)
+                discovered = self.source.discover(opts)
         except SourceError as e:
             self.post_message(DiscoveryFailed(str(e)))
             return

@@ -8,7 +8,9 @@ uses: no selection or scheduling logic is duplicated here.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 
@@ -92,3 +94,17 @@ class RunnerSource:
             return runner.start_run(options)
         except runner.UsageError as e:
             raise SourceError(str(e)) from None
+
+
+def prefetch_discovery(source: RunSource, root: str, paths: list[str]) -> Future[dict[str, Any]]:
+    """Start discovering in a background thread now; the app picks the result up."""
+    future: Future[dict[str, Any]] = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(source.discover(source.options(root=root, paths=paths)))
+        except BaseException as e:  # noqa: BLE001 - handed to the app, shown there
+            future.set_exception(e)
+
+    threading.Thread(target=work, name="dbtest-tui-prefetch", daemon=True).start()
+    return future

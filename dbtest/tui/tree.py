@@ -13,6 +13,9 @@ from textual.widgets.tree import TreeNode
 
 from dbtest.tui.state import Node, TuiState
 
+# Labels are computed in render_label; an empty Text skips markup parsing.
+_EMPTY = Text()
+
 CHECK = {"all": "☑ ", "some": "◩ ", "none": "☐ "}
 
 # (icon, style) per status; the style names are plain colours so the label
@@ -88,37 +91,71 @@ class TestTree(Tree[str]):
 
     def populate(self) -> None:
         """Rebuild the rows from the model (after load, filtering or new nodes),
-        keeping the expanded nodes and the cursor."""
+        keeping the expanded nodes and the cursor.
+
+        Children of a collapsed node are added when it is first expanded: a
+        10,000-test project then costs one row per file, not 13,000 nodes."""
         expanded = {k for k, tn in self.by_key.items() if tn.is_expanded}
         first_time = not self.by_key
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()
         self.by_key = {}
+        self._pending: dict[int, Node] = {}
         state = self.state
         files = [n for n in state.root.children if state.is_visible(n)]
         # A small project opens fully expanded; a big one shows its files.
         open_all = first_time and state.leaf_count.get("", 0) <= 60
         filtered = state.visible is not None
-
-        def add(parent: TreeNode[str], node: Node) -> None:
-            if node.is_leaf:
-                tn = parent.add_leaf("", data=node.key)
-            else:
-                expand = open_all or node.key in expanded or (filtered and len(files) <= 8)
-                tn = parent.add("", data=node.key, expand=expand)
-                for child in node.children:
-                    if state.is_visible(child):
-                        add(tn, child)
-                if node.kind == "error":
-                    tn.allow_expand = False
-            self.by_key[node.key] = tn
-
+        self._auto_open = open_all or (filtered and len(files) <= 8)
+        self._expanded = expanded
         for f in files:
-            add(self.root, f)
+            self._add(self.root, f)
+        if cursor is not None:
+            self._materialize(cursor)
         if cursor is not None and cursor in self.by_key:
             self.call_after_refresh(self.move_cursor, self.by_key[cursor])
         elif self.cursor_line < 0 and files:
             self.cursor_line = 0
+
+    def _add(self, parent: TreeNode[str], node: Node) -> TreeNode[str]:
+        if node.is_leaf:
+            tn = parent.add_leaf(_EMPTY, data=node.key)
+        else:
+            expand = self._auto_open or node.key in self._expanded
+            tn = parent.add(_EMPTY, data=node.key, expand=expand)
+            if node.kind == "error":
+                tn.allow_expand = False
+            elif expand:
+                self._add_children(tn, node)
+            else:
+                self._pending[id(tn)] = node
+        self.by_key[node.key] = tn
+        return tn
+
+    def _add_children(self, tn: TreeNode[str], node: Node) -> None:
+        for child in node.children:
+            if self.state.is_visible(child):
+                self._add(tn, child)
+
+    def _fill(self, tn: TreeNode[str]) -> None:
+        node = self._pending.pop(id(tn), None)
+        if node is not None:
+            self._add_children(tn, node)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[str]) -> None:
+        self._fill(event.node)
+
+    def _materialize(self, key: str) -> TreeNode[str] | None:
+        """Create the rows down to `key` (its collapsed ancestors' children)."""
+        node = self.state.nodes.get(key)
+        if node is None:
+            return None
+        chain = [node, *node.ancestors()][::-1]
+        for model in chain:
+            tn = self.by_key.get(model.key)
+            if tn is not None:
+                self._fill(tn)
+        return self.by_key.get(key)
 
     def refresh_keys(self, keys: set[str]) -> None:
         """Repaint the rows of these keys and of their ancestors."""
@@ -136,7 +173,7 @@ class TestTree(Tree[str]):
 
     def reveal(self, key: str) -> None:
         """Expand the ancestors of `key` and move the cursor onto it."""
-        tn = self.by_key.get(key)
+        tn = self._materialize(key)
         if tn is None:
             return
         parent = tn.parent
