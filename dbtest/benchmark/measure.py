@@ -124,13 +124,17 @@ def _async_batch(
     return batch
 
 
+def _is_async(func: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "func", None)  # functools.partial of an async def
+    )
+
+
 def make_batch(
     func: Callable[[], Any], clock: Clock = time.perf_counter
 ) -> Callable[[int], Awaitable[float]]:
     """A coroutine function `batch(n) -> seconds` timing `n` calls of `func`."""
-    if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-        getattr(func, "func", None)  # functools.partial of an async def
-    ):
+    if _is_async(func):
         return _async_batch(func, clock)
     return _sync_batch(func, clock)
 
@@ -170,6 +174,14 @@ async def measure(
         resolution = timer_resolution(clock)
     batch = make_batch(func, clock)
     target = max(settings.resolution_factor * resolution, settings.sample_time)
+    if not _is_async(func):
+        # A plain function that returns a coroutine would be timed creating
+        # coroutines that never run: refuse it with a clear message.
+        probe = func()
+        if inspect.isawaitable(probe):
+            if hasattr(probe, "close"):
+                probe.close()
+            raise TypeError("the entry returned an awaitable: declare it with `async def`")
 
     report("calibrating", 0)
     n = await calibrate(batch, target)

@@ -173,3 +173,11 @@ def test_errors_propagate_from_measure():
     with pytest.raises(KeyError):
         measure_sync(entry, QUICK)
     assert gc.isenabled()
+
+
+def test_a_sync_function_returning_a_coroutine_is_refused():
+    async def work():
+        pass
+
+    with pytest.raises(TypeError, match="async def"):
+        measure_sync(lambda: work(), QUICK)
