@@ -29,7 +29,17 @@ def project(tmp_path):
 
 
 def test_console_json_markdown_junit(project):
-    r = dbtest(project, *FAST, "--json", "out.json", "--markdown", "out.md", "--junit", "out.xml")
+    r = dbtest(
+        project,
+        *FAST,
+        "--bench-memory",
+        "--json",
+        "out.json",
+        "--markdown",
+        "out.md",
+        "--junit",
+        "out.xml",
+    )
     assert r.returncode == 0, r.stderr
     assert "5x faster" in r.stdout or "x faster" in r.stdout
     assert "serialize one record" in r.stdout
@@ -50,6 +60,8 @@ def test_console_json_markdown_junit(project):
     # pickle is several times faster than json on any machine.
     assert pickle["comparison"]["speedup"] > 1.5 and pickle["comparison"]["significant"]
     assert entries["json"]["is_baseline"] and "comparison" not in entries["json"]
+    # --bench-memory: the 4-record batch allocates more than the 1-record one.
+    assert entries["json batch[n=4]"]["memory_peak"] > entries["json batch[n=1]"]["memory_peak"] > 0
     assert "xychart-beta" in (project / "out.md").read_text()
     assert (project / "out.xml").read_text().startswith("<?xml")
 
