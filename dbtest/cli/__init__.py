@@ -28,6 +28,15 @@ def main(argv: list[str] | None = None) -> None:
     if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version")):
         args = ["run", *args]
 
+    if args[0] == "list":
+        # Fast path: importing typer pulls in pydantic (~100 ms), more than
+        # the whole listing; `list --help` still goes through typer.
+        from dbtest.cli.list_cmd import fast_list
+
+        fast = fast_list(args[1:])
+        if fast is not None:
+            raise SystemExit(fast)
+
     import typer
 
     try:

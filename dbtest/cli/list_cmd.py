@@ -4,15 +4,16 @@ Everything (config, discovery, filtering, rendering) happens in Rust; this
 module only maps options. It imports nothing heavy: no rich, no asyncio.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer reads the Annotated options of
+# `list_command` at definition time, inside `register`, where typer is imported.
 import os
 import sys
-from typing import Annotated
-
-import typer
+from typing import TYPE_CHECKING, Annotated
 
 from dbtest.cli import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import typer
 
 
 def split_tags(tags: str | None) -> list[str]:
@@ -58,8 +59,9 @@ def list_tests(
         raise UsageError(str(e)) from None
 
 
-def register(app: typer.Typer) -> None:
+def register(app: "typer.Typer") -> None:
     """Add the `list` command to the application."""
+    import typer
 
     @app.command("list")
     def list_command(
@@ -102,3 +104,49 @@ def register(app: typer.Typer) -> None:
         out = list_tests(paths or [], pattern, tags, expr, output_format, mode, full_parse)
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
         sys.stdout.flush()
+
+
+def fast_list(argv: list[str]) -> int | None:
+    """Run `dbtest list` without importing typer (its import pulls in pydantic,
+    ~100 ms, which would dominate the command). Returns the exit code, or None
+    to let typer handle the command line (`--help`).
+
+    The options mirror `list_command` exactly; e2e tests go through this path.
+    """
+    if any(a in ("--help", "-h") for a in argv):
+        return None
+    import argparse
+
+    from dbtest.cli import exit_codes, fail
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            raise UsageError(message)
+
+    p = _Parser(prog="dbtest list", add_help=False)
+    p.add_argument("paths", nargs="*")
+    p.add_argument("-k", "--pattern")
+    p.add_argument("--tags")
+    p.add_argument("-E", "--filter", dest="expr")
+    p.add_argument("--format", dest="output_format", default="text")
+    p.add_argument("--bench", action="store_true")
+    p.add_argument("--tests", action="store_true")
+    p.add_argument("--full-parse", action="store_true")
+    try:
+        ns = p.parse_args(argv)
+        if ns.output_format not in ("text", "json"):
+            raise UsageError(f"--format must be 'text' or 'json', not {ns.output_format!r}")
+        if ns.bench and ns.tests:
+            raise UsageError("--bench and --tests exclude each other")
+        mode = "bench" if ns.bench else "tests" if ns.tests else "all"
+        out = list_tests(
+            ns.paths, ns.pattern, ns.tags, ns.expr, ns.output_format, mode, ns.full_parse
+        )
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        sys.stdout.flush()
+    except UsageError as e:
+        fail(str(e))
+    except BrokenPipeError:
+        # `dbtest list | head`: the reader went away; not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return exit_codes.OK
