@@ -157,4 +157,10 @@ def test_list_does_not_import_tests_or_rich(tmp_path: Path) -> None:
     assert not (project / "IMPORTED").exists()
     assert "tests/test_boom.py::test_a" in all_ids(json.loads(proc.stdout))
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    assert "rich" not in imported and "asyncio" not in imported
+    assert {"rich", "asyncio", "typer", "pydantic"}.isdisjoint(imported)
+
+
+def test_list_help_goes_through_typer() -> None:
+    proc = run_dbtest(["list", "--help"], BASIC)
+    assert proc.returncode == 0, proc.stderr
+    assert "--filter" in proc.stdout and "--tags" in proc.stdout
