@@ -7,7 +7,8 @@ How one entry is measured (docs/benchmarks.md):
    at least `1000 x resolution` and at least `sample_time`, so the clock's
    granularity and the cost of reading it are noise-free by three orders.
 3. Warm-up: whole samples are run and thrown away for `warmup` seconds
-   (caches, lazy imports, specialisation of the interpreter).
+   (caches, lazy imports, specialisation of the interpreter); then one
+   more batch checks the calibration still holds, and tops it up if not.
 4. Sampling: samples are taken until both `min_samples` are taken and
    `time` seconds have passed. Each sample is one timed batch of
    `calls_per_sample` calls; its value is seconds per call.
@@ -140,10 +141,14 @@ def make_batch(
 
 
 async def calibrate(
-    batch: Callable[[int], Awaitable[float]], target: float, max_calls: int = 1 << 40
+    batch: Callable[[int], Awaitable[float]],
+    target: float,
+    max_calls: int = 1 << 40,
+    start: int = 1,
 ) -> int:
-    """Smallest-ish number of calls whose batch lasts at least `target` seconds."""
-    n = 1
+    """Smallest-ish number of calls (from `start` up) whose batch lasts at
+    least `target` seconds."""
+    n = max(1, start)
     while True:
         elapsed = await batch(n)
         if elapsed >= target or n >= max_calls:
@@ -167,7 +172,9 @@ async def measure(
     """Measure `func` (a no-argument sync or async callable).
 
     Runs inside a coroutine so that async entries are awaited on the
-    caller's single event loop; sync entries never yield to it.
+    caller's single event loop. Nothing yields to the loop inside a timed
+    batch of a sync entry; between samples the loop gets a turn, so a
+    cancellation is seen promptly.
     """
     report = progress or (lambda phase, samples: None)
     if resolution is None:
@@ -193,6 +200,9 @@ async def measure(
         await asyncio.sleep(0)
         if clock() - start >= settings.warmup:
             break
+    # Warmed-up code can be faster than when calibrated: top the batch up
+    # if a sample would now fall short of the target.
+    n = await calibrate(batch, target, start=n)
 
     report("sampling", 0)
     samples: list[float] = []

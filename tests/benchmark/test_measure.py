@@ -181,3 +181,18 @@ def test_a_sync_function_returning_a_coroutine_is_refused():
 
     with pytest.raises(TypeError, match="async def"):
         measure_sync(lambda: work(), QUICK)
+
+
+def test_calibration_is_topped_up_when_warm_up_makes_the_entry_faster():
+    clock = FakeClock()
+    calls = [0]
+
+    def entry():
+        # 50 us per call for the first 100 calls, then 10 us: "warmed up".
+        calls[0] += 1
+        clock.spend(50e-6 if calls[0] <= 100 else 10e-6)
+
+    settings = Settings(time=0.01, min_samples=3, warmup=0.01, sample_time=0.001)
+    m = measure_sync(entry, settings, clock=clock)
+    assert m.calls_per_sample * 10e-6 >= 0.001
+    assert all(s * m.calls_per_sample >= 0.001 for s in m.samples)
