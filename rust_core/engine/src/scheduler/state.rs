@@ -396,10 +396,36 @@ impl State {
                 actions.push(Action::Emit(Event::BenchProgress { id, phase, samples }));
             }
             Message::BenchResult(value) => {
+                if let Some(id) = value.get("id").and_then(|v| v.as_str()) {
+                    let id = id.to_string();
+                    if let Some(f) = self.flight_mut(slot, 0, &id) {
+                        if let Some(q) = requested_for(&f.unit.ids, &id) {
+                            *f.got.entry(q).or_default() += 1;
+                        }
+                    }
+                }
                 self.bench_raw.push(*value);
+                if let Some(result) = self.analyze_latest() {
+                    actions.push(Action::Emit(Event::BenchFinished { result }));
+                }
             }
             Message::UnitDone { unit } => {
                 if let Some(f) = self.slots[slot as usize].flights.remove(&unit) {
+                    if f.unit.kind == ItemKind::Bench {
+                        let missing: Vec<String> = f
+                            .got
+                            .iter()
+                            .filter(|(_, n)| **n == 0)
+                            .map(|(q, _)| q.clone())
+                            .collect();
+                        for q in missing {
+                            self.bench_error(
+                                &q,
+                                "the benchmark worker reported no result",
+                                &mut actions,
+                            );
+                        }
+                    }
                     for (q, n) in &f.got {
                         if *n == 0 && f.unit.kind == ItemKind::Test {
                             let rec = if self.cancelling.is_some() {
@@ -719,6 +745,11 @@ impl State {
             }
         } else if f.unit.attempt >= MAX_UNIT_REQUEUES {
             for id in pending {
+                if f.unit.kind == ItemKind::Bench {
+                    let msg = format!("its worker died {MAX_UNIT_REQUEUES} times ({how})");
+                    self.bench_error(&id, &msg, actions);
+                    continue;
+                }
                 let rec = self.synthetic(
                     &id,
                     Outcome::Crashed,
@@ -734,6 +765,40 @@ impl State {
             } else {
                 self.queue.push_front(unit);
             }
+        }
+    }
+
+    /// Statistics of the newest benchmark result, compared with its group's
+    /// baseline when that already ran (the report's final analysis has all).
+    fn analyze_latest(&self) -> Option<crate::bench::BenchEntryResult> {
+        use crate::bench::RawBenchResult;
+        let raw: RawBenchResult = serde_json::from_value(self.bench_raw.last()?.clone()).ok()?;
+        let group: Vec<RawBenchResult> = self
+            .bench_raw
+            .iter()
+            .filter_map(|v| serde_json::from_value::<RawBenchResult>(v.clone()).ok())
+            .filter(|r| r.path == raw.path && r.group == raw.group)
+            .collect();
+        crate::bench::analyze(&group)
+            .into_iter()
+            .rev()
+            .find(|r| r.id == raw.id)
+    }
+
+    /// A benchmark entry that could not be measured still gets a result.
+    fn bench_error(&mut self, id: &str, message: &str, actions: &mut Vec<Action>) {
+        let item = self.items.get(id);
+        let value = serde_json::json!({
+            "id": id,
+            "path": item.map(|i| i.path.clone()).unwrap_or_else(|| path_of(id)),
+            "group": item.and_then(|i| i.suite.clone()).unwrap_or_default(),
+            "name": item.map(|i| i.name.clone()).unwrap_or_else(|| id.to_string()),
+            "params": item.and_then(|i| i.params.clone()),
+            "error": message,
+        });
+        self.bench_raw.push(value);
+        if let Some(result) = self.analyze_latest() {
+            actions.push(Action::Emit(Event::BenchFinished { result }));
         }
     }
 
