@@ -57,6 +57,7 @@ class DbtestApp(App[int]):
         Binding("a", "run_all", "Run all"),
         Binding("f", "rerun_failures", "Rerun failures"),
         Binding("space", "toggle_select", "Select", show=False),
+        Binding("c", "clear_selection", "Clear selection", show=False),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("t", "pick_tags", "Tags"),
         Binding("s", "stop", "Stop"),

@@ -221,7 +221,7 @@ class TestTree(Tree[str]):
             elif model.kind == "bench" and model.key in state.bench:
                 stats = state.bench[model.key].get("stats") or {}
                 text.append(f"  {format_time(stats.get('mean'))}", "dim")
-            elif rec is not None and rec.get("duration") is not None:
+            elif rec is not None and rec.get("duration") and rec["outcome"] != "cancelled":
                 text.append(f"  {format_duration(rec.get('duration'))}", "dim")
         else:
             text.append(model.name, KIND_STYLE.get(model.kind, ""))

@@ -119,13 +119,13 @@ class ScriptedSource:
 
 
 class FakeClock:
-    """A clock that advances one second per reading: stable elapsed times."""
+    """A frozen clock: elapsed times in snapshots do not depend on how often
+    (or when) the app read the clock."""
 
-    def __init__(self) -> None:
-        self.t = 1000.0
+    def __init__(self, t: float = 1000.0) -> None:
+        self.t = t
 
     def __call__(self) -> float:
-        self.t += 1.0
         return self.t
 
 

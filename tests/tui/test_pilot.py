@@ -143,6 +143,15 @@ async def test_run_read_a_failure_fix_it_and_rerun_only_the_failures(project):
         await run_done(pilot, 1)
         assert app.state.progress.done == 8
         assert app.state.progress.counts == {"passed": 6, "failed": 2}
+        # The same selection run headless gives the same counts.
+        from dbtest import runner
+
+        headless = runner.start_run(runner.RunOptions(root=str(project), expr="!tag(slow)"))
+        summary = next(e for e in headless.events() if e["type"] == "run_finished")["summary"]
+        assert {k: v for k, v in app.state.progress.counts.items()} == {
+            k: summary[k] for k in ("passed", "failed")
+        }
+        assert summary["total"] == app.state.progress.done
         assert set(app.state.last_failures) == DB_TESTS
         # n jumps to the first failure; its details show the diff and traceback.
         await pilot.press("n")
