@@ -3,7 +3,7 @@
 
 use dbtest_engine::bench::compare::{self, erfc, mann_whitney_u, normal_sf, welch_t};
 use dbtest_engine::bench::stats::Rng;
-use dbtest_engine::bench::{analyze, BenchEntryResult, RawBenchResult};
+use dbtest_engine::bench::{analyze, analyze_entry, BenchEntryResult, RawBenchResult};
 
 fn rel_close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * b.abs().max(1e-300)
@@ -268,4 +268,6 @@ fn analyze_fills_stats_and_compares_with_group_baseline() {
     assert_eq!(out[5].error.as_deref(), Some("no samples were taken"));
     assert!(out[6].stats.is_none() && out[6].comparison.is_none());
     assert_eq!(out[6].error.as_deref(), Some("RuntimeError: nope"));
+    // One entry alone gives the same result as the whole analysis.
+    assert_eq!(analyze_entry(&input, &input[3]), out[3]);
 }

@@ -95,40 +95,43 @@ pub struct RawBenchResult {
 /// the baseline entry of the same parameters, or else an unparametrized
 /// baseline entry; entries with no usable baseline get no comparison.
 pub fn analyze(raw: &[RawBenchResult]) -> Vec<BenchEntryResult> {
+    raw.iter().map(|r| analyze_entry(raw, r)).collect()
+}
+
+/// One entry of `raw` analyzed (its statistics, and its comparison with
+/// its group's baseline entry in `raw`), without the cost of analyzing the
+/// others: for live updates while the rest of the run is still measuring.
+pub fn analyze_entry(raw: &[RawBenchResult], r: &RawBenchResult) -> BenchEntryResult {
     let usable = |r: &RawBenchResult| r.error.is_none() && !r.samples.is_empty();
-    raw.iter()
-        .map(|r| {
-            let ok = usable(r);
-            let stats = ok.then(|| stats::compute(&r.samples, r.calls_per_sample));
-            let comparison = if ok && !r.is_baseline {
-                let in_group = |b: &&RawBenchResult| {
-                    b.is_baseline && b.path == r.path && b.group == r.group && usable(b)
-                };
-                raw.iter()
-                    .filter(in_group)
-                    .find(|b| b.params == r.params)
-                    .or_else(|| raw.iter().filter(in_group).find(|b| b.params.is_none()))
-                    .map(|b| compare::compare(&b.id, &b.samples, &r.samples))
-            } else {
-                None
-            };
-            BenchEntryResult {
-                id: r.id.clone(),
-                path: r.path.clone(),
-                group: r.group.clone(),
-                name: r.name.clone(),
-                params: r.params.clone(),
-                is_baseline: r.is_baseline,
-                error: if r.error.is_none() && r.samples.is_empty() {
-                    Some("no samples were taken".to_string())
-                } else {
-                    r.error.clone()
-                },
-                stats,
-                samples: r.samples.clone(),
-                comparison,
-                memory_peak: r.memory_peak,
-            }
-        })
-        .collect()
+    let ok = usable(r);
+    let stats = ok.then(|| stats::compute(&r.samples, r.calls_per_sample));
+    let comparison = if ok && !r.is_baseline {
+        let in_group = |b: &&RawBenchResult| {
+            b.is_baseline && b.path == r.path && b.group == r.group && usable(b)
+        };
+        raw.iter()
+            .filter(in_group)
+            .find(|b| b.params == r.params)
+            .or_else(|| raw.iter().filter(in_group).find(|b| b.params.is_none()))
+            .map(|b| compare::compare(&b.id, &b.samples, &r.samples))
+    } else {
+        None
+    };
+    BenchEntryResult {
+        id: r.id.clone(),
+        path: r.path.clone(),
+        group: r.group.clone(),
+        name: r.name.clone(),
+        params: r.params.clone(),
+        is_baseline: r.is_baseline,
+        error: if r.error.is_none() && r.samples.is_empty() {
+            Some("no samples were taken".to_string())
+        } else {
+            r.error.clone()
+        },
+        stats,
+        samples: r.samples.clone(),
+        comparison,
+        memory_peak: r.memory_peak,
+    }
 }
