@@ -32,8 +32,6 @@ pub struct Skeleton {
 
 struct Logical {
     start: usize,
-    /// End of the last significant token (comments excluded).
-    code_end: usize,
     /// End of the logical line (before its terminating newline).
     end: usize,
     indent: usize,
@@ -210,7 +208,6 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
             lx.pos += 1;
         }
         let first_line = lx.line;
-        let mut code_end = lx.pos;
         let mut last_sig = 0u8;
         let mut any = false;
         let mut has_top_colon = false;
@@ -248,14 +245,12 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
                     lx.string(false)?;
                     any = true;
                     last_sig = b'"';
-                    code_end = lx.pos;
                 }
                 b'(' | b'[' | b'{' => {
                     brackets.push((c, lx.line));
                     lx.pos += 1;
                     any = true;
                     last_sig = c;
-                    code_end = lx.pos;
                 }
                 b')' | b']' | b'}' => {
                     let want = match c {
@@ -280,7 +275,6 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
                     }
                     lx.pos += 1;
                     last_sig = c;
-                    code_end = lx.pos;
                 }
                 _ if is_ident_start(c) => {
                     if let Some(f) = lx.string_prefix() {
@@ -293,7 +287,6 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
                         last_sig = b'a';
                     }
                     any = true;
-                    code_end = lx.pos;
                 }
                 _ => {
                     if c == b':' && brackets.is_empty() {
@@ -302,7 +295,6 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
                     lx.pos += 1;
                     any = true;
                     last_sig = c;
-                    code_end = lx.pos;
                 }
             }
         }
@@ -316,7 +308,6 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
             }
             out.push(Logical {
                 start,
-                code_end,
                 end,
                 indent,
                 first_line,
