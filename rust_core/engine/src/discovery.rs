@@ -211,8 +211,7 @@ fn walk(
                 return true;
             }
             let name = e.file_name().to_string_lossy();
-            let rel = rel_string(root, e.path());
-            if m.excluded(&rel) {
+            if !m.exclude.is_empty() && m.excluded(&rel_string(root, e.path())) {
                 return false;
             }
             if e.path_is_symlink() {
