@@ -184,6 +184,18 @@ async def _run_group(
 ) -> None:
     settings = settings_for(group, options)
     scope = f"{path}::{group.name}"
+    if group.baseline is not None and not any(e.name == group.baseline for e in group.entries):
+        names = ", ".join(sorted({e.name for e in group.entries}))
+        await _emit(
+            emit,
+            {
+                "ev": "run_error",
+                "scope": scope,
+                "message": f"baseline {group.baseline!r} is not an entry of group "
+                f"{group.name!r} (entries: {names}); nothing is compared",
+                "traceback": None,
+            },
+        )
     for hook in group.setup_hooks:
         try:
             await _call_hook(hook)

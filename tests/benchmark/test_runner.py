@@ -47,6 +47,7 @@ def test_every_entry_reports_and_a_failure_does_not_stop_the_others(cases):
         p + "ops::sized[n=100]",
         p + "bad setup::never runs",
         p + "bad teardown::fine",
+        p + "typo::json",
         p + "made in a function::noop",
     ]
     broken = res[p + "ops::broken"]
@@ -95,7 +96,11 @@ def test_failing_setup_and_teardown(cases):
     assert r["error"] == "group setup failed: RuntimeError: setup exploded"
     errors = [m for m in out if m["ev"] == "run_error"]
     assert [(e["scope"], e["message"]) for e in errors] == [
-        ("bench_cases.py::bad teardown", "group teardown failed: OSError: teardown exploded")
+        ("bench_cases.py::bad teardown", "group teardown failed: OSError: teardown exploded"),
+        (
+            "bench_cases.py::typo",
+            "baseline 'jsn' is not an entry of group 'typo' (entries: json); nothing is compared",
+        ),
     ]
     assert results(out)["bench_cases.py::bad teardown::fine"]["error"] is None
 
