@@ -150,7 +150,8 @@ def group_table(
         )
         ops = [] if compact else [format_ops(stats["ops_per_sec"])]
         table.add_row(label, format_time(stats["median"]), ci, *ops, ratio, sig, glyphs)
-    table.caption = "* significant (Mann-Whitney U, p < 0.05); n.s. within noise"
+    if any(r.get("comparison") for r in results):
+        table.caption = "* significant (Mann-Whitney U, p < 0.05); n.s. within noise"
     return table
 
 
