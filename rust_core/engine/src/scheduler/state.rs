@@ -779,10 +779,7 @@ impl State {
             .filter_map(|v| serde_json::from_value::<RawBenchResult>(v.clone()).ok())
             .filter(|r| r.path == raw.path && r.group == raw.group)
             .collect();
-        crate::bench::analyze(&group)
-            .into_iter()
-            .rev()
-            .find(|r| r.id == raw.id)
+        Some(crate::bench::analyze_entry(&group, &raw))
     }
 
     /// A benchmark entry that could not be measured still gets a result.
