@@ -46,8 +46,15 @@ pub fn load(root: &Path) -> History {
 
 /// Merge this run's results into the history and write it. Like pytest's
 /// cache, a test that was not run keeps its old entry, so running a subset
-/// does not forget the other failures.
-pub fn update(root: &Path, previous: &History, records: &[TestRecord]) -> io::Result<History> {
+/// does not forget the other failures. With `record_durations` false (a
+/// shard of a partitioned run) durations are left alone: `slice` balances by
+/// them, and every shard must see the same ones or the shards would overlap.
+pub fn update(
+    root: &Path,
+    previous: &History,
+    records: &[TestRecord],
+    record_durations: bool,
+) -> io::Result<History> {
     let mut next = previous.clone();
     for r in records {
         match r.outcome {
@@ -58,7 +65,7 @@ pub fn update(root: &Path, previous: &History, records: &[TestRecord]) -> io::Re
             }
             _ => {}
         }
-        if r.outcome != Outcome::Crashed {
+        if record_durations && r.outcome != Outcome::Crashed {
             next.durations.insert(r.id.clone(), r.duration);
         }
         if r.is_failure() {
@@ -131,17 +138,20 @@ mod tests {
                 rec("a.py::x", Outcome::Failed, 0.5),
                 rec("a.py::y", Outcome::Passed, 0.1),
             ],
+            true,
         )
         .unwrap();
         assert!(h.failed.contains("a.py::x"));
         let loaded = load(&dir);
         assert_eq!(loaded, h);
         // A run of y only does not forget x.
-        let h2 = update(&dir, &loaded, &[rec("a.py::y", Outcome::Passed, 0.2)]).unwrap();
+        let h2 = update(&dir, &loaded, &[rec("a.py::y", Outcome::Passed, 0.2)], true).unwrap();
         assert!(h2.failed.contains("a.py::x"));
         assert_eq!(h2.durations["a.py::y"], 0.2);
-        let h3 = update(&dir, &h2, &[rec("a.py::x", Outcome::Passed, 0.4)]).unwrap();
+        let h3 = update(&dir, &h2, &[rec("a.py::x", Outcome::Passed, 0.4)], false).unwrap();
         assert!(h3.failed.is_empty());
+        // A shard does not move the durations every shard balances by.
+        assert_eq!(h3.durations["a.py::x"], 0.5);
         assert!(dir.join(".dbtest/.gitignore").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -241,7 +241,8 @@ impl Prepared {
         meta.duration = duration;
         meta.interrupted = state.interrupted();
         // A cache that cannot be written costs speed next time, nothing else.
-        let _ = cache::update(&self.root, &self.history, &tests);
+        let sharded = self.meta.selection.partition.is_some();
+        let _ = cache::update(&self.root, &self.history, &tests, !sharded);
         RunReport {
             schema_version: SCHEMA_VERSION,
             meta,

@@ -1,0 +1,144 @@
+"""Sharding and reports end to end: four shards through the real CLI merge
+into a report equal in content to a single run, and an interrupted or killed
+run leaves a complete, valid report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from lxml import etree
+
+from tests.conftest import DBTEST, FIXTURES, run_dbtest
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+XSD = Path(__file__).resolve().parents[1] / "reports" / "junit.xsd"
+
+
+def content(report: dict) -> dict:
+    """What must not depend on how the run was split."""
+    return {
+        "summary": {k: v for k, v in report["summary"].items()},
+        "tests": {
+            t["id"]: (t["outcome"], t.get("message"), t["attempts"], t["stdout"])
+            for t in report["tests"]
+        },
+        "collection_errors": report["collection_errors"],
+    }
+
+
+@pytest.mark.parametrize("kind", ["slice", "hash"])
+def test_four_shards_merge_into_the_single_run(tmp_path, kind):
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "shard_project", root)
+    single = run_dbtest(["--headless", "-q", "--json", "single.json"], root)
+    assert single.returncode == 1, single.stdout + single.stderr
+    shards = []
+    for i in range(1, 5):
+        name = f"shard-{i}.json"
+        proc = run_dbtest(
+            ["--headless", "-q", "--partition", f"{kind}:{i}/4", "--json", name], root
+        )
+        assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+        shards.append(name)
+    merged = run_dbtest(["report", "merge", *shards, "-o", "all.json"], root)
+    assert merged.returncode == 0, merged.stderr
+
+    one = json.loads((root / "single.json").read_text())
+    all_ = json.loads((root / "all.json").read_text())
+    assert content(all_) == content(one)
+    assert len(all_["meta"]["merged_from"]) == 4
+
+    # Rendered again, the merged report shows the same tests and outcomes.
+    a = run_dbtest(["report", "render", "all.json", "--format", "junit"], root).stdout
+    b = run_dbtest(["report", "render", "single.json", "--format", "junit"], root).stdout
+    assert _junit_cases(a) == _junit_cases(b)
+    a = run_dbtest(["report", "render", "all.json", "--format", "markdown"], root).stdout
+    b = run_dbtest(["report", "render", "single.json", "--format", "markdown"], root).stdout
+    assert a.splitlines()[0] == b.splitlines()[0]  # the verdict and counts
+    assert _id_lines(a) == _id_lines(b)
+
+
+def _junit_cases(xml: str) -> list[tuple[str, str, str]]:
+    cases = []
+    for case in ET.fromstring(xml).iter("testcase"):
+        kinds = sorted(child.tag for child in case)
+        cases.append((case.get("classname", ""), case.get("name", ""), ",".join(kinds)))
+    return sorted(cases)
+
+
+def _id_lines(markdown: str) -> set[str]:
+    """Table rows naming a test, without their duration column."""
+    import re
+
+    # The "All tests" section: "Slowest tests" depends on timing by design.
+    section = markdown.split("### All tests", 1)[1]
+    rows = [ln for ln in section.splitlines() if ln.startswith("|") and "::" in ln]
+    return {re.sub(r"\d+(\.\d+)?\s?(ms|s|µs)", "T", ln) for ln in rows}
+
+
+def test_interrupted_run_writes_complete_valid_reports(tmp_path):
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "runner_slow", root)
+    proc = subprocess.Popen(
+        [
+            str(DBTEST),
+            "--headless",
+            "-j",
+            "1",
+            "--async-concurrency",
+            "1",
+            "--json",
+            "r.json",
+            "--junit",
+            "r.xml",
+            "--markdown",
+            "r.md",
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 2
+
+    report = json.loads((root / "r.json").read_text())
+    schema = json.loads((DOCS / "report-schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)
+    assert report["summary"]["cancelled"] >= 3
+    assert etree.XMLSchema(etree.parse(str(XSD))).validate(etree.parse(str(root / "r.xml")))
+    cases = ET.parse(root / "r.xml").getroot().iter("testcase")
+    assert len(list(cases)) == 4
+    assert "cancelled" in (root / "r.md").read_text()
+
+
+def test_killed_run_leaves_the_previous_report_intact(tmp_path):
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "runner_slow", root)
+    previous = '{"previous": true}'
+    (root / "r.json").write_text(previous)
+    proc = subprocess.Popen(
+        [str(DBTEST), "--headless", "-j", "1", "--json", "r.json"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)
+    proc.kill()
+    proc.communicate(timeout=60)
+    # Either the old file or a complete new one: never a truncated one.
+    assert (root / "r.json").read_text() == previous
+    leftovers = [
+        p.name for p in root.iterdir() if p.name.startswith("r.json") and p.name != "r.json"
+    ]
+    assert leftovers == []
