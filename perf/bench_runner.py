@@ -160,6 +160,11 @@ def measure(tool: Tool, cwd: Path, expect: int, repeat: int) -> tuple[float | No
     return statistics.median(samples), "", repeat
 
 
+def _progress(line: str) -> None:
+    # Results print at the end; this shows a long run is moving.
+    print(f"  .. {line}", file=sys.stderr, flush=True)
+
+
 # --- memory of a process tree -----------------------------------------------
 
 
@@ -233,6 +238,7 @@ def _compare_rows(
         if kind == "trivial" and tool.label.startswith("pytest"):
             r = args.slow_repeat
         med, note, runs = measure(tool, root, expect, r)
+        _progress(f"{title}: {tool.label}: " + (f"{med:.3f} s" if med is not None else note))
         rows.append(
             Row(
                 f"{title}: {tool.label}",
@@ -538,7 +544,7 @@ def render(
         if r.target is not None:
             target = f"≤ {r.target:g} {r.unit.replace('us', 'µs')}".replace(" x", "")
         lines.append(f"| {r.name} | {_fmt(r)} | {r.runs} | {target} | {r.verdict} | {r.note} |")
-    lines += ["", _METHOD.strip(), ""]
+    lines += ["", _METHOD.strip(), "", _PROFILE.strip(), ""]
     return "\n".join(lines)
 
 
@@ -566,6 +572,49 @@ How to read it:
   `(dbtest(10k) - direct(10k)) / 10,000`, fixed costs included.
 - **Start-up** rows are the fixed costs behind the small workloads: each is the
   median wall time of a bare command.
+"""
+
+
+_PROFILE = """
+### Where the time goes (manual profile, 2026-11-21, same machine and load)
+
+Measured with `strace -f -ttt`, `python -X importtime`, cProfile of
+`dbtest.cli.main`, per-process CPU time from `/proc/<pid>/stat`, and the
+`start`/`duration`/`worker` fields of the JSON report. Every figure below is
+under the same load (1-min load average 3 to 7 on 2 cores).
+
+- **Fixed cost of every run, ~0.5-0.7 s, which alone misses the 0.25 s target**
+  (the 100 async sleeps themselves take 75-135 ms of the run):
+  - CLI import (`dbtest.cli.app`: typer, rich): 70-240 ms; then typer 0.29
+    parsing `dbtest run`'s 24 options builds pydantic `TypeAdapter`s
+    (`typer/_coercion.py::build_runtime_param` imports pydantic through
+    `typer/_adapters.py`): 200-320 ms before `runner.start_run` is called.
+    `dbtest run --help` alone: ~215 ms.
+  - worker start-up (`python -m dbtest.worker`: asyncio + `dbtest.execution`)
+    to `ready`: 125-200 ms, on the critical path before the first test; under
+    load the second worker was often not ready before the first had run
+    everything.
+  - after the summary is printed, ~100 ms to exit with no system call:
+    interpreter finalization's garbage collection (`gc.collect()` at that
+    point takes 47-71 ms).
+- **Async tests are chunked serially.** Module-level functions of one file are
+  cut into units of 5 (`scheduler/units.rs`), and a unit's tests run one
+  after another, so 100 sleeps of 10 ms take >= 2 rounds x 5 x 10 ms even with
+  `--async-concurrency 16`.
+- **CPU-bound -j 2 vs -j 1**: inside the run the two workers do overlap (JSON
+  report: test phase 110 ms for 181 ms of test time, 1.65x), but the test work
+  (40 x ~5-10 ms) is small next to the fixed cost above, which is the same for
+  both and grows with a second worker competing for 2 busy cores; whole-process
+  wall time therefore shows no speed-up.
+- **Per-test cost (10k trivial, `-j 1`)**: worker CPU 1.28 s vs 0.70 s for the
+  executor alone (~60 us/test of protocol: a JSON `started` and `finished`
+  line per test); CLI CPU 0.82 s with `-q` (~50 us/test: Rust event handling,
+  JSON batches, `json.loads`, console bookkeeping) and 1.53 s without `-q`
+  (the headless console line per test costs ~70 us). With `-j 1` the two
+  processes barely overlap: wall 1.97 s (-q) is close to the sum of their CPU
+  times, because a sync unit is `exclusive` and the scheduler sends the next
+  unit only after `unit_done` (`scheduler/state.rs`, dispatch loop guarded by
+  `exclusive_busy`), a full round trip per file.
 """
 
 
