@@ -110,16 +110,20 @@ async def _serve(conn: Connection, root: str, capture: bool) -> None:
     threading.Thread(target=read_requests, name="dbtest-requests", daemon=True).start()
     executor = Executor(root, capture=capture, live_output=live_output)
     tasks: set[asyncio.Task[None]] = set()
+    # Exclusive units (with sync tests) run one at a time, in arrival order:
+    # the scheduler sends the next one ahead so no round trip sits between them.
+    gate = _Gate()
     emit({"ev": "ready", "pid": os.getpid()})
 
     while True:
         request = await inbox.get()
         op = request.get("op") if request else None
         if op == "run":
-            task = loop.create_task(_run_unit(executor, root, request, emit))
+            task = loop.create_task(_run_unit(executor, root, request, emit, gate))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         elif op == "cancel":
+            gate.cancelled = True
             await executor.cancel()
         elif op == "shutdown":
             if tasks:
@@ -134,7 +138,38 @@ async def _serve(conn: Connection, root: str, capture: bool) -> None:
             return
 
 
+class _Gate:
+    """Orders exclusive units; after a cancel, queued units do not start."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()  # FIFO: waiters acquire in arrival order
+        self.cancelled = False
+
+
 async def _run_unit(
+    executor: Any,
+    root: str,
+    request: dict[str, Any],
+    emit: Callable[[dict[str, Any]], None],
+    gate: _Gate,
+) -> None:
+    if request.get("exclusive"):
+        try:
+            async with gate.lock:
+                if gate.cancelled:
+                    # Never started: the scheduler records these as cancelled.
+                    return
+                await _execute_unit(executor, root, request, emit)
+        finally:
+            emit({"ev": "unit_done", "unit": request.get("unit", 0)})
+    else:
+        try:
+            await _execute_unit(executor, root, request, emit)
+        finally:
+            emit({"ev": "unit_done", "unit": request.get("unit", 0)})
+
+
+async def _execute_unit(
     executor: Any, root: str, request: dict[str, Any], emit: Callable[[dict[str, Any]], None]
 ) -> None:
     try:
@@ -155,8 +190,6 @@ async def _run_unit(
         )
         if isinstance(e, asyncio.CancelledError):
             raise
-    finally:
-        emit({"ev": "unit_done", "unit": request.get("unit", 0)})
 
 
 async def _close(executor: Any, emit: Callable[[dict[str, Any]], None]) -> None:

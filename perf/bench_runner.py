@@ -90,6 +90,9 @@ def _env() -> dict[str, str]:
     env["VIRTUAL_ENV"] = str(BIN.parent)
     env.pop("CI", None)
     env.pop("PYTEST_ADDOPTS", None)
+    # Users have bytecode caches; a sandbox that disables them would make
+    # every tool recompile every test file on every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

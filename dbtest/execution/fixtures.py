@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -46,20 +47,42 @@ Lookup = Callable[[str], "tuple[FixtureDef, Callable[..., Any]] | None"]
 SyncRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
-def fixture_names(func: Callable[..., Any], exclude: set[str]) -> list[str]:
-    """Parameters of ``func`` that must be filled by fixtures."""
-    try:
-        sig = inspect.signature(func)
-    except (TypeError, ValueError):
-        return []
-    return [
+@functools.lru_cache(maxsize=8192)
+def _required_params(func: Callable[..., Any]) -> tuple[str, ...]:
+    """Names of the parameters without defaults; cached because
+    `inspect.signature` costs ~30 µs and runs for every test and hook."""
+    code = getattr(func, "__code__", None)
+    if inspect.isfunction(func) and code is not None and not hasattr(func, "__wrapped__"):
+        # A plain function: read its code object (~1 µs). Positional-only
+        # parameters cannot be passed by name, so they are never fixtures.
+        n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
+        names = code.co_varnames[: n_pos + n_kw]
+        n_required = n_pos - len(func.__defaults__ or ())
+        kw_defaults = func.__kwdefaults__ or {}
+        positional = names[code.co_posonlyargcount : max(n_required, code.co_posonlyargcount)]
+        keyword = tuple(n for n in names[n_pos:] if n not in kw_defaults)
+        return positional + keyword
+    sig = inspect.signature(func)
+    return tuple(
         p.name
         for p in sig.parameters.values()
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        and p.default is p.empty
-        and p.name not in exclude
-        and p.name != "self"
-    ]
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is p.empty
+    )
+
+
+def fixture_names(func: Callable[..., Any], exclude: set[str]) -> list[str]:
+    """Parameters of ``func`` that must be filled by fixtures."""
+    # Bound methods are new objects on every access: cache their function,
+    # and drop the parameter the binding fills.
+    bound = inspect.ismethod(func)
+    target = func.__func__ if bound else func
+    try:
+        names = _required_params(target)
+    except (TypeError, ValueError):
+        return []
+    if bound and names and names[0] not in ("self", "cls"):
+        names = names[1:]
+    return [n for n in names if n not in exclude and n not in ("self", "cls")]
 
 
 class Resolver:

@@ -135,10 +135,6 @@ impl Slot {
         }
     }
 
-    fn exclusive_busy(&self) -> bool {
-        self.flights.values().any(|f| f.unit.exclusive)
-    }
-
     fn busy_with(&self, path: &str) -> bool {
         self.flights.values().any(|f| f.unit.path == path)
     }
@@ -158,6 +154,8 @@ enum Phase {
 const MAX_UNIT_REQUEUES: u32 = 3;
 /// Workers that die before they are ready, in a row, before the run gives up.
 const MAX_STARTUP_FAILURES: u32 = 3;
+/// Exclusive units a worker holds at once: the running one and the next.
+const EXCLUSIVE_AHEAD: usize = 2;
 /// How far the dispatcher looks down the queue for a unit that fits a worker.
 const DISPATCH_LOOKAHEAD: usize = 256;
 
@@ -1029,12 +1027,20 @@ impl State {
             if s.state != SlotState::Ready || s.kill.is_some() {
                 continue;
             }
-            while s.flights.len() < concurrency && !s.exclusive_busy() {
-                let idle = s.flights.is_empty();
-                let pick = queue
-                    .iter()
-                    .take(DISPATCH_LOOKAHEAD)
-                    .position(|u| (idle || !u.exclusive) && !s.busy_with(&u.path));
+            loop {
+                let exclusive = s.flights.values().filter(|f| f.unit.exclusive).count();
+                let shared = s.flights.len() - exclusive;
+                // Exclusive units run one at a time in the worker, in order; one
+                // more is sent ahead so the worker never waits for a round trip.
+                // Async units share the worker, never two of one file at once.
+                let fits = |u: &Unit| {
+                    if u.exclusive {
+                        shared == 0 && exclusive < EXCLUSIVE_AHEAD
+                    } else {
+                        exclusive == 0 && shared < concurrency && !s.busy_with(&u.path)
+                    }
+                };
+                let pick = queue.iter().take(DISPATCH_LOOKAHEAD).position(fits);
                 let Some(pos) = pick else { break };
                 let unit = queue.remove(pos).expect("position is in range");
                 actions.push(Action::Send {
