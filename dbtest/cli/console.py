@@ -17,7 +17,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-FAILING = ("failed", "error", "timeout", "crashed")
+from dbtest.outcomes import ORDER, is_failure
+
 STYLE = {
     "passed": "green",
     "failed": "red",
@@ -41,30 +42,12 @@ CHAR = {
     "xpassed": "X",
     "cancelled": "c",
 }
-ORDER = (
-    "passed",
-    "failed",
-    "error",
-    "timeout",
-    "crashed",
-    "skipped",
-    "xfailed",
-    "xpassed",
-    "cancelled",
-)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def safe(text: str) -> str:
     """Show control characters (ANSI escapes among them) instead of obeying them."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def is_failure(record: dict[str, Any]) -> bool:
-    """Does this record make the run fail?"""
-    return record["outcome"] in FAILING or (
-        record["outcome"] == "xpassed" and bool(record.get("strict"))
-    )
 
 
 class ConsoleReporter:

@@ -17,21 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbtest.outcomes import FAILING, ORDER, is_failure
+
 SESSION_VERSION = 1
 SESSION_FILE = Path(".dbtest") / "tui.json"
 
-FAILURE_OUTCOMES = frozenset({"failed", "error", "timeout", "crashed"})
-OUTCOMES = (
-    "passed",
-    "failed",
-    "error",
-    "skipped",
-    "xfailed",
-    "xpassed",
-    "timeout",
-    "crashed",
-    "cancelled",
-)
+FAILURE_OUTCOMES = FAILING
+OUTCOMES = ORDER
 
 # Live output kept per test and stream: the tail is what matters when a test
 # prints megabytes, and the TUI must stay within a bounded memory.
@@ -70,12 +62,6 @@ def head(text: str | None, limit: int) -> str | None:
     if text is None or len(text) <= limit:
         return text
     return text[:limit] + f"\n[... {len(text) - limit} characters dropped ...]"
-
-
-def is_failure(record: dict[str, Any]) -> bool:
-    """Whether a TestRecord counts as a failure (strict xpass included)."""
-    outcome = record.get("outcome")
-    return outcome in FAILURE_OUTCOMES or (outcome == "xpassed" and bool(record.get("strict")))
 
 
 @dataclass(eq=False)

@@ -9,20 +9,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from dbtest.outcomes import ORDER
 from dbtest.tui.state import RunProgress
 from dbtest.tui.tree import STATUS_ICON
-
-ORDER = (
-    "passed",
-    "failed",
-    "error",
-    "timeout",
-    "crashed",
-    "skipped",
-    "xfailed",
-    "xpassed",
-    "cancelled",
-)
 
 
 def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> Text:

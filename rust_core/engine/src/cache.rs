@@ -105,25 +105,9 @@ mod tests {
     use super::*;
 
     fn rec(id: &str, outcome: Outcome, duration: f64) -> TestRecord {
-        TestRecord {
-            id: id.into(),
-            outcome,
-            flaky: false,
-            strict: false,
-            duration,
-            start: 0.0,
-            attempts: 1,
-            message: None,
-            traceback: None,
-            stdout: String::new(),
-            stderr: String::new(),
-            logs: vec![],
-            path: "a.py".into(),
-            line: 1,
-            tags: vec![],
-            worker: None,
-            extra: Default::default(),
-        }
+        let mut r = TestRecord::new(id, "a.py", 1, outcome);
+        r.duration = duration;
+        r
     }
 
     #[test]

@@ -116,6 +116,35 @@ fn one() -> u32 {
 }
 
 impl TestRecord {
+    /// A record with one attempt, no timing and no output; callers fill in
+    /// what they know.
+    pub fn new(
+        id: impl Into<String>,
+        path: impl Into<String>,
+        line: u32,
+        outcome: Outcome,
+    ) -> Self {
+        TestRecord {
+            id: id.into(),
+            outcome,
+            flaky: false,
+            strict: false,
+            duration: 0.0,
+            start: 0.0,
+            attempts: 1,
+            message: None,
+            traceback: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            logs: Vec::new(),
+            path: path.into(),
+            line,
+            tags: Vec::new(),
+            worker: None,
+            extra: BTreeMap::new(),
+        }
+    }
+
     pub fn is_failure(&self) -> bool {
         self.outcome.is_failure() || (self.outcome == Outcome::Xpassed && self.strict)
     }

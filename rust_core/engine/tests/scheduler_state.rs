@@ -52,25 +52,7 @@ fn item(path: &str, suite: Option<&str>, name: &str, is_async: bool) -> TestItem
 }
 
 fn record(id: &str, outcome: Outcome) -> TestRecord {
-    TestRecord {
-        id: id.into(),
-        outcome,
-        flaky: false,
-        strict: false,
-        duration: 0.001,
-        start: 0.0,
-        attempts: 1,
-        message: None,
-        traceback: None,
-        stdout: String::new(),
-        stderr: String::new(),
-        logs: vec![],
-        path: id.split("::").next().unwrap().into(),
-        line: 3,
-        tags: vec![],
-        worker: None,
-        extra: Default::default(),
-    }
+    TestRecord::new(id, id.split("::").next().unwrap(), 3, outcome)
 }
 
 /// Simulates workers: runs each unit's tests one after another, instantly,

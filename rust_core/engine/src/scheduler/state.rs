@@ -833,30 +833,25 @@ impl State {
             self.items.values().find(|i| id.starts_with(&i.id))
         });
         let extra = self.extra_attempts.get(id).copied().unwrap_or(0);
-        TestRecord {
-            id: id.to_string(),
+        let mut rec = TestRecord::new(
+            id,
+            item.map(|i| i.path.clone()).unwrap_or_else(|| path_of(id)),
+            item.map(|i| i.line).unwrap_or(0),
             outcome,
-            flaky: false,
-            strict: false,
-            duration: running
-                .map(|r| (self.now - r.started_at).max(0.0))
-                .unwrap_or(0.0),
-            start: running.map(|r| r.start_unix).unwrap_or(0.0),
-            attempts: running
+        );
+        rec.attempts = extra
+            + running
                 .map(|r| r.attempt)
-                .unwrap_or(if outcome == Outcome::Cancelled { 0 } else { 1 })
-                + extra,
-            message: Some(message.to_string()),
-            traceback: None,
-            stdout: running.map(|r| r.stdout.clone()).unwrap_or_default(),
-            stderr: running.map(|r| r.stderr.clone()).unwrap_or_default(),
-            logs: Vec::new(),
-            path: item.map(|i| i.path.clone()).unwrap_or_else(|| path_of(id)),
-            line: item.map(|i| i.line).unwrap_or(0),
-            tags: item.map(|i| i.tags.clone()).unwrap_or_default(),
-            worker: None,
-            extra: Default::default(),
+                .unwrap_or(if outcome == Outcome::Cancelled { 0 } else { 1 });
+        rec.message = Some(message.to_string());
+        rec.tags = item.map(|i| i.tags.clone()).unwrap_or_default();
+        if let Some(r) = running {
+            rec.duration = (self.now - r.started_at).max(0.0);
+            rec.start = r.start_unix;
+            rec.stdout = r.stdout.clone();
+            rec.stderr = r.stderr.clone();
         }
+        rec
     }
 
     /// Record a final outcome, once per id.

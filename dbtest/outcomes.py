@@ -1,0 +1,29 @@
+"""Outcome names shared by every Python view (console, TUI). The engine's
+`record::Outcome` is the source of truth; these mirror it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Display order: good news first, then what needs attention.
+ORDER = (
+    "passed",
+    "failed",
+    "error",
+    "timeout",
+    "crashed",
+    "skipped",
+    "xfailed",
+    "xpassed",
+    "cancelled",
+)
+
+# Outcomes that make a run fail (a strict `xpassed` does too).
+FAILING = frozenset({"failed", "error", "timeout", "crashed"})
+
+
+def is_failure(record: Mapping[str, Any]) -> bool:
+    """Does this record make the run fail?"""
+    outcome = record.get("outcome")
+    return outcome in FAILING or (outcome == "xpassed" and bool(record.get("strict")))
