@@ -321,6 +321,49 @@ def nope(): ...
 }
 
 #[test]
+fn benchmark_entry_tags_are_read() {
+    let src = r#"
+from dbtest import BenchmarkGroup
+
+g = BenchmarkGroup("insert one", baseline="stdlib", tags=["db"])
+TAGS = ["computed"]
+
+@g.add("stdlib")
+def a(): ...
+
+@g.add("fast path", tags=["fast", "c"])
+async def b(): ...
+
+@g.add("dynamic", tags=TAGS)
+def c(): ...
+"#;
+    let mut p = new_parser();
+    let f = parse_file(&mut p, "bench_i.py", ItemKind::Bench, src, false);
+    let tags: Vec<(String, Vec<String>, bool)> = f
+        .all_items()
+        .map(|i| {
+            (
+                i.name.clone(),
+                i.tags.clone(),
+                i.dynamic.contains(&Dynamic::Tags),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        vec![
+            ("stdlib".into(), vec!["db".into()], false),
+            (
+                "fast path".into(),
+                vec!["c".into(), "db".into(), "fast".into()],
+                false
+            ),
+            ("dynamic".into(), vec!["db".into()], true),
+        ]
+    );
+}
+
+#[test]
 fn nested_classes_and_inheritance() {
     let f = parse(
         r#"

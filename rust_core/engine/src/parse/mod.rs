@@ -540,6 +540,19 @@ impl<'a> Walker<'a> {
                 if self.groups.contains_key(var) {
                     let mut entry = info.name.clone();
                     if let Some(args) = args {
+                        // `tags=[...]` of the entry, like `@test(tags=...)`.
+                        for a in named(args).filter(|a| a.kind() == "keyword_argument") {
+                            if a.child_by_field_name("name").map(|k| self.text(k)) != Some("tags") {
+                                continue;
+                            }
+                            match a
+                                .child_by_field_name("value")
+                                .and_then(|v| self.string_list(v))
+                            {
+                                Some(tags) => info.tags.extend(tags),
+                                None => info.add_dynamic(Dynamic::Tags),
+                            }
+                        }
                         for (i, a) in named(args).enumerate() {
                             let v = if a.kind() == "keyword_argument" {
                                 (a.child_by_field_name("name").map(|k| self.text(k))
