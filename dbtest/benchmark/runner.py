@@ -56,8 +56,8 @@ def select_entries(
     path: str, groups: list[BenchmarkGroup], ids: list[str]
 ) -> tuple[list[BenchEntry], list[str]]:
     """Entries named by `ids` (exact or prefix: `path`, `path::group`,
-    `path::group::entry` for all its parameter cases), in file order, and
-    the ids that matched nothing."""
+    `path::group::entry` for all its parameter cases) plus their groups'
+    baseline entries, in file order, and the ids that matched nothing."""
     wanted: list[BenchEntry] = []
     unmatched: list[str] = []
     entries = [e for g in groups for e in g.entries]
@@ -72,6 +72,14 @@ def select_entries(
             unmatched.append(rid)
         for e in hits:
             if not any(w is e for w in wanted):
+                wanted.append(e)
+    # An entry is reported against its group's baseline: measure the baseline
+    # too when only other entries were selected, or there is nothing to compare.
+    for group in {id(e.group): e.group for e in wanted}.values():
+        if group.baseline is None:
+            continue
+        for e in group.entries:
+            if e.name == group.baseline and not any(w is e for w in wanted):
                 wanted.append(e)
     order = {id(e): i for i, e in enumerate(entries)}
     wanted.sort(key=lambda e: order[id(e)])

@@ -125,3 +125,12 @@ def test_select_entries_by_exact_and_prefix_ids():
     assert ids([f"{path}::g::p"])[0] == ["g::p[n=1]", "g::p[n=2]"]
     assert ids([f"{path}::g::p[n=2]", f"{path}::g::a"]) == (["g::a", "g::p[n=2]"], [])
     assert ids([f"{path}::g::nope"]) == ([], [f"{path}::g::nope"])
+
+
+def test_selecting_an_entry_brings_its_groups_baseline():
+    g = BenchmarkGroup("g", baseline="base")
+    g.add("base")(lambda: None)
+    g.add("fast")(lambda: None)
+    g.add("other")(lambda: None)
+    found, _ = select_entries("b.py", [g], ["b.py::g::fast"])
+    assert [e.name for e in found] == ["base", "fast"]
