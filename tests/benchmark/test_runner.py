@@ -108,10 +108,12 @@ def test_failing_setup_and_teardown(cases):
 def test_prefix_and_exact_ids_and_unknown_ids():
     out = run(["bench_cases.py::ops::sized", "bench_cases.py::ops::nope"])
     res = results(out)
+    # The group's baseline ("sum") comes along so the entries can be compared.
     assert sorted(res) == [
         "bench_cases.py::ops::nope",
         "bench_cases.py::ops::sized[n=100]",
         "bench_cases.py::ops::sized[n=10]",
+        "bench_cases.py::ops::sum",
     ]
     assert (
         res["bench_cases.py::ops::nope"]["error"]
@@ -152,7 +154,8 @@ def test_concurrent_units_in_one_worker_run_one_after_the_other():
 
     asyncio.run(main())
     a, b = "bench_cases.py::ops::sized[n=10]", "bench_cases.py::ops::sized[n=100]"
-    assert order == ["start " + a, a, "start " + b, b]
+    base = "bench_cases.py::ops::sum"  # each unit measures the group's baseline too
+    assert order == ["start " + base, base, "start " + a, a, "start " + base, base, "start " + b, b]
 
 
 def test_a_running_entry_can_be_cancelled_between_samples():
