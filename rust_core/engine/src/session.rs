@@ -231,11 +231,17 @@ impl Prepared {
         tests.sort_by(|a, b| a.id.cmp(&b.id));
         let mut summary = Summary::from_records(&tests);
         summary.run_errors = (state.run_errors().len() + self.collection_errors.len()) as u64;
-        let raw: Vec<RawBenchResult> = state
+        // One result per entry: a unit run again after a crash measures its
+        // group's baseline again; the last measurement stands.
+        let mut raw: Vec<RawBenchResult> = Vec::new();
+        for r in state
             .bench_raw()
             .iter()
-            .filter_map(|v| serde_json::from_value(v.clone()).ok())
-            .collect();
+            .filter_map(|v| serde_json::from_value::<RawBenchResult>(v.clone()).ok())
+        {
+            raw.retain(|x| x.id != r.id);
+            raw.push(r);
+        }
         let mut meta = self.meta.clone();
         meta.start = start;
         meta.duration = duration;
