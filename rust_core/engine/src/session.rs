@@ -16,7 +16,7 @@ use crate::scheduler::{build_units, units, ProcessLauncher, SchedulerConfig, Sta
 use crate::tree::{CollectionError, TestItem};
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What to run, as the CLI or the TUI asks for it (JSON from Python).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -210,6 +210,35 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
     out
 }
 
+/// Start the workers of a run that is about to be requested, so their
+/// start-up overlaps the CLI's own (see [`crate::scheduler::prewarm`]).
+/// Returns how many were started; a config error starts none (the run
+/// itself will report it).
+pub fn prewarm(cwd: &Path, python: &Path, workers: Option<u32>, capture: bool) -> u32 {
+    let Ok(cfg) = config::load(cwd) else { return 0 };
+    let n = workers
+        .or(cfg.workers)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(1)
+        })
+        .clamp(1, 64);
+    let launcher = launcher_for(python, &cfg.root, capture);
+    match crate::scheduler::prewarm(&launcher, n) {
+        Ok(()) => n,
+        Err(_) => 0,
+    }
+}
+
+fn launcher_for(python: &Path, root: &Path, capture: bool) -> ProcessLauncher {
+    let mut launcher = ProcessLauncher::new(python.to_path_buf(), root.to_path_buf());
+    if !capture {
+        launcher.env.push(("DBTEST_CAPTURE".into(), "0".into()));
+    }
+    launcher
+}
+
 impl Prepared {
     /// The scheduler's initial state for this plan.
     pub fn start_state(&self) -> (State, Vec<crate::scheduler::Action>) {
@@ -218,11 +247,7 @@ impl Prepared {
 
     /// Real worker processes for this plan.
     pub fn process_launcher(&self) -> ProcessLauncher {
-        let mut launcher = ProcessLauncher::new(self.python.clone(), self.root.clone());
-        if !self.capture {
-            launcher.env.push(("DBTEST_CAPTURE".into(), "0".into()));
-        }
-        launcher
+        launcher_for(&self.python, &self.root, self.capture)
     }
 
     /// The report of a finished (or interrupted) run; updates `.dbtest/`.

@@ -267,7 +267,18 @@ impl Launcher for InProcessLauncher {
     }
 }
 
+/// Start the workers of the coming run now (see `session::prewarm`).
+#[pyfunction]
+#[pyo3(signature = (python, workers = None, capture = true))]
+fn prewarm_workers(py: Python<'_>, python: String, workers: Option<u32>, capture: bool) -> u32 {
+    py.detach(|| {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        dbtest_engine::session::prewarm(&cwd, std::path::Path::new(&python), workers, capture)
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(prewarm_workers, m)?)?;
     m.add_class::<RunHandle>()?;
     m.add_class::<InProcessConnection>()?;
     m.add_function(wrap_pyfunction!(start_run, m)?)?;

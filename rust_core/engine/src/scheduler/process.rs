@@ -3,14 +3,14 @@
 
 use super::driver::{Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
 use std::io;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::Command;
-use tokio::sync::{mpsc, Notify};
+use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
+use tokio::sync::mpsc;
 
 /// Starts real worker processes.
 #[derive(Debug, Clone)]
@@ -32,6 +32,81 @@ impl ProcessLauncher {
     }
 }
 
+/// Processes started before the run was planned ([`prewarm`]), waiting to
+/// be adopted by the run's launcher.
+static POOL: Mutex<Vec<Prewarmed>> = Mutex::new(Vec::new());
+
+/// Interpreter, arguments, directory and environment: a worker is adopted
+/// only by a launcher that would have started the very same process.
+type PoolKey = (PathBuf, Vec<String>, PathBuf, Vec<(String, String)>);
+
+struct Prewarmed {
+    key: PoolKey,
+    child: std::process::Child,
+}
+
+/// Start `n` workers now, before the CLI has even parsed its options: a
+/// worker needs ~60 ms to import asyncio and the executor, and the CLI
+/// about as long to import its own modules, so the two overlap. The run's
+/// launcher adopts them if they match its interpreter, directory and
+/// environment; leftovers read end-of-file when the CLI exits, and leave.
+pub fn prewarm(launcher: &ProcessLauncher, n: u32) -> io::Result<()> {
+    let mut pool = POOL
+        .lock()
+        .map_err(|_| io::Error::other("worker pool poisoned"))?;
+    for _ in 0..n {
+        let child = launcher.command(None).spawn()?;
+        pool.push(Prewarmed {
+            key: launcher.key(),
+            child,
+        });
+    }
+    Ok(())
+}
+
+impl ProcessLauncher {
+    fn key(&self) -> PoolKey {
+        let cwd = std::fs::canonicalize(&self.cwd).unwrap_or_else(|_| self.cwd.clone());
+        (
+            self.python.clone(),
+            self.args.clone(),
+            cwd,
+            self.env.clone(),
+        )
+    }
+
+    fn command(&self, slot: Option<u32>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(&self.python);
+        cmd.args(&self.args)
+            .current_dir(&self.cwd)
+            .envs(self.env.iter().cloned())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group: the terminal's Ctrl-C reaches only the
+            // CLI, which decides what the workers do.
+            .process_group(0);
+        if let Some(slot) = slot {
+            cmd.env("DBTEST_WORKER", slot.to_string());
+        }
+        cmd
+    }
+
+    fn adopt_or_spawn(&self, slot: u32) -> io::Result<std::process::Child> {
+        if let Ok(mut pool) = POOL.lock() {
+            let key = self.key();
+            while let Some(pos) = pool.iter().position(|p| p.key == key) {
+                let mut p = pool.remove(pos);
+                // One that already died (killed from outside) is no use.
+                if matches!(p.child.try_wait(), Ok(None)) {
+                    return Ok(p.child);
+                }
+            }
+        }
+        self.command(Some(slot)).spawn()
+    }
+}
+
 impl Launcher for ProcessLauncher {
     fn launch(
         &self,
@@ -39,23 +114,16 @@ impl Launcher for ProcessLauncher {
         gen: u64,
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> io::Result<WorkerHandle> {
-        let mut cmd = Command::new(&self.python);
-        cmd.args(&self.args)
-            .current_dir(&self.cwd)
-            .envs(self.env.iter().cloned())
-            .env("DBTEST_WORKER", slot.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own process group: the terminal's Ctrl-C reaches only the
-            // CLI, which decides what the workers do.
-            .process_group(0)
-            .kill_on_drop(true);
-        let mut child = cmd.spawn()?;
-        let pid = child.id().unwrap_or(0);
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let mut child = self.adopt_or_spawn(slot)?;
+        let pid = child.id();
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(io::Error::other("worker pipes are missing"));
+        };
+        let mut stdin = ChildStdin::from_std(stdin)?;
+        let stdout = ChildStdout::from_std(stdout)?;
+        let mut stderr = ChildStderr::from_std(stderr)?;
 
         // Protocol lines (the worker's original stdout).
         let ev = events.clone();
@@ -69,11 +137,8 @@ impl Launcher for ProcessLauncher {
                     Ok(_) => {
                         let line = String::from_utf8_lossy(&buf).trim_end().to_string();
                         if !line.is_empty() {
-                            let _ = ev.send(WorkerEvent {
-                                slot,
-                                gen,
-                                kind: WorkerEventKind::Line(line),
-                            });
+                            let kind = WorkerEventKind::Line(line);
+                            let _ = ev.send(WorkerEvent { slot, gen, kind });
                         }
                     }
                 }
@@ -89,11 +154,8 @@ impl Launcher for ProcessLauncher {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                        let _ = ev.send(WorkerEvent {
-                            slot,
-                            gen,
-                            kind: WorkerEventKind::Raw(text),
-                        });
+                        let kind = WorkerEventKind::Raw(text);
+                        let _ = ev.send(WorkerEvent { slot, gen, kind });
                     }
                 }
             }
@@ -109,24 +171,18 @@ impl Launcher for ProcessLauncher {
             }
         });
 
-        let kill = Arc::new(Notify::new());
-        let killer = kill.clone();
+        // std's wait() blocks: a thread of the blocking pool waits, and a
+        // kill signals the whole process group, which ends that wait.
         let ev = events;
         tokio::spawn(async move {
-            let status = tokio::select! {
-                s = child.wait() => s,
-                _ = killer.notified() => {
-                    kill_group(pid);
-                    let _ = child.start_kill();
-                    child.wait().await
-                }
-            };
+            let status = tokio::task::spawn_blocking(move || child.wait()).await;
             // Let the readers drain what the worker wrote before it ended, but
             // do not wait for grandchildren that inherited the pipes.
             let _ = tokio::time::timeout(Duration::from_millis(500), lines).await;
             let _ = tokio::time::timeout(Duration::from_millis(200), raw).await;
             let how = match status {
-                Ok(s) => describe(s),
+                Ok(Ok(s)) => describe(s),
+                Ok(Err(e)) => format!("could not be waited for: {e}"),
                 Err(e) => format!("could not be waited for: {e}"),
             };
             let _ = ev.send(WorkerEvent {
@@ -139,7 +195,7 @@ impl Launcher for ProcessLauncher {
         Ok(WorkerHandle {
             pid,
             input: input_tx,
-            kill: Box::new(move || kill.notify_one()),
+            kill: Box::new(move || kill_group(pid)),
         })
     }
 }
