@@ -76,6 +76,7 @@ class ConsoleReporter:
         self.started = time.monotonic()
         self._live: Live | None = None
         self._column = 0
+        self._pending: list[str] = []
 
     # ----- lifecycle --------------------------------------------------------
 
@@ -132,8 +133,25 @@ class ConsoleReporter:
                 self.bench_line = progress_line(event)
                 if not self._live and self.verbosity > 0:
                     self._print(Text(self.bench_line, style="dim"))
+        self._flush_progress()
         if self._live is not None:
             self._live.update(self._render_live())
+
+    def _flush_progress(self) -> None:
+        """Write the buffered progress characters, 80 to a line."""
+        if not self._pending:
+            return
+        done = self.done - len(self._pending)
+        text = Text()
+        for outcome in self._pending:
+            text.append(CHAR.get(outcome, "?"), style=STYLE.get(outcome, ""))
+            self._column += 1
+            done += 1
+            if self._column >= 80:
+                text.append(f" [{done}/{self.total}]\n")
+                self._column = 0
+        self._pending.clear()
+        self.console.print(text, end="")
 
     def _finished(self, record: dict[str, Any]) -> None:
         self.running.pop(record["id"], None)
@@ -147,13 +165,12 @@ class ConsoleReporter:
                 line += Text("  (flaky)", style="yellow")
             self._print(line)
         elif self.verbosity == 0 and self._live is None:
-            self.console.print(Text(CHAR.get(outcome, "?"), style=STYLE.get(outcome, "")), end="")
-            self._column += 1
-            if self._column >= 80:
-                self.console.print(f" [{self.done}/{self.total}]", highlight=False)
-                self._column = 0
+            # Buffered: one write per batch, not one rich call per test
+            # (which cost ~70 µs a test on 10,000 trivial tests).
+            self._pending.append(outcome)
 
     def _print(self, renderable: Any) -> None:
+        self._flush_progress()
         if self._column:
             self.console.print()
             self._column = 0

@@ -291,3 +291,29 @@ async def test_help_screen_and_command_palette_list_every_action(project):
         # Collection errors are visible nodes.
         assert app.state.nodes["tests/test_broken.py"].kind == "error"
         assert "tests/test_broken.py" in app.tree.by_key
+
+
+@async_test
+async def test_crashes_hangs_and_floods_show_as_outcomes_and_the_ui_survives(tmp_path):
+    root = copy_fixture("tui_faults", tmp_path)
+    app = new_app(root, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("a")
+        await run_done(pilot, 1)
+        outcomes = {k.split("::")[-1]: r["outcome"] for k, r in app.state.results.items()}
+        assert outcomes == {
+            "test_fine": "passed",
+            "test_crashes": "crashed",
+            "test_hangs": "timeout",
+            "test_floods": "passed",
+        }
+        flood = app.state.results["tests/test_faults.py::test_floods"]["stdout"]
+        assert len(flood) < 2_200_000  # bounded in memory
+        # The UI still answers: jump to a failure and read its details.
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.tree.cursor_key is not None)
+        text = details_text(app)
+        assert "crashed" in text or "timeout" in text
+        # Escapes from the flood are shown as text if displayed, never executed.
+        assert "\x1b[2J" not in text
