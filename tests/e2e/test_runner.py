@@ -18,7 +18,9 @@ from tests.conftest import DBTEST, FIXTURES, run_dbtest
 
 def project(tmp_path: Path, name: str) -> Path:
     dest = tmp_path / name
-    shutil.copytree(FIXTURES / name, dest)
+    # Leave out what a run by hand inside the fixture would have left behind.
+    junk = shutil.ignore_patterns(".dbtest", "__pycache__", "*.log", "*.mark", "report.json")
+    shutil.copytree(FIXTURES / name, dest, ignore=junk)
     return dest
 
 
