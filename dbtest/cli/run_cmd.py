@@ -242,8 +242,7 @@ def execute(options: Any, settings: RunSettings) -> int:
 
     report = json.loads(report_json)
     compare_result = _benchmarks(report, settings, console)
-    if settings.fmt == "console" or to_stderr:
-        reporter.finish(report, compare_result)
+    reporter.finish(report, compare_result)
     _write_reports(report_json, settings)
     return _exit_code(report, run.selected, compare_result, sharded=options.partition is not None)
 

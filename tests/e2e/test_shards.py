@@ -142,3 +142,40 @@ def test_killed_run_leaves_the_previous_report_intact(tmp_path):
         p.name for p in root.iterdir() if p.name.startswith("r.json") and p.name != "r.json"
     ]
     assert leftovers == []
+
+
+def test_run_report_flags_stdout_output_and_github_summary(tmp_path):
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "shard_project", root)
+    # --format markdown on stdout: the report only; the console goes to stderr.
+    md = run_dbtest(["--headless", "--format", "markdown"], root)
+    assert md.returncode == 1
+    assert md.stdout.startswith("## ") and "dbtest" in md.stdout.splitlines()[0]
+    assert "\x1b[" not in md.stdout
+    assert "passed" in md.stderr  # the summary line
+    # --output writes the chosen format instead; --junit adds another in the same run.
+    summary = root / "summary.md"
+    summary.write_text("# earlier step\n")
+    proc = run_dbtest(
+        [
+            "--headless",
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+            "--junit",
+            "out.xml",
+            "--github-summary",
+        ],
+        root,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert proc.returncode == 1
+    # The console, with its summary, and nothing of the JSON.
+    assert proc.stdout.rstrip().endswith("s") and "passed" in proc.stdout
+    assert '"schema_version"' not in proc.stdout
+    report = json.loads((root / "out.json").read_text())
+    assert report["summary"]["total"] == len(report["tests"])
+    assert ET.parse(root / "out.xml").getroot().tag == "testsuites"
+    appended = summary.read_text()
+    assert appended.startswith("# earlier step\n") and "## " in appended
