@@ -467,3 +467,32 @@ fn random_faults_never_lose_or_duplicate_a_result() {
         sim.assert_exactly_once(&items);
     }
 }
+
+/// Units sent ahead wait in the worker behind crashing units; when the worker
+/// dies they go back to the queue and every one of their tests still runs.
+#[test]
+fn units_waiting_behind_crashes_do_not_use_up_attempts() {
+    // 20 tests on one worker: units of two (20 / 8), the first of each file crashes.
+    let items = files(5, 4, false);
+    let behaviour: Vec<(String, Behaviour)> = (0..5)
+        .map(|f| (format!("t{f}.py::test_00"), Behaviour::Crash))
+        .collect();
+    let b: Vec<(&str, Behaviour)> = behaviour.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let mut c = cfg(1);
+    // One unit per file: the crash and the passing test travel together.
+    c.workers = 1;
+    let units = build_units(&items, 1, &HashMap::new());
+    assert!(
+        units.iter().all(|u| u.ids.len() == 2),
+        "expected units of two"
+    );
+    let sim = Sim::new(c, items.clone(), &b).run();
+    sim.assert_exactly_once(&items);
+    for f in 0..5 {
+        assert_eq!(sim.outcome(&format!("t{f}.py::test_00")), Outcome::Crashed);
+        for t in 1..4 {
+            let id = format!("t{f}.py::test_{t:02}");
+            assert_eq!(sim.outcome(&id), Outcome::Passed, "{id}");
+        }
+    }
+}

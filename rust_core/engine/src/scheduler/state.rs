@@ -103,6 +103,9 @@ struct Running {
 #[derive(Debug, Clone)]
 struct Flight {
     unit: Unit,
+    /// Dispatch order: of a worker's exclusive units, only the earliest runs;
+    /// the others wait in the worker's queue.
+    seq: u64,
     /// Records received per requested id.
     got: BTreeMap<String, u32>,
     running: BTreeMap<String, Running>,
@@ -176,6 +179,8 @@ pub struct State {
     phase: Phase,
     phase_since: f64,
     next_unit: u64,
+    /// Units handed to workers so far (gives each flight its `seq`).
+    dispatched: u64,
     startup_failures: u32,
     run_errors: Vec<RunError>,
     bench_raw: Vec<serde_json::Value>,
@@ -204,6 +209,7 @@ impl State {
             phase: Phase::Tests,
             phase_since: 0.0,
             next_unit,
+            dispatched: 0,
             startup_failures: 0,
             run_errors: Vec::new(),
             bench_raw: Vec::new(),
@@ -524,7 +530,25 @@ impl State {
         }
 
         let total_running: usize = flights.values().map(|f| f.running.len()).sum();
+        let executing = flights
+            .values()
+            .filter(|f| f.unit.exclusive)
+            .map(|f| f.seq)
+            .min();
         for (_, f) in flights {
+            if f.unit.exclusive && Some(f.seq) != executing && self.cancelling.is_none() {
+                // Sent ahead and still waiting in the worker: nothing of it ran,
+                // so it goes back as it was, without counting an attempt.
+                let mut unit = f.unit;
+                unit.ids.retain(|q| !self.finals.contains(q));
+                if !unit.ids.is_empty() {
+                    match unit.kind {
+                        ItemKind::Bench => self.bench_queue.push_front(unit),
+                        ItemKind::Test => self.queue.push_front(unit),
+                    }
+                }
+                continue;
+            }
             self.recover_flight(f, &cause, how, total_running, &mut actions);
         }
         self.check_progress(&mut actions);
@@ -1055,10 +1079,13 @@ impl State {
                     },
                 });
                 let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
+                self.dispatched += 1;
+                let seq = self.dispatched;
                 s.flights.insert(
                     unit.id,
                     Flight {
                         unit,
+                        seq,
                         got,
                         running: BTreeMap::new(),
                     },
