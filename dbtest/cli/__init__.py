@@ -15,7 +15,7 @@ SUBCOMMANDS = {"run", "list", "unit", "integration", "bench", "tui", "report"}
 RUN_COMMANDS = {"run", "unit", "integration", "bench"}
 
 
-def _prewarm(args: list[str]) -> None:
+def _prewarm(args: list[str], bench_only: bool = False) -> None:
     """Start the run's workers before importing the CLI's own modules: each
     needs ~60 ms to start, and so does the CLI, so the two overlap. Options
     are read roughly here; when the run's real settings differ, the run
@@ -33,6 +33,8 @@ def _prewarm(args: list[str]) -> None:
             value = a[2:]
         if value is not None and value.isdigit() and int(value) > 0:
             workers = int(value)
+    if bench_only:
+        workers = 1  # benchmarks run in one dedicated worker
     capture = not any(a in ("-s", "--no-capture") for a in args)
     try:
         from dbtest import _core
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(fast)
 
     if args[0] in RUN_COMMANDS:
-        _prewarm(args[1:])
+        _prewarm(args[1:], bench_only=args[0] == "bench")
 
     import typer
 
