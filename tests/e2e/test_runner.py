@@ -173,3 +173,17 @@ def test_in_process_mode_runs_the_same_tests(tmp_path):
     root = project(tmp_path, "runner_concurrency")
     _, report = run_json(root, "--in-process")
     assert report["summary"]["passed"] == 10
+
+
+def test_no_capture_lets_output_through(tmp_path):
+    tests = tmp_path / "proj" / "tests"
+    tests.mkdir(parents=True)
+    (tests / "test_p.py").write_text(
+        "import os\n\ndef test_print():\n"
+        "    print('visible-through')\n    os.write(1, b'raw-fd-write\\n')\n"
+    )
+    shown = run_dbtest(["--headless", "-s"], tests.parent)
+    assert shown.returncode == 0
+    assert "visible-through" in shown.stdout and "raw-fd-write" in shown.stdout
+    hidden = run_dbtest(["--headless"], tests.parent)
+    assert "visible-through" not in hidden.stdout
