@@ -169,10 +169,52 @@ async def _run_unit(
             emit({"ev": "unit_done", "unit": request.get("unit", 0)})
 
 
+def _refine(
+    root: str, request: dict[str, Any], emit: Callable[[dict[str, Any]], None]
+) -> list[str]:
+    """Decide the ids whose tags are computed at import: import the file,
+    apply the run's filter to the real items, keep the matching ones (by
+    their real ids) and report the others as deselected."""
+    from dbtest import _core
+    from dbtest.execution.collect import ImportFailure, collect_file
+
+    refine = request["refine"]
+    undecided = set(refine.get("ids", ()))
+    try:
+        items = collect_file(root, request["path"])
+    except ImportFailure:
+        return list(request["ids"])  # the executor reports the import error
+    spec = json.dumps(refine["filter"])
+    ids: list[str] = []
+    for q in request["ids"]:
+        if q not in undecided:
+            ids.append(q)
+            continue
+        under = [it for it in items if it["id"] == q or it["id"].startswith((q + "[", q + "::"))]
+        if not under:
+            ids.append(q)  # not found after import: the executor says so
+            continue
+        chosen = [
+            it["id"]
+            for it, ok in zip(under, _core.filter_items(spec, json.dumps(under)), strict=True)
+            if ok
+        ]
+        if chosen:
+            ids.extend(chosen)
+        else:
+            emit({"ev": "deselected", "unit": request.get("unit", 0), "id": q})
+    return ids
+
+
 async def _execute_unit(
     executor: Any, root: str, request: dict[str, Any], emit: Callable[[dict[str, Any]], None]
 ) -> None:
     try:
+        if request.get("refine"):
+            ids = _refine(root, request, emit)
+            if not ids:
+                return
+            request = {**request, "ids": ids}
         if request.get("kind") == "bench":
             from dbtest.benchmark.runner import run_bench_unit
 

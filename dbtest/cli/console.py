@@ -112,6 +112,9 @@ class ConsoleReporter:
                         Text(f"collection error: {err['path']}:{err['line']}: ", style="red")
                         + Text(safe(err["message"]))
                     )
+            elif kind == "deselected":
+                # Its tags, known after import, do not match the filter.
+                self.total -= 1
             elif kind == "test_started":
                 self.running[event["id"]] = time.monotonic()
             elif kind == "test_finished":

@@ -510,6 +510,14 @@ class TuiState:
     def _on_test_retrying(self, ev: dict[str, Any], ch: Change, now: float) -> None:
         ch.ids.add(ev["id"])
 
+    def _on_deselected(self, ev: dict[str, Any], ch: Change, now: float) -> None:
+        # Selected statically, but its tags (known after import) do not match.
+        rid = ev["id"]
+        self.status.pop(rid, None)
+        self.progress.total = max(0, self.progress.total - 1)
+        ch.ids.add(rid)
+        ch.progress = True
+
     def _on_test_finished(self, ev: dict[str, Any], ch: Change, now: float) -> None:
         rec = trim_record(ev["record"])
         rid = rec["id"]

@@ -187,3 +187,53 @@ def test_no_capture_lets_output_through(tmp_path):
     assert "visible-through" in shown.stdout and "raw-fd-write" in shown.stdout
     hidden = run_dbtest(["--headless"], tests.parent)
     assert "visible-through" not in hidden.stdout
+
+
+DYNAMIC_TAGS = """
+from dbtest import parametrize, test
+
+DB = ["db", "computed"]
+SLOW = ["slow"]
+
+
+@test(tags=DB)
+def test_db_computed():
+    assert True
+
+
+@test(tags=SLOW)
+def test_slow_computed():
+    assert True
+
+
+@test(tags=["db"])
+def test_db_literal():
+    assert True
+
+
+@parametrize("n", [n * 2 for n in range(3)])
+def test_computed_cases(n):
+    assert n % 2 == 0
+"""
+
+
+def test_computed_tags_are_filtered_after_import(tmp_path):
+    tests = tmp_path / "proj" / "tests"
+    tests.mkdir(parents=True)
+    (tests / "test_dyn.py").write_text(DYNAMIC_TAGS)
+    root = tests.parent
+
+    _, db = run_json(root, "--tags", "db")
+    assert sorted(outcomes(db)) == ["test_db_computed", "test_db_literal"]
+    assert db["summary"]["total"] == 2
+
+    _, rest = run_json(root, "-E", "not tag(db)")
+    assert sorted(outcomes(rest)) == [
+        "test_computed_cases[0]",
+        "test_computed_cases[2]",
+        "test_computed_cases[4]",
+        "test_slow_computed",
+    ]
+    # The console's total follows: what was deselected after import is not counted.
+    proc = run_dbtest(["--headless", "-q", "--tags", "slow"], root)
+    assert proc.returncode == 0 and "1 passed" in proc.stdout

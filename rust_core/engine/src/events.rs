@@ -50,6 +50,11 @@ pub enum Event {
     TestFinished {
         record: TestRecord,
     },
+    /// Selected statically, but its tags (computed at import) do not match:
+    /// it does not run and has no record.
+    Deselected {
+        id: String,
+    },
     /// An error outside any one test (e.g. a failing `teardown_suite`).
     RunError {
         scope: String,

@@ -14,7 +14,7 @@ use crate::report::{RunMeta, RunReport, Selection, SCHEMA_VERSION};
 use crate::scheduler::state::covers;
 use crate::scheduler::{build_units, units, ProcessLauncher, SchedulerConfig, State, Unit};
 use crate::tree::{CollectionError, TestItem};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +49,50 @@ pub struct RunRequest {
     pub bench: Option<serde_json::Value>,
     /// Facts only Python knows: versions, platform, the command line.
     pub meta: RunMeta,
+}
+
+/// The selection as the worker needs it to decide, after import, the items
+/// whose tags are computed (see `filter::Selector::verdict`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FilterRequest {
+    pub pattern: Option<String>,
+    pub tags: Vec<String>,
+    pub expr: Option<String>,
+    pub mode: String,
+    pub integration_dirs: Vec<String>,
+    pub integration_tags: Vec<String>,
+}
+
+impl FilterRequest {
+    fn from_spec(spec: &FilterSpec, mode: &str) -> FilterRequest {
+        FilterRequest {
+            pattern: spec.pattern.clone(),
+            tags: spec.tags.clone(),
+            expr: spec.expr.clone(),
+            mode: mode.to_string(),
+            integration_dirs: spec.integration_dirs.clone(),
+            integration_tags: spec.integration_tags.clone(),
+        }
+    }
+
+    /// The selector it describes.
+    pub fn selector(&self) -> Result<Selector, String> {
+        let mode: Mode = if self.mode.is_empty() {
+            Ok(Mode::All)
+        } else {
+            self.mode.parse()
+        }?;
+        Selector::new(FilterSpec {
+            pattern: self.pattern.clone(),
+            tags: self.tags.clone(),
+            expr: self.expr.clone(),
+            mode,
+            integration_dirs: self.integration_dirs.clone(),
+            integration_tags: self.integration_tags.clone(),
+        })
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// A run ready to start.
@@ -100,6 +144,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
     if !cfg.integration_tags.is_empty() {
         spec.integration_tags = cfg.integration_tags.clone();
     }
+    let filter_request = FilterRequest::from_spec(&spec, req.mode.as_deref().unwrap_or("all"));
     let selector = Selector::new(spec).map_err(|e| {
         let expr = req.expr.as_deref().unwrap_or_default();
         format!("{e}\n  {}", e.render(expr).replace('\n', "\n  "))
@@ -145,6 +190,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
         retries: req.retries.or(cfg.retries).unwrap_or(0),
         max_fail,
         bench: req.bench.clone(),
+        refine: serde_json::to_value(&filter_request).ok(),
         ..SchedulerConfig::default()
     };
     let mut planned = build_units(&selected, workers, &history.durations);

@@ -288,3 +288,55 @@ fn random_input_never_panics() {
     // The generator must reach valid expressions too, or the test is hollow.
     assert!(ok > 100, "only {ok} valid expressions generated");
 }
+
+/// Items whose tags are computed at import are undecided by a filter that
+/// depends on tags, unless what is known already decides them.
+#[test]
+fn computed_tags_are_decided_at_import() {
+    use dbtest_engine::tree::Dynamic;
+    let mut dynamic = item("t/test_d.py::S::test_x", &["suite_tag"], ItemKind::Test);
+    dynamic.dynamic.push(Dynamic::Tags);
+    let known = item("t/test_d.py::S::test_y", &["suite_tag"], ItemKind::Test);
+    let verdict = |spec: FilterSpec, it: &TestItem| Selector::new(spec).unwrap().verdict(it);
+    let tags = |t: &str| FilterSpec {
+        tags: vec![t.into()],
+        ..FilterSpec::default()
+    };
+    let expr = |e: &str| FilterSpec {
+        expr: Some(e.into()),
+        ..FilterSpec::default()
+    };
+
+    // A tag that may come at import: undecided; one already known: selected.
+    assert_eq!(verdict(tags("db"), &dynamic), None);
+    assert_eq!(verdict(tags("suite_tag"), &dynamic), Some(true));
+    assert_eq!(verdict(tags("db"), &known), Some(false));
+    // Kleene logic in expressions.
+    assert_eq!(verdict(expr("not tag(db)"), &dynamic), None);
+    assert_eq!(
+        verdict(expr("tag(db) | test(~test_x)"), &dynamic),
+        Some(true)
+    );
+    assert_eq!(
+        verdict(expr("tag(db) & file(~nowhere)"), &dynamic),
+        Some(false)
+    );
+    assert_eq!(verdict(expr("not tag(suite_tag)"), &dynamic), Some(false));
+    // Filters that do not look at tags decide at once.
+    assert_eq!(verdict(expr("test(~test_x)"), &dynamic), Some(true));
+    // Undecided items stay selected (the worker decides), certain misses do not.
+    let s = Selector::new(tags("db")).unwrap();
+    let picked: Vec<String> = s
+        .select(&[dynamic.clone(), known.clone()])
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(picked, vec![dynamic.id.clone()]);
+    assert!(!s.matches(&dynamic), "matches() is only what is certain");
+    // unit/integration depend on tags too.
+    let unit = FilterSpec {
+        mode: Mode::Unit,
+        ..FilterSpec::default()
+    };
+    assert_eq!(verdict(unit, &dynamic), None);
+}

@@ -92,7 +92,20 @@ fn discover(
         .map_err(|e| UsageError::new_err(e.to_string()))
 }
 
+/// Whether each item (TestItem JSON, as the worker collects them after
+/// import) is selected by the run's filter (`session::FilterRequest` JSON).
+#[pyfunction]
+fn filter_items(filter_json: &str, items_json: &str) -> PyResult<Vec<bool>> {
+    let request: dbtest_engine::session::FilterRequest = serde_json::from_str(filter_json)
+        .map_err(|e| UsageError::new_err(format!("bad filter: {e}")))?;
+    let selector = request.selector().map_err(UsageError::new_err)?;
+    let items: Vec<dbtest_engine::tree::TestItem> = serde_json::from_str(items_json)
+        .map_err(|e| UsageError::new_err(format!("bad items: {e}")))?;
+    Ok(items.iter().map(|i| selector.matches(i)).collect())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(filter_items, m)?)?;
     m.add_function(wrap_pyfunction!(list_tree, m)?)?;
     m.add_function(wrap_pyfunction!(discover, m)?)?;
     Ok(())

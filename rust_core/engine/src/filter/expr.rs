@@ -11,7 +11,7 @@
 
 use super::glob::Glob;
 use super::FilterError;
-use crate::tree::{ItemKind, TestItem};
+use crate::tree::{Dynamic, ItemKind, TestItem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -74,6 +74,30 @@ impl Expr {
                 Field::Suite => it.suite.as_deref().is_some_and(|s| m.matches(s)),
                 Field::Kind => false,
             },
+        }
+    }
+
+    /// Three-valued (Kleene) evaluation for an item whose tags are computed
+    /// at import (`dynamic` has `Tags`): `None` means the answer depends on
+    /// the tags found at import. The tags known statically (a suite's) are a
+    /// subset of the real ones, so a match on them is already certain.
+    pub fn eval3(&self, it: &TestItem) -> Option<bool> {
+        match self {
+            Expr::Or(a, b) => match (a.eval3(it), b.eval3(it)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            Expr::And(a, b) => match (a.eval3(it), b.eval3(it)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            Expr::Not(a) => a.eval3(it).map(|v| !v),
+            Expr::Pred(Field::Tag, m) if it.dynamic.contains(&Dynamic::Tags) => {
+                it.tags.iter().any(|t| m.matches(t)).then_some(true)
+            }
+            _ => Some(self.eval(it)),
         }
     }
 }

@@ -4,7 +4,7 @@
 pub mod expr;
 pub mod glob;
 
-use crate::tree::{ItemKind, TestItem};
+use crate::tree::{Dynamic, ItemKind, TestItem};
 use glob::Glob;
 use std::fmt;
 
@@ -146,45 +146,91 @@ impl Selector {
         is_integration(it, &self.integration_dirs, &self.integration_tags)
     }
 
+    /// Certainly selected. An item whose tags are computed at import may be
+    /// undecided: see [`Selector::verdict`].
     pub fn matches(&self, it: &TestItem) -> bool {
-        let mode_ok = match self.mode {
-            Mode::All => true,
-            Mode::Tests => it.kind == ItemKind::Test,
-            Mode::Bench => it.kind == ItemKind::Bench,
-            Mode::Unit => it.kind == ItemKind::Test && !self.is_integration(it),
-            Mode::Integration => it.kind == ItemKind::Test && self.is_integration(it),
+        self.verdict(it) == Some(true)
+    }
+
+    /// Selected (`Some(true)`), not selected (`Some(false)`), or undecided
+    /// until import because the item's tags are computed (`None`): the
+    /// worker then applies the same selector to the imported item.
+    pub fn verdict(&self, it: &TestItem) -> Option<bool> {
+        let unknown_tags = it.dynamic.contains(&Dynamic::Tags);
+        let mode = match self.mode {
+            Mode::All => Some(true),
+            Mode::Tests => Some(it.kind == ItemKind::Test),
+            Mode::Bench => Some(it.kind == ItemKind::Bench),
+            Mode::Unit | Mode::Integration if it.kind != ItemKind::Test => Some(false),
+            Mode::Unit | Mode::Integration => {
+                let integration = if self.is_integration(it) {
+                    Some(true)
+                } else if unknown_tags {
+                    None
+                } else {
+                    Some(false)
+                };
+                if self.mode == Mode::Unit {
+                    integration.map(|v| !v)
+                } else {
+                    integration
+                }
+            }
         };
-        if !mode_ok {
-            return false;
+        if mode == Some(false) {
+            return Some(false);
         }
         match &self.pattern {
-            Some(Pattern::Substring(s)) if !it.id.contains(s.as_str()) => return false,
+            Some(Pattern::Substring(s)) if !it.id.contains(s.as_str()) => return Some(false),
             // A glob matches the whole id or any tail after `::`.
             Some(Pattern::Glob(g)) => {
                 let tails = std::iter::once(it.id.as_str())
                     .chain(it.id.match_indices("::").map(|(i, _)| &it.id[i + 2..]));
                 if !tails.into_iter().any(|t| g.matches(t)) {
-                    return false;
+                    return Some(false);
                 }
             }
             _ => {}
         }
-        if !self.tags.is_empty() && !it.tags.iter().any(|t| self.tags.contains(t)) {
-            return false;
+        let tags = if self.tags.is_empty() || it.tags.iter().any(|t| self.tags.contains(t)) {
+            Some(true)
+        } else if unknown_tags {
+            None
+        } else {
+            return Some(false);
+        };
+        let expr = match &self.expr {
+            None => Some(true),
+            Some(e) if unknown_tags => e.eval3(it),
+            Some(e) => Some(e.eval(it)),
+        };
+        // Kleene AND of the three.
+        let parts = [mode, tags, expr];
+        if parts.contains(&Some(false)) {
+            Some(false)
+        } else if parts.iter().all(|p| *p == Some(true)) {
+            Some(true)
+        } else {
+            None
         }
-        self.expr.as_ref().is_none_or(|e| e.eval(it))
     }
 
     /// Indices of the selected items, in order.
+    /// Indices of the selected items (undecided ones included: the worker
+    /// decides them after import), in order.
     pub fn select_indices(&self, items: &[TestItem]) -> Vec<usize> {
         (0..items.len())
-            .filter(|&i| self.matches(&items[i]))
+            .filter(|&i| self.verdict(&items[i]) != Some(false))
             .collect()
     }
 
-    /// The selected items, in order.
+    /// The selected items (undecided ones included), in order.
     pub fn select(&self, items: &[TestItem]) -> Vec<TestItem> {
-        items.iter().filter(|i| self.matches(i)).cloned().collect()
+        items
+            .iter()
+            .filter(|i| self.verdict(i) != Some(false))
+            .cloned()
+            .collect()
     }
 }
 

@@ -21,6 +21,10 @@ pub enum Request {
         /// Measuring options for benchmark units.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         bench: Option<serde_json::Value>,
+        /// `{"filter": FilterRequest, "ids": [...]}`: ids whose tags are
+        /// computed at import; the worker applies the filter to them then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refine: Option<serde_json::Value>,
     },
     Cancel,
     Shutdown,
@@ -75,6 +79,12 @@ pub enum Message {
     },
     /// Raw measurements of one benchmark entry; the engine computes the statistics.
     BenchResult(Box<serde_json::Value>),
+    /// A requested id whose tags, known after import, do not match the filter.
+    Deselected {
+        #[serde(default)]
+        unit: u64,
+        id: String,
+    },
     UnitDone {
         unit: u64,
     },

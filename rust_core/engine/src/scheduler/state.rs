@@ -38,6 +38,9 @@ pub struct SchedulerConfig {
     pub max_output: usize,
     /// Measuring options passed to benchmark units.
     pub bench: Option<serde_json::Value>,
+    /// The run's filter (a `session::FilterRequest`), for the worker to
+    /// decide items whose tags are only known after import.
+    pub refine: Option<serde_json::Value>,
 }
 
 impl Default for SchedulerConfig {
@@ -53,6 +56,7 @@ impl Default for SchedulerConfig {
             shutdown_grace: 10.0,
             max_output: 1 << 20,
             bench: None,
+            refine: None,
         }
     }
 }
@@ -412,6 +416,14 @@ impl State {
                 if let Some(result) = self.analyze_latest() {
                     actions.push(Action::Emit(Event::BenchFinished { result }));
                 }
+            }
+            Message::Deselected { unit, id } => {
+                if let Some(f) = self.flight_mut(slot, unit, &id) {
+                    if let Some(q) = requested_for(&f.unit.ids, &id) {
+                        *f.got.entry(q).or_default() += 1;
+                    }
+                }
+                actions.push(Action::Emit(Event::Deselected { id }));
             }
             Message::UnitDone { unit } => {
                 if let Some(f) = self.slots[slot as usize].flights.remove(&unit) {
@@ -1076,6 +1088,7 @@ impl State {
                             ItemKind::Bench => "bench".into(),
                         },
                         bench: if bench { bench_options.clone() } else { None },
+                        refine: refine_for(&unit, &self.items, &self.cfg.refine),
                     },
                 });
                 let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
@@ -1093,6 +1106,26 @@ impl State {
             }
         }
     }
+}
+
+/// What the worker must decide after import: the unit's ids whose tags are
+/// computed, with the filter to apply to them.
+fn refine_for(
+    unit: &Unit,
+    items: &HashMap<String, TestItem>,
+    filter: &Option<serde_json::Value>,
+) -> Option<serde_json::Value> {
+    let filter = filter.as_ref()?;
+    let ids: Vec<&String> = unit
+        .ids
+        .iter()
+        .filter(|q| {
+            items
+                .get(*q)
+                .is_some_and(|i| i.dynamic.contains(&crate::tree::Dynamic::Tags))
+        })
+        .collect();
+    (!ids.is_empty()).then(|| serde_json::json!({ "filter": filter, "ids": ids }))
 }
 
 /// The requested id that `record_id` answers: itself, or a prefix of it
