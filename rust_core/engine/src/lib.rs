@@ -15,3 +15,4 @@ pub mod report;
 pub mod scheduler;
 pub mod session;
 pub mod tree;
+pub mod utc;
