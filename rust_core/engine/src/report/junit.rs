@@ -20,23 +20,17 @@ use std::fmt::Write as _;
 /// U+FFFE/U+FFFF) never reach the output: [`clean`] turns them into visible
 /// escapes first. `>` is escaped too so that `]]>` cannot appear.
 pub fn escape_text(s: &str) -> String {
-    let s = clean(s);
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    escape(s, false)
 }
 
 /// Escape an attribute value (double-quoted). Newlines and tabs become
 /// character references, since attribute-value normalisation would otherwise
 /// turn them into spaces.
 pub fn escape_attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, attr: bool) -> String {
     let s = clean(s);
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
@@ -44,9 +38,9 @@ pub fn escape_attr(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\n' if attr => out.push_str("&#10;"),
+            '\t' if attr => out.push_str("&#9;"),
             _ => out.push(c),
         }
     }
