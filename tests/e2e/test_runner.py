@@ -237,3 +237,25 @@ def test_computed_tags_are_filtered_after_import(tmp_path):
     # The console's total follows: what was deselected after import is not counted.
     proc = run_dbtest(["--headless", "-q", "--tags", "slow"], root)
     assert proc.returncode == 0 and "1 passed" in proc.stdout
+
+
+def test_unit_and_integration_follow_the_config(tmp_path):
+    root = tmp_path / "proj"
+    (root / "tests" / "it").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[tool.dbtest]\nintegration-dirs = ["it"]\nintegration-tags = []\n'
+    )
+    (root / "tests" / "test_u.py").write_text(
+        "from dbtest import test\n\n@test(tags=['integration'])\ndef test_tagged():\n    pass\n"
+    )
+    (root / "tests" / "it" / "test_i.py").write_text("def test_in_dir():\n    pass\n")
+
+    def run(command: str) -> dict:
+        out = root / f"{command}.json"
+        proc = run_dbtest([command, "--headless", "--json", str(out)], root)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return json.loads(out.read_text())
+
+    # With integration-tags = [] the tag means nothing: the test is a unit test.
+    assert list(outcomes(run("unit"))) == ["test_tagged"]
+    assert list(outcomes(run("integration"))) == ["test_in_dir"]

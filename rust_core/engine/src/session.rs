@@ -6,7 +6,7 @@
 use crate::bench::{self, RawBenchResult};
 use crate::cache::{self, History};
 use crate::config;
-use crate::discovery::{self, DiscoverOptions};
+use crate::discovery::list::{self, ListRequest};
 use crate::filter::{FilterSpec, Mode, Selector};
 use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
@@ -121,35 +121,26 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
     } else {
         req.cwd.clone()
     };
-    let cfg = config::load(&cwd).map_err(|e| e.to_string())?;
-    let mut opts = DiscoverOptions::new(cfg.clone());
-    opts.paths = req.paths.clone();
-    opts.cwd = cwd;
-    let found = discovery::discover(&opts);
-    if let Some(missing) = found.missing_paths.first() {
-        return Err(format!("no such file or directory: {missing}"));
-    }
-
-    let mode: Mode = req.mode.as_deref().unwrap_or("all").parse()?;
-    let mut spec = FilterSpec {
+    // The same config, discovery and selection as `dbtest list`.
+    let mode_name = req.mode.as_deref().unwrap_or("all");
+    let spec = FilterSpec {
         pattern: req.pattern.clone(),
         tags: req.tags.clone(),
         expr: req.expr.clone(),
-        mode,
+        mode: mode_name.parse()?,
         ..FilterSpec::default()
     };
-    if !cfg.integration_dirs.is_empty() {
-        spec.integration_dirs = cfg.integration_dirs.clone();
-    }
-    if !cfg.integration_tags.is_empty() {
-        spec.integration_tags = cfg.integration_tags.clone();
-    }
-    let filter_request = FilterRequest::from_spec(&spec, req.mode.as_deref().unwrap_or("all"));
-    let selector = Selector::new(spec).map_err(|e| {
-        let expr = req.expr.as_deref().unwrap_or_default();
-        format!("{e}\n  {}", e.render(expr).replace('\n', "\n  "))
-    })?;
-    let mut selected = selector.select(&found.items);
+    let listed = list::list(&ListRequest {
+        start_dir: cwd,
+        paths: req.paths.clone(),
+        filter: spec.clone(),
+        full_parse: false,
+    })
+    .map_err(|e| e.to_string())?;
+    let cfg = listed.config;
+    let found = listed.discovery;
+    let filter_request = FilterRequest::from_spec(&list::configured(&spec, &cfg), mode_name);
+    let mut selected = found.items;
     if let Some(ids) = &req.ids {
         selected = select_ids(&selected, ids);
     }

@@ -59,12 +59,19 @@ pub struct Listed {
     pub filter_elapsed: Duration,
 }
 
+/// `spec` completed by the config: what makes a test an integration test.
+pub fn configured(spec: &FilterSpec, cfg: &Config) -> FilterSpec {
+    FilterSpec {
+        integration_dirs: cfg.integration_dirs.clone(),
+        integration_tags: cfg.integration_tags.clone(),
+        ..spec.clone()
+    }
+}
+
 /// Load the config, discover, filter.
 pub fn list(req: &ListRequest) -> Result<Listed, ListError> {
     let cfg = config::load(&req.start_dir).map_err(ListError::Config)?;
-    let mut spec = req.filter.clone();
-    spec.integration_dirs = cfg.integration_dirs.clone();
-    spec.integration_tags = cfg.integration_tags.clone();
+    let spec = configured(&req.filter, &cfg);
     let expr = spec.expr.clone().unwrap_or_default();
     let selector = Selector::new(spec).map_err(|error| ListError::Filter { error, expr })?;
     let mut opts = DiscoverOptions::new(cfg.clone());
