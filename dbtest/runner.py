@@ -77,6 +77,11 @@ class Run:
         """Number of tests and benchmark entries selected."""
         return int(self._handle.selected)
 
+    @property
+    def root(self) -> str:
+        """The project root the engine resolved (where `.dbtest/` lives)."""
+        return str(self._handle.root)
+
     def next_batch(self, timeout: float = 0.1) -> list[dict[str, Any]] | None:
         """The next events (possibly none within `timeout` s); None once the run is over.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -241,13 +240,15 @@ def execute(options: Any, settings: RunSettings) -> int:
     import json
 
     report = json.loads(report_json)
-    compare_result = _benchmarks(report, settings, console)
+    compare_result = _benchmarks(report, run.root, settings, console)
     reporter.finish(report, compare_result)
     _write_reports(report_json, settings)
     return _exit_code(report, run.selected, compare_result, sharded=options.partition is not None)
 
 
-def _benchmarks(report: dict[str, Any], settings: RunSettings, console: Any) -> dict | None:
+def _benchmarks(
+    report: dict[str, Any], root: str, settings: RunSettings, console: Any
+) -> dict | None:
     """Save or compare benchmark baselines; returns the comparison."""
     if not report.get("benchmarks"):
         if settings.save_baseline or settings.compare:
@@ -257,7 +258,6 @@ def _benchmarks(report: dict[str, Any], settings: RunSettings, console: Any) -> 
 
     from dbtest import _core
 
-    root = _project_root()
     results = json.dumps(report["benchmarks"])
     try:
         if settings.save_baseline:
@@ -286,15 +286,6 @@ def _benchmarks(report: dict[str, Any], settings: RunSettings, console: Any) -> 
     except ValueError as e:
         raise UsageError(str(e)) from None
     return None
-
-
-def _project_root() -> str:
-    """The directory of the nearest pyproject.toml, else the current one."""
-    here = Path.cwd()
-    for d in (here, *here.parents):
-        if (d / "pyproject.toml").is_file():
-            return str(d)
-    return str(here)
 
 
 def _write_reports(report_json: str, settings: RunSettings) -> None:

@@ -27,6 +27,7 @@ pub struct RunHandle {
     control: mpsc::UnboundedSender<Control>,
     report: Arc<Mutex<Option<String>>>,
     selected: usize,
+    root: String,
 }
 
 fn next_batch_blocking(
@@ -96,6 +97,12 @@ impl RunHandle {
     fn selected(&self) -> usize {
         self.selected
     }
+
+    /// The project root the run resolved (where `.dbtest/` lives).
+    #[getter]
+    fn root(&self) -> &str {
+        &self.root
+    }
 }
 
 /// Prepare and start a run. Raises `UsageError` for bad input.
@@ -113,10 +120,9 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         .detach(|| prepare(&request))
         .map_err(UsageError::new_err)?;
     let selected = prepared.selected.len();
+    let root = prepared.root.to_string_lossy().into_owned();
     let launcher: Arc<dyn Launcher> = if in_process {
-        Arc::new(InProcessLauncher {
-            root: prepared.root.to_string_lossy().into_owned(),
-        })
+        Arc::new(InProcessLauncher { root: root.clone() })
     } else {
         Arc::new(prepared.process_launcher())
     };
@@ -134,6 +140,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         control: ctx,
         report,
         selected,
+        root,
     })
 }
 
