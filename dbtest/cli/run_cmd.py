@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -165,23 +166,23 @@ def run_command(
     raise typer.Exit(execute(options, settings))
 
 
+@dataclass
 class RunSettings:
     """How to present a run (everything that is not what to run)."""
 
-    def __init__(self, **kw: Any) -> None:
-        self.fmt: str = kw["fmt"]
-        self.output: str | None = kw["output"]
-        self.json_path: str | None = kw["json_path"]
-        self.markdown_path: str | None = kw["markdown_path"]
-        self.junit_path: str | None = kw["junit_path"]
-        self.github_summary: bool = kw["github_summary"]
-        self.verbosity: int = kw["verbosity"]
-        self.live: bool = kw["live"]
-        self.no_capture: bool = kw["no_capture"]
-        self.durations: int | None = kw["durations"]
-        self.save_baseline: str | None = kw["save_baseline"]
-        self.compare: str | None = kw["compare"]
-        self.fail_on_regression: str | None = kw["fail_on_regression"]
+    fmt: str
+    output: str | None
+    json_path: str | None
+    markdown_path: str | None
+    junit_path: str | None
+    github_summary: bool
+    verbosity: int
+    live: bool
+    no_capture: bool
+    durations: int | None
+    save_baseline: str | None
+    compare: str | None
+    fail_on_regression: str | None
 
 
 def execute(options: Any, settings: RunSettings) -> int:
