@@ -84,6 +84,37 @@ pub struct TestItem {
     pub dynamic: Vec<Dynamic>,
 }
 
+impl TestItem {
+    /// A sync test at line 1 with no tags or options: a suite method when
+    /// `suite` is given, else a module-level function. Callers set the rest.
+    pub fn new_test(path: &str, suite: Option<&str>, name: &str) -> TestItem {
+        TestItem {
+            id: match suite {
+                Some(s) => format!("{path}::{s}::{name}"),
+                None => format!("{path}::{name}"),
+            },
+            kind: ItemKind::Test,
+            style: if suite.is_some() {
+                TestStyle::Suite
+            } else {
+                TestStyle::Function
+            },
+            path: path.to_string(),
+            suite: suite.map(str::to_string),
+            name: name.to_string(),
+            params: None,
+            line: 1,
+            tags: Vec::new(),
+            is_async: false,
+            timeout: None,
+            retries: None,
+            skip: None,
+            xfail: false,
+            dynamic: Vec::new(),
+        }
+    }
+}
+
 /// A syntax or read error for one file. Never fatal for the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollectionError {

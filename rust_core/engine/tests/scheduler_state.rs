@@ -6,7 +6,7 @@ use dbtest_engine::events::Event;
 use dbtest_engine::record::{Outcome, TestRecord};
 use dbtest_engine::scheduler::protocol::{Message, Request};
 use dbtest_engine::scheduler::{build_units, Action, SchedulerConfig, State};
-use dbtest_engine::tree::{ItemKind, TestItem, TestStyle};
+use dbtest_engine::tree::TestItem;
 use std::collections::{HashMap, VecDeque};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -24,31 +24,10 @@ enum Behaviour {
 }
 
 fn item(path: &str, suite: Option<&str>, name: &str, is_async: bool) -> TestItem {
-    let id = match suite {
-        Some(s) => format!("{path}::{s}::{name}"),
-        None => format!("{path}::{name}"),
-    };
-    TestItem {
-        id,
-        kind: ItemKind::Test,
-        style: if suite.is_some() {
-            TestStyle::Suite
-        } else {
-            TestStyle::Function
-        },
-        path: path.into(),
-        suite: suite.map(Into::into),
-        name: name.into(),
-        params: None,
-        line: 3,
-        tags: vec![],
-        is_async,
-        timeout: None,
-        retries: None,
-        skip: None,
-        xfail: false,
-        dynamic: vec![],
-    }
+    let mut it = TestItem::new_test(path, suite, name);
+    it.is_async = is_async;
+    it.line = 3;
+    it
 }
 
 fn record(id: &str, outcome: Outcome) -> TestRecord {

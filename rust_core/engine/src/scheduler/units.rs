@@ -89,34 +89,11 @@ pub fn failed_first(units: &mut [Unit], first: &std::collections::HashSet<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::ItemKind;
 
     fn item(path: &str, suite: Option<&str>, name: &str, is_async: bool) -> TestItem {
-        let id = match suite {
-            Some(s) => format!("{path}::{s}::{name}"),
-            None => format!("{path}::{name}"),
-        };
-        TestItem {
-            id,
-            kind: ItemKind::Test,
-            style: if suite.is_some() {
-                TestStyle::Suite
-            } else {
-                TestStyle::Function
-            },
-            path: path.into(),
-            suite: suite.map(Into::into),
-            name: name.into(),
-            params: None,
-            line: 1,
-            tags: vec![],
-            is_async,
-            timeout: None,
-            retries: None,
-            skip: None,
-            xfail: false,
-            dynamic: vec![],
-        }
+        let mut it = TestItem::new_test(path, suite, name);
+        it.is_async = is_async;
+        it
     }
 
     #[test]
