@@ -6,12 +6,12 @@
 use crate::bench::{self, RawBenchResult};
 use crate::cache::{self, History};
 use crate::config;
+use crate::discovery::id_has_prefix;
 use crate::discovery::list::{self, ListRequest};
 use crate::filter::{FilterSpec, Mode, Selector};
 use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
 use crate::report::{RunMeta, RunReport, Selection, SCHEMA_VERSION};
-use crate::scheduler::state::covers;
 use crate::scheduler::{build_units, units, ProcessLauncher, SchedulerConfig, State, Unit};
 use crate::tree::{CollectionError, TestItem};
 use serde::{Deserialize, Serialize};
@@ -226,7 +226,7 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
     let mut seen = HashSet::new();
     for q in ids {
         let mut matched = false;
-        for it in items.iter().filter(|it| covers(q, &it.id)) {
+        for it in items.iter().filter(|it| id_has_prefix(&it.id, q)) {
             matched = true;
             if seen.insert(it.id.clone()) {
                 out.push(it.clone());
@@ -234,7 +234,7 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
         }
         if !matched {
             // `q` is a case of an item the parse could not expand.
-            if let Some(it) = items.iter().find(|it| covers(&it.id, q)) {
+            if let Some(it) = items.iter().find(|it| id_has_prefix(q, &it.id)) {
                 if seen.insert(q.clone()) {
                     let mut case = it.clone();
                     case.id = q.clone();

@@ -9,6 +9,7 @@
 
 use super::protocol::{Message, Request};
 use super::units::Unit;
+use crate::discovery::id_has_prefix;
 use crate::events::Event;
 use crate::record::{Outcome, TestRecord};
 use crate::report::RunError;
@@ -1131,14 +1132,10 @@ fn refine_for(
 /// The requested id that `record_id` answers: itself, or a prefix of it
 /// (a whole file, a whole suite, all cases of a parametrized test).
 fn requested_for(requested: &[String], record_id: &str) -> Option<String> {
-    requested.iter().find(|q| covers(q, record_id)).cloned()
-}
-
-pub(crate) fn covers(q: &str, id: &str) -> bool {
-    id == q
-        || (id.len() > q.len()
-            && id.starts_with(q)
-            && (id[q.len()..].starts_with("::") || id[q.len()..].starts_with('[')))
+    requested
+        .iter()
+        .find(|q| id_has_prefix(record_id, q))
+        .cloned()
 }
 
 /// Ids that stand for several tests found at import time.
