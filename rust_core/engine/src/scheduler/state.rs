@@ -867,7 +867,7 @@ impl State {
     ) -> TestRecord {
         let item = self.items.get(id).or_else(|| {
             // A dynamic case: take file and line from the item it expands.
-            self.items.values().find(|i| id.starts_with(&i.id))
+            self.items.values().find(|i| id_has_prefix(id, &i.id))
         });
         let extra = self.extra_attempts.get(id).copied().unwrap_or(0);
         let mut rec = TestRecord::new(
