@@ -6,7 +6,7 @@
 use crate::record::{Outcome, TestRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub const CACHE_DIR: &str = ".dbtest";
@@ -74,13 +74,7 @@ pub fn update(
             next.failed.remove(&r.id);
         }
     }
-    let dir = cache_dir(root);
-    std::fs::create_dir_all(&dir)?;
-    // Keep the cache out of version control, as pytest does.
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(&ignore, "# created by dbtest\n*\n")?;
-    }
+    let dir = prepare_dir(root)?;
     let durations: BTreeMap<_, _> = next.durations.iter().collect();
     write_atomic(&dir.join(DURATIONS), &serde_json::to_vec(&durations)?)?;
     let failed = FailedFile {
@@ -90,14 +84,20 @@ pub fn update(
     Ok(next)
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+/// Create `.dbtest/` under `root` if needed, kept out of version control
+/// (as pytest does with its cache); returns its path.
+pub fn prepare_dir(root: &Path) -> io::Result<PathBuf> {
+    let dir = cache_dir(root);
+    std::fs::create_dir_all(&dir)?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(&ignore, "# created by dbtest\n*\n")?;
     }
-    std::fs::rename(&tmp, path)
+    Ok(dir)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    crate::report::write::write_atomic(path, bytes).map_err(|e| io::Error::other(e.0))
 }
 
 #[cfg(test)]

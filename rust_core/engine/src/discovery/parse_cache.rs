@@ -8,7 +8,6 @@
 use crate::tree::{FileNode, ItemKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -121,27 +120,14 @@ impl ParseCache {
         if !self.changed {
             return;
         }
-        let Some(dir) = self.path.parent() else {
+        let Some(root) = self.path.parent().and_then(Path::parent) else {
             return;
         };
-        if std::fs::create_dir_all(dir).is_err() {
+        if crate::cache::prepare_dir(root).is_err() {
             return;
         }
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            let _ = std::fs::write(&ignore, "# created by dbtest\n*\n");
-        }
-        let Ok(bytes) = serde_json::to_vec(&self.doc) else {
-            return;
-        };
-        let tmp = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&bytes));
-        if written.is_ok() {
-            let _ = std::fs::rename(&tmp, &self.path);
-        } else {
-            let _ = std::fs::remove_file(&tmp);
+        if let Ok(bytes) = serde_json::to_vec(&self.doc) {
+            let _ = crate::report::write::write_atomic(&self.path, &bytes);
         }
     }
 }
