@@ -131,6 +131,10 @@ class Run:
         """The run report as JSON once `run_finished` was seen."""
         return self._handle.report_json()
 
+    def render(self, fmt: str) -> str | None:
+        """The finished run's report as `fmt` (json, markdown, junit, console)."""
+        return self._handle.render(fmt)
+
     def report(self) -> dict[str, Any] | None:
         """The run report (docs/report-schema.json) once `run_finished` was seen."""
         data = self._handle.report_json()

@@ -243,7 +243,7 @@ def execute(options: Any, settings: RunSettings) -> int:
     report = json.loads(report_json)
     compare_result = _benchmarks(report, run.root, settings, console)
     reporter.finish(report, compare_result)
-    _write_reports(report_json, settings)
+    _write_reports(run, report_json, settings)
     return _exit_code(report, run.selected, compare_result, sharded=options.partition is not None)
 
 
@@ -289,11 +289,16 @@ def _benchmarks(
     return None
 
 
-def _write_reports(report_json: str, settings: RunSettings) -> None:
+def _write_reports(run: Any, report_json: str, settings: RunSettings) -> None:
     from dbtest import _core
 
+    # Rendered by the engine from the report itself, each format at most once.
+    rendered = {"json": report_json}
+
     def render(fmt: str) -> str:
-        return report_json if fmt == "json" else _core.render_report(report_json, fmt)
+        if fmt not in rendered:
+            rendered[fmt] = run.render(fmt)
+        return rendered[fmt]
 
     if settings.fmt != "console":
         text = render(settings.fmt)
@@ -303,7 +308,7 @@ def _write_reports(report_json: str, settings: RunSettings) -> None:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             sys.stdout.flush()
     elif settings.output:
-        _core.write_atomic(settings.output, _core.render_report(report_json, "console"))
+        _core.write_atomic(settings.output, render("console"))
     for path, fmt in (
         (settings.json_path, "json"),
         (settings.markdown_path, "markdown"),

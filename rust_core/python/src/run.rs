@@ -5,6 +5,7 @@
 
 use crate::errors::UsageError;
 use dbtest_engine::events::Event;
+use dbtest_engine::report::RunReport;
 use dbtest_engine::scheduler::{
     drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle,
 };
@@ -25,7 +26,7 @@ const MAX_BATCH: usize = 2048;
 pub struct RunHandle {
     events: Arc<Mutex<Receiver<Event>>>,
     control: mpsc::UnboundedSender<Control>,
-    report: Arc<Mutex<Option<String>>>,
+    report: Arc<Mutex<Option<RunReport>>>,
     selected: usize,
     root: String,
 }
@@ -89,7 +90,21 @@ impl RunHandle {
 
     /// The report (JSON) once the run has finished.
     fn report_json(&self) -> Option<String> {
-        self.report.lock().ok().and_then(|r| r.clone())
+        let report = self.report.lock().ok()?;
+        serde_json::to_string(report.as_ref()?).ok()
+    }
+
+    /// The finished run's report rendered as `format` (json, markdown,
+    /// junit, console), from the report itself rather than its JSON.
+    fn render(&self, format: &str) -> PyResult<Option<String>> {
+        let Ok(report) = self.report.lock() else {
+            return Ok(None);
+        };
+        report
+            .as_ref()
+            .map(|r| dbtest_engine::report::render(r, format))
+            .transpose()
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.0))
     }
 
     /// How many tests and entries were selected.
@@ -156,7 +171,7 @@ fn run_thread(
     launcher: Arc<dyn Launcher>,
     events: std::sync::mpsc::Sender<Event>,
     control: mpsc::UnboundedReceiver<Control>,
-    report: Arc<Mutex<Option<String>>>,
+    report: Arc<Mutex<Option<RunReport>>>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -185,7 +200,7 @@ fn run_thread(
     let run_report = prepared.finish(&state, start, duration);
     let summary = run_report.summary.clone();
     if let Ok(mut slot) = report.lock() {
-        *slot = serde_json::to_string(&run_report).ok();
+        *slot = Some(run_report);
     }
     // The report is in place before the last event: a reader that sees
     // `run_finished` can always ask for it.
