@@ -5,7 +5,7 @@
 
 use crate::bench::{self, RawBenchResult};
 use crate::cache::{self, History};
-use crate::config;
+use crate::config::{self, Config};
 use crate::discovery::id_has_prefix;
 use crate::discovery::list::{self, ListRequest};
 use crate::filter::{FilterSpec, Mode, Selector};
@@ -156,15 +156,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
         selected = partition(&selected, spec, Some(&history.durations));
     }
 
-    let workers = req
-        .workers
-        .or(cfg.workers)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get() as u32)
-                .unwrap_or(1)
-        })
-        .max(1);
+    let workers = worker_count(req.workers, &cfg);
     let max_fail = if req.fail_fast || cfg.fail_fast == Some(true) {
         Some(1)
     } else {
@@ -253,19 +245,25 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
 /// itself will report it).
 pub fn prewarm(cwd: &Path, python: &Path, workers: Option<u32>, capture: bool) -> u32 {
     let Ok(cfg) = config::load(cwd) else { return 0 };
-    let n = workers
+    // At most 64: an optimisation must not flood a machine on a typo.
+    let n = worker_count(workers, &cfg).min(64);
+    let launcher = launcher_for(python, &cfg.root, capture);
+    match crate::scheduler::prewarm(&launcher, n) {
+        Ok(()) => n,
+        Err(_) => 0,
+    }
+}
+
+/// Workers of a run: asked for, else the config's, else one per core.
+fn worker_count(requested: Option<u32>, cfg: &Config) -> u32 {
+    requested
         .or(cfg.workers)
         .unwrap_or_else(|| {
             std::thread::available_parallelism()
                 .map(|n| n.get() as u32)
                 .unwrap_or(1)
         })
-        .clamp(1, 64);
-    let launcher = launcher_for(python, &cfg.root, capture);
-    match crate::scheduler::prewarm(&launcher, n) {
-        Ok(()) => n,
-        Err(_) => 0,
-    }
+        .max(1)
 }
 
 fn launcher_for(python: &Path, root: &Path, capture: bool) -> ProcessLauncher {
