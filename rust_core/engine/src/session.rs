@@ -294,13 +294,9 @@ impl Prepared {
         // One result per entry: a unit run again after a crash measures its
         // group's baseline again; the last measurement stands.
         let mut raw: Vec<RawBenchResult> = Vec::new();
-        for r in state
-            .bench_raw()
-            .iter()
-            .filter_map(|v| serde_json::from_value::<RawBenchResult>(v.clone()).ok())
-        {
+        for r in state.bench_raw() {
             raw.retain(|x| x.id != r.id);
-            raw.push(r);
+            raw.push(r.clone());
         }
         let mut meta = self.meta.clone();
         meta.start = start;

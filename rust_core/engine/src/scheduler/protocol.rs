@@ -78,7 +78,7 @@ pub enum Message {
         samples: u64,
     },
     /// Raw measurements of one benchmark entry; the engine computes the statistics.
-    BenchResult(Box<serde_json::Value>),
+    BenchResult(Box<crate::bench::RawBenchResult>),
     /// A requested id whose tags, known after import, do not match the filter.
     Deselected {
         #[serde(default)]

@@ -9,6 +9,7 @@
 
 use super::protocol::{Message, Request};
 use super::units::Unit;
+use crate::bench::RawBenchResult;
 use crate::discovery::id_has_prefix;
 use crate::events::Event;
 use crate::record::{Outcome, TestRecord};
@@ -188,7 +189,7 @@ pub struct State {
     dispatched: u64,
     startup_failures: u32,
     run_errors: Vec<RunError>,
-    bench_raw: Vec<serde_json::Value>,
+    bench_raw: Vec<RawBenchResult>,
     interrupted: bool,
     now: f64,
 }
@@ -242,7 +243,7 @@ impl State {
         &self.run_errors
     }
 
-    pub fn bench_raw(&self) -> &[serde_json::Value] {
+    pub fn bench_raw(&self) -> &[RawBenchResult] {
         &self.bench_raw
     }
 
@@ -404,16 +405,13 @@ impl State {
             Message::BenchProgress { id, phase, samples } => {
                 actions.push(Action::Emit(Event::BenchProgress { id, phase, samples }));
             }
-            Message::BenchResult(value) => {
-                if let Some(id) = value.get("id").and_then(|v| v.as_str()) {
-                    let id = id.to_string();
-                    if let Some(f) = self.flight_mut(slot, 0, &id) {
-                        if let Some(q) = requested_for(&f.unit.ids, &id) {
-                            *f.got.entry(q).or_default() += 1;
-                        }
+            Message::BenchResult(result) => {
+                if let Some(f) = self.flight_mut(slot, 0, &result.id) {
+                    if let Some(q) = requested_for(&f.unit.ids, &result.id) {
+                        *f.got.entry(q).or_default() += 1;
                     }
                 }
-                self.bench_raw.push(*value);
+                self.bench_raw.push(*result);
                 if let Some(result) = self.analyze_latest() {
                     actions.push(Action::Emit(Event::BenchFinished { result }));
                 }
@@ -806,29 +804,30 @@ impl State {
     /// Statistics of the newest benchmark result, compared with its group's
     /// baseline when that already ran (the report's final analysis has all).
     fn analyze_latest(&self) -> Option<crate::bench::BenchEntryResult> {
-        use crate::bench::RawBenchResult;
-        let raw: RawBenchResult = serde_json::from_value(self.bench_raw.last()?.clone()).ok()?;
+        let raw = self.bench_raw.last()?;
         let group: Vec<RawBenchResult> = self
             .bench_raw
             .iter()
-            .filter_map(|v| serde_json::from_value::<RawBenchResult>(v.clone()).ok())
             .filter(|r| r.path == raw.path && r.group == raw.group)
+            .cloned()
             .collect();
-        Some(crate::bench::analyze_entry(&group, &raw))
+        Some(crate::bench::analyze_entry(&group, raw))
     }
 
     /// A benchmark entry that could not be measured still gets a result.
     fn bench_error(&mut self, id: &str, message: &str, actions: &mut Vec<Action>) {
         let item = self.items.get(id);
-        let value = serde_json::json!({
-            "id": id,
-            "path": item.map(|i| i.path.clone()).unwrap_or_else(|| path_of(id)),
-            "group": item.and_then(|i| i.suite.clone()).unwrap_or_default(),
-            "name": item.map(|i| i.name.clone()).unwrap_or_else(|| id.to_string()),
-            "params": item.and_then(|i| i.params.clone()),
-            "error": message,
+        self.bench_raw.push(RawBenchResult {
+            id: id.to_string(),
+            path: item.map(|i| i.path.clone()).unwrap_or_else(|| path_of(id)),
+            group: item.and_then(|i| i.suite.clone()).unwrap_or_default(),
+            name: item
+                .map(|i| i.name.clone())
+                .unwrap_or_else(|| id.to_string()),
+            params: item.and_then(|i| i.params.clone()),
+            error: Some(message.to_string()),
+            ..RawBenchResult::default()
         });
-        self.bench_raw.push(value);
         if let Some(result) = self.analyze_latest() {
             actions.push(Action::Emit(Event::BenchFinished { result }));
         }
