@@ -7,8 +7,10 @@ subprocess, the way a user runs it.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,3 +40,21 @@ def run_dbtest(
         timeout=timeout,
         check=False,
     )
+
+
+def interrupt_dbtest(
+    args: list[str], cwd: str | os.PathLike[str], after: float = 1.5
+) -> subprocess.CompletedProcess[str]:
+    """Start `dbtest *args`, press Ctrl-C (SIGINT) after `after` seconds, and
+    wait for it to finish."""
+    proc = subprocess.Popen(
+        [str(DBTEST), *args],
+        cwd=str(cwd),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(after)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DBTEST, FIXTURES, run_dbtest
+from tests.conftest import FIXTURES, interrupt_dbtest, run_dbtest
 
 
 def project(tmp_path: Path, name: str) -> Path:
@@ -115,18 +113,11 @@ def test_fail_fast_cancels_the_rest(tmp_path, flag):
 def test_ctrl_c_writes_the_summary_and_a_partial_report(tmp_path):
     root = project(tmp_path, "runner_slow")
     out = root / "report.json"
-    proc = subprocess.Popen(
-        [str(DBTEST), "--headless", "-j", "1", "--async-concurrency", "1", "--json", str(out)],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = interrupt_dbtest(
+        ["--headless", "-j", "1", "--async-concurrency", "1", "--json", str(out)], root
     )
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 2, stdout + stderr
-    assert "interrupted" in stdout
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "interrupted" in proc.stdout
     report = json.loads(out.read_text())
     assert report["meta"]["interrupted"] is True
     assert report["summary"]["total"] == 4

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -16,7 +15,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from tests.conftest import DBTEST, FIXTURES, run_dbtest
+from tests.conftest import DBTEST, FIXTURES, interrupt_dbtest, run_dbtest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 XSD = Path(__file__).resolve().parents[1] / "reports" / "junit.xsd"
@@ -87,9 +86,8 @@ def _id_lines(markdown: str) -> set[str]:
 def test_interrupted_run_writes_complete_valid_reports(tmp_path):
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "runner_slow", root)
-    proc = subprocess.Popen(
+    proc = interrupt_dbtest(
         [
-            str(DBTEST),
             "--headless",
             "-j",
             "1",
@@ -102,14 +100,8 @@ def test_interrupted_run_writes_complete_valid_reports(tmp_path):
             "--markdown",
             "r.md",
         ],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        root,
     )
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=60)
     assert proc.returncode == 2
 
     report = json.loads((root / "r.json").read_text())
