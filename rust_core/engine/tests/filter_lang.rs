@@ -18,27 +18,17 @@ fn item(id: &str, tags: &[&str], kind: ItemKind) -> TestItem {
         Some((n, p)) => (n, Some(p.trim_end_matches(']').to_string())),
         None => (name, None),
     };
-    TestItem {
-        id: id.to_string(),
-        kind,
-        style: if kind == ItemKind::Bench {
-            TestStyle::Bench
-        } else {
-            TestStyle::Suite
-        },
-        path: path.to_string(),
-        suite,
-        name: name.to_string(),
-        params,
-        line: 1,
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        is_async: false,
-        timeout: None,
-        retries: None,
-        skip: None,
-        xfail: false,
-        dynamic: Vec::new(),
-    }
+    let mut it = TestItem::new_test(path, suite.as_deref(), name);
+    it.id = id.to_string();
+    it.kind = kind;
+    it.style = if kind == ItemKind::Bench {
+        TestStyle::Bench
+    } else {
+        TestStyle::Suite
+    };
+    it.params = params;
+    it.tags = tags.iter().map(|t| t.to_string()).collect();
+    it
 }
 
 fn corpus() -> Vec<TestItem> {
