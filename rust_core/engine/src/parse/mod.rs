@@ -6,11 +6,13 @@
 //! Python grammar (error tolerant, Python 3.12 syntax) and walked. Which forms
 //! are understood statically is documented in `docs/discovery.md`.
 
+pub mod ir;
 pub mod scan;
 
 use crate::tree::{
     CollectionError, Dynamic, FileNode, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle,
 };
+use ir::{Class, Def, Expr, Stmt};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 
@@ -66,8 +68,8 @@ pub fn parse_file(
         node.error = Some(error(line, message));
         return node;
     }
+    let stmts = ir::from_tree_sitter(root, text.as_bytes());
     let mut walker = Walker {
-        src: text.as_bytes(),
         path,
         aliases: HashMap::new(),
         modules: HashMap::new(),
@@ -75,7 +77,7 @@ pub fn parse_file(
         groups: HashMap::new(),
         file: &mut node,
     };
-    walker.module(root, kind);
+    walker.module(&stmts, kind);
     node
 }
 
@@ -145,10 +147,6 @@ fn py_float(f: f64) -> String {
     }
 }
 
-fn named(n: Node) -> impl Iterator<Item = Node> {
-    (0..n.named_child_count() as u32).filter_map(move |i| n.named_child(i))
-}
-
 /// What the decorators and name of one `def` say.
 #[derive(Debug, Default)]
 struct FuncInfo {
@@ -204,7 +202,6 @@ struct TestItemDraft {
 }
 
 struct Walker<'a> {
-    src: &'a [u8],
     path: &'a str,
     /// Local name -> imported name (`from dbtest import test as t`).
     aliases: HashMap<String, String>,
@@ -229,23 +226,11 @@ const NEUTRAL_BASES: &[&str] = &[
 ];
 
 impl<'a> Walker<'a> {
-    fn text(&self, n: Node) -> &'a str {
-        std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
-    }
-
-    fn line(n: Node) -> u32 {
-        n.start_position().row as u32 + 1
-    }
-
-    /// `a.b.c` for identifiers/attributes, None for anything else.
-    fn dotted(&self, n: Node) -> Option<String> {
-        match n.kind() {
-            "identifier" => Some(self.text(n).to_string()),
-            "attribute" => {
-                let obj = self.dotted(n.child_by_field_name("object")?)?;
-                let attr = self.text(n.child_by_field_name("attribute")?);
-                Some(format!("{obj}.{attr}"))
-            }
+    /// `a.b.c` for names/attributes, None for anything else.
+    fn dotted(e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name(n) => Some(n.clone()),
+            Expr::Attr(obj, attr) => Some(format!("{}.{attr}", Self::dotted(obj)?)),
             _ => None,
         }
     }
@@ -273,18 +258,21 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn lit(&self, n: Node) -> Option<Lit> {
-        match n.kind() {
-            "string" => self.string(n).map(Lit::Str),
-            "concatenated_string" => {
+    fn lit(e: &Expr) -> Option<Lit> {
+        match e {
+            Expr::Str(s) => s.clone().map(Lit::Str),
+            Expr::Concat(parts) => {
                 let mut s = String::new();
-                for c in named(n) {
-                    s.push_str(&self.string(c)?);
+                for c in parts {
+                    match c {
+                        Expr::Str(Some(v)) => s.push_str(v),
+                        _ => return None,
+                    }
                 }
                 Some(Lit::Str(s))
             }
-            "integer" => {
-                let t = self.text(n).replace('_', "");
+            Expr::Int(t) => {
+                let t = t.replace('_', "");
                 let v = if let Some(h) = t.strip_prefix("0x").or(t.strip_prefix("0X")) {
                     i64::from_str_radix(h, 16).ok()?
                 } else if let Some(o) = t.strip_prefix("0o").or(t.strip_prefix("0O")) {
@@ -296,53 +284,26 @@ impl<'a> Walker<'a> {
                 };
                 Some(Lit::Int(v))
             }
-            "float" => self.text(n).replace('_', "").parse().ok().map(Lit::Float),
-            "true" => Some(Lit::Bool(true)),
-            "false" => Some(Lit::Bool(false)),
-            "none" => Some(Lit::None),
-            "unary_operator" => {
-                let op = n.child_by_field_name("operator").map(|o| self.text(o));
-                match (op, self.lit(n.child_by_field_name("argument")?)?) {
-                    (Some("-"), Lit::Int(i)) => Some(Lit::Int(-i)),
-                    (Some("-"), Lit::Float(f)) => Some(Lit::Float(-f)),
-                    (Some("+"), v @ (Lit::Int(_) | Lit::Float(_))) => Some(v),
-                    _ => None,
-                }
+            Expr::Float(t) => t.replace('_', "").parse().ok().map(Lit::Float),
+            Expr::True => Some(Lit::Bool(true)),
+            Expr::False => Some(Lit::Bool(false)),
+            Expr::None => Some(Lit::None),
+            Expr::Unary { op, arg } => match (op.as_deref(), Self::lit(arg.as_deref()?)?) {
+                (Some("-"), Lit::Int(i)) => Some(Lit::Int(-i)),
+                (Some("-"), Lit::Float(f)) => Some(Lit::Float(-f)),
+                (Some("+"), v @ (Lit::Int(_) | Lit::Float(_))) => Some(v),
+                _ => None,
+            },
+            Expr::Paren(c) => Self::lit(c.first()?),
+            Expr::List(c) | Expr::Tuple(c) | Expr::Set(c) => {
+                Some(Lit::Seq(c.iter().map(Self::lit).collect()))
             }
-            "parenthesized_expression" => self.lit(named(n).next()?),
-            "list" | "tuple" | "set" => Some(Lit::Seq(named(n).map(|c| self.lit(c)).collect())),
             _ => None,
         }
     }
 
-    /// The value of a plain (non-f, non-bytes) string literal.
-    fn string(&self, n: Node) -> Option<String> {
-        if n.kind() != "string" {
-            return None;
-        }
-        let mut prefix = "";
-        let mut body = String::new();
-        for c in named(n) {
-            match c.kind() {
-                "string_start" => prefix = self.text(c),
-                "string_content" => body.push_str(self.text(c)),
-                "string_end" => {}
-                _ => return None, // interpolation: an f-string with fields
-            }
-        }
-        let p = prefix.trim_end_matches(['\'', '"']).to_ascii_lowercase();
-        // Bytes are not names; an f-string without fields is a constant.
-        if p.contains('b') {
-            return None;
-        }
-        if p.contains('r') {
-            return Some(body);
-        }
-        Some(unescape(&body))
-    }
-
-    fn string_list(&self, n: Node) -> Option<Vec<String>> {
-        match self.lit(n)? {
+    fn string_list(e: &Expr) -> Option<Vec<String>> {
+        match Self::lit(e)? {
             Lit::Seq(v) => v
                 .into_iter()
                 .map(|x| match x {
@@ -355,32 +316,16 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn module(&mut self, root: Node, kind: ItemKind) {
-        for stmt in named(root) {
-            match stmt.kind() {
-                "import_statement" | "import_from_statement" => self.import(stmt),
-                "expression_statement" => self.module_assignment(stmt),
-                "class_definition" => self.class(stmt, &[], None),
-                "function_definition" if kind == ItemKind::Test => self.module_function(stmt, &[]),
-                "decorated_definition" => {
-                    let decos: Vec<Node> =
-                        named(stmt).filter(|c| c.kind() == "decorator").collect();
-                    let Some(def) = stmt.child_by_field_name("definition") else {
-                        continue;
-                    };
-                    match def.kind() {
-                        "class_definition" => self.class(def, &decos, None),
-                        "function_definition" => {
-                            if kind == ItemKind::Test {
-                                self.module_function(def, &decos)
-                            } else {
-                                self.bench_function(def, &decos)
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                _ => {}
+    fn module(&mut self, stmts: &[Stmt], kind: ItemKind) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Import(_) | Stmt::FromImport { .. } => self.import(stmt),
+                Stmt::Assign { .. } => self.module_assignment(stmt),
+                Stmt::Class(c) => self.class(c, None),
+                // An undecorated def in a bench file adds nothing.
+                Stmt::Def(d) if kind == ItemKind::Test => self.module_function(d),
+                Stmt::Def(d) => self.bench_function(d),
+                Stmt::Other => {}
             }
         }
         if kind == ItemKind::Bench {
@@ -392,148 +337,108 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn import(&mut self, stmt: Node) {
-        if stmt.kind() == "import_statement" {
-            for n in named(stmt) {
-                match n.kind() {
-                    "dotted_name" => {
-                        let full = self.text(n).to_string();
-                        let head = full.split('.').next().unwrap_or("").to_string();
-                        self.modules.insert(head.clone(), head);
-                    }
-                    "aliased_import" => {
-                        if let (Some(name), Some(alias)) = (
-                            n.child_by_field_name("name"),
-                            n.child_by_field_name("alias"),
-                        ) {
-                            self.modules
-                                .insert(self.text(alias).to_string(), self.text(name).to_string());
+    fn import(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Import(names) => {
+                for (name, alias) in names {
+                    match alias {
+                        None => {
+                            let head = name.split('.').next().unwrap_or("").to_string();
+                            self.modules.insert(head.clone(), head);
+                        }
+                        Some(alias) => {
+                            self.modules.insert(alias.clone(), name.clone());
                         }
                     }
-                    _ => {}
                 }
             }
-            return;
-        }
-        let module = stmt
-            .child_by_field_name("module_name")
-            .map(|m| self.text(m).to_string())
-            .unwrap_or_default();
-        let mut cursor = stmt.walk();
-        for n in stmt.children_by_field_name("name", &mut cursor) {
-            let (name, alias) = match n.kind() {
-                "aliased_import" => match (
-                    n.child_by_field_name("name"),
-                    n.child_by_field_name("alias"),
-                ) {
-                    (Some(a), Some(b)) => (self.text(a).to_string(), self.text(b).to_string()),
-                    _ => continue,
-                },
-                _ => (self.text(n).to_string(), self.text(n).to_string()),
-            };
-            if module == "dbtest" || module.starts_with("dbtest.") || module == "unittest" {
-                self.aliases.insert(alias, name);
-            } else if name != alias {
-                // `from x import y as z`: z is a module or object we cannot see.
-                self.aliases.insert(alias, format!("{module}.{name}"));
-            } else {
-                self.aliases.remove(&alias);
-                self.aliases.insert(alias, format!("{module}.{name}"));
+            Stmt::FromImport { module, names } => {
+                for (name, alias) in names {
+                    let (name, alias) = (name.clone(), alias.clone());
+                    if module == "dbtest" || module.starts_with("dbtest.") || module == "unittest" {
+                        self.aliases.insert(alias, name);
+                    } else if name != alias {
+                        // `from x import y as z`: z is a module or object we cannot see.
+                        self.aliases.insert(alias, format!("{module}.{name}"));
+                    } else {
+                        self.aliases.remove(&alias);
+                        self.aliases.insert(alias, format!("{module}.{name}"));
+                    }
+                }
             }
+            _ => {}
         }
     }
 
     /// `g = BenchmarkGroup("name", tags=[...])` at module level.
-    fn module_assignment(&mut self, stmt: Node) {
-        let Some(asg) = named(stmt).next().filter(|a| a.kind() == "assignment") else {
-            return;
-        };
-        let (Some(left), Some(right)) = (
-            asg.child_by_field_name("left"),
-            asg.child_by_field_name("right"),
-        ) else {
-            return;
-        };
-        if left.kind() != "identifier" || right.kind() != "call" {
-            return;
-        }
-        let Some(func) = right
-            .child_by_field_name("function")
-            .and_then(|f| self.dotted(f))
+    fn module_assignment(&mut self, stmt: &Stmt) {
+        let Stmt::Assign {
+            line,
+            left: Some((var, true)),
+            right: Some(Expr::Call { func, args }),
+        } = stmt
         else {
+            return;
+        };
+        let Some(func) = func.as_deref().and_then(Self::dotted) else {
             return;
         };
         if func.rsplit('.').next() != Some("BenchmarkGroup") {
             return;
         }
-        let var = self.text(left).to_string();
         let mut name = var.clone();
         let mut tags = Vec::new();
         let mut dynamic = Vec::new();
-        if let Some(args) = right.child_by_field_name("arguments") {
-            for (i, a) in named(args).enumerate() {
-                if a.kind() == "keyword_argument" {
-                    let k = a.child_by_field_name("name").map(|k| self.text(k));
-                    let v = a.child_by_field_name("value");
-                    match (k, v) {
-                        (Some("name"), Some(v)) => {
-                            if let Some(Lit::Str(s)) = self.lit(v) {
-                                name = s
-                            }
+        for (i, a) in args.iter().flatten().enumerate() {
+            if let Expr::Keyword { name: k, value: v } = a {
+                match (k.as_deref(), v.as_deref()) {
+                    (Some("name"), Some(v)) => {
+                        if let Some(Lit::Str(s)) = Self::lit(v) {
+                            name = s
                         }
-                        (Some("tags"), Some(v)) => match self.string_list(v) {
-                            Some(t) => tags = t,
-                            None => dynamic.push(Dynamic::Tags),
-                        },
-                        _ => {}
                     }
-                } else if i == 0 {
-                    if let Some(Lit::Str(s)) = self.lit(a) {
-                        name = s;
-                    }
+                    (Some("tags"), Some(v)) => match Self::string_list(v) {
+                        Some(t) => tags = t,
+                        None => dynamic.push(Dynamic::Tags),
+                    },
+                    _ => {}
+                }
+            } else if i == 0 {
+                if let Some(Lit::Str(s)) = Self::lit(a) {
+                    name = s;
                 }
             }
         }
         tags.sort();
         tags.dedup();
-        self.groups.insert(var, self.file.suites.len());
+        self.groups.insert(var.clone(), self.file.suites.len());
         self.file.suites.push(SuiteNode {
             name,
             kind: SuiteKind::Group,
-            line: Self::line(stmt),
+            line: *line,
             tags,
             dynamic,
             items: Vec::new(),
         });
     }
 
-    /// Read the decorators and header of one `def`.
-    fn func_info(&self, def: Node, decos: &[Node]) -> FuncInfo {
+    /// Read the decorators and header of one `def` (or `class`).
+    fn func_info(&self, name: &str, line: u32, is_async: bool, decos: &[Expr]) -> FuncInfo {
         let mut info = FuncInfo {
-            name: def
-                .child_by_field_name("name")
-                .map(|n| self.text(n).to_string())
-                .unwrap_or_default(),
-            line: Self::line(def),
-            is_async: def.child(0).is_some_and(|c| c.kind() == "async"),
+            name: name.to_string(),
+            line,
+            is_async,
             ..Default::default()
         };
         // Decorators apply bottom-up; pytest orders stacked parametrize ids
         // with the innermost first.
         let mut param_sets: Vec<Option<Vec<String>>> = Vec::new();
         for deco in decos.iter().rev() {
-            let Some(expr) = named(*deco).next() else {
-                continue;
+            let (callee, args) = match deco {
+                Expr::Call { func, args } => (func.as_deref(), args.as_deref()),
+                e => (Some(e), None),
             };
-            let (callee, args) = if expr.kind() == "call" {
-                (
-                    expr.child_by_field_name("function"),
-                    expr.child_by_field_name("arguments"),
-                )
-            } else {
-                (Some(expr), None)
-            };
-            let Some(dotted) = callee.and_then(|c| self.dotted(c)) else {
+            let Some(dotted) = callee.and_then(Self::dotted) else {
                 continue;
             };
             if let Some((var, "add")) = dotted.rsplit_once('.') {
@@ -541,28 +446,19 @@ impl<'a> Walker<'a> {
                     let mut entry = info.name.clone();
                     if let Some(args) = args {
                         // `tags=[...]` of the entry, like `@test(tags=...)`.
-                        for a in named(args).filter(|a| a.kind() == "keyword_argument") {
-                            if a.child_by_field_name("name").map(|k| self.text(k)) != Some("tags") {
-                                continue;
-                            }
-                            match a
-                                .child_by_field_name("value")
-                                .and_then(|v| self.string_list(v))
-                            {
+                        for v in args.iter().filter_map(|a| kwarg(a, "tags")) {
+                            match v.and_then(Self::string_list) {
                                 Some(tags) => info.tags.extend(tags),
                                 None => info.add_dynamic(Dynamic::Tags),
                             }
                         }
-                        for (i, a) in named(args).enumerate() {
-                            let v = if a.kind() == "keyword_argument" {
-                                (a.child_by_field_name("name").map(|k| self.text(k))
-                                    == Some("name"))
-                                .then(|| a.child_by_field_name("value"))
-                                .flatten()
+                        for (i, a) in args.iter().enumerate() {
+                            let v = if matches!(a, Expr::Keyword { .. }) {
+                                kwarg(a, "name").flatten()
                             } else {
                                 (i == 0).then_some(a)
                             };
-                            if let Some(Lit::Str(s)) = v.and_then(|v| self.lit(v)) {
+                            if let Some(Lit::Str(s)) = v.and_then(Self::lit) {
                                 entry = s;
                             }
                         }
@@ -574,24 +470,20 @@ impl<'a> Walker<'a> {
             let Some(api) = self.api_name(&dotted) else {
                 continue;
             };
-            let positional: Vec<Node> = args
+            let positional: Vec<&Expr> = args
                 .map(|a| {
-                    named(a)
-                        .filter(|c| c.kind() != "keyword_argument" && c.kind() != "comment")
+                    a.iter()
+                        .filter(|c| !matches!(c, Expr::Keyword { .. } | Expr::Comment))
                         .collect()
                 })
                 .unwrap_or_default();
-            let keyword = |name: &str| -> Option<Node> {
-                args.and_then(|a| {
-                    named(a).find(|c| {
-                        c.kind() == "keyword_argument"
-                            && c.child_by_field_name("name").map(|k| self.text(k)) == Some(name)
-                    })
-                })
-                .and_then(|k| k.child_by_field_name("value"))
+            let keyword = |name: &str| -> Option<&Expr> {
+                args.and_then(|a| a.iter().find_map(|c| kwarg(c, name)))
+                    .flatten()
             };
             let has_splat = args.is_some_and(|a| {
-                named(a).any(|c| matches!(c.kind(), "list_splat" | "dictionary_splat"))
+                a.iter()
+                    .any(|c| matches!(c, Expr::ListSplat | Expr::DictSplat))
             });
             if has_splat {
                 info.add_dynamic(Dynamic::Options);
@@ -600,13 +492,13 @@ impl<'a> Walker<'a> {
                 "test" => {
                     info.test_decorated = true;
                     if let Some(v) = keyword("tags") {
-                        match self.string_list(v) {
+                        match Self::string_list(v) {
                             Some(t) => info.tags.extend(t),
                             None => info.add_dynamic(Dynamic::Tags),
                         }
                     }
                     if let Some(v) = keyword("timeout") {
-                        match self.lit(v) {
+                        match Self::lit(v) {
                             Some(Lit::Int(i)) => info.timeout = Some(i as f64),
                             Some(Lit::Float(f)) => info.timeout = Some(f),
                             Some(Lit::None) => {}
@@ -614,13 +506,13 @@ impl<'a> Walker<'a> {
                         }
                     }
                     if let Some(v) = keyword("retries") {
-                        match self.lit(v) {
+                        match Self::lit(v) {
                             Some(Lit::Int(i)) if i >= 0 => info.retries = Some(i as u32),
                             _ => info.add_dynamic(Dynamic::Options),
                         }
                     }
                     if let Some(v) = keyword("skip") {
-                        match self.lit(v) {
+                        match Self::lit(v) {
                             Some(Lit::Str(s)) => info.skip = Some(s),
                             Some(Lit::Bool(true)) => info.skip = Some("skipped".to_string()),
                             Some(Lit::Bool(false) | Lit::None) => {}
@@ -630,7 +522,7 @@ impl<'a> Walker<'a> {
                 }
                 "skip" => {
                     let reason = positional.first().copied().or_else(|| keyword("reason"));
-                    info.skip = Some(match reason.map(|r| self.lit(r)) {
+                    info.skip = Some(match reason.map(Self::lit) {
                         Some(Some(Lit::Str(s))) => s,
                         _ => "skipped".to_string(),
                     });
@@ -639,9 +531,9 @@ impl<'a> Walker<'a> {
                     let cond = positional.first().copied().or_else(|| keyword("condition"));
                     let reason = positional.get(1).copied().or_else(|| keyword("reason"));
                     let when = api != "skipUnless";
-                    match cond.and_then(|c| self.lit(c)) {
+                    match cond.and_then(Self::lit) {
                         Some(Lit::Bool(b)) if b == when => {
-                            info.skip = Some(match reason.and_then(|r| self.lit(r)) {
+                            info.skip = Some(match reason.and_then(Self::lit) {
                                 Some(Lit::Str(s)) => s,
                                 _ => "skipped".to_string(),
                             })
@@ -654,7 +546,7 @@ impl<'a> Walker<'a> {
                 "parametrize" => {
                     let names = positional.first().copied().or_else(|| keyword("argnames"));
                     let values = positional.get(1).copied().or_else(|| keyword("argvalues"));
-                    param_sets.push(self.param_cases(names, values, keyword("ids")));
+                    param_sets.push(Self::param_cases(names, values, keyword("ids")));
                 }
                 _ => {}
             }
@@ -686,14 +578,17 @@ impl<'a> Walker<'a> {
         info
     }
 
+    fn def_info(&self, d: &Def) -> FuncInfo {
+        self.func_info(&d.name, d.line, d.is_async, &d.decorators)
+    }
+
     /// The case ids of one `@parametrize`, or None when not static.
     fn param_cases(
-        &self,
-        names: Option<Node>,
-        values: Option<Node>,
-        ids: Option<Node>,
+        names: Option<&Expr>,
+        values: Option<&Expr>,
+        ids: Option<&Expr>,
     ) -> Option<Vec<String>> {
-        let names: Vec<String> = match self.lit(names?)? {
+        let names: Vec<String> = match Self::lit(names?)? {
             Lit::Str(s) => s
                 .split(',')
                 .map(|p| p.trim().to_string())
@@ -708,21 +603,23 @@ impl<'a> Walker<'a> {
                 .collect::<Option<_>>()?,
             _ => return None,
         };
-        let values = values?;
-        if !matches!(values.kind(), "list" | "tuple") {
+        let (Expr::List(rows) | Expr::Tuple(rows)) = values? else {
             return None;
-        }
-        let rows: Vec<Node> = named(values).filter(|c| c.kind() != "comment").collect();
+        };
+        let rows: Vec<&Expr> = rows
+            .iter()
+            .filter(|c| !matches!(c, Expr::Comment))
+            .collect();
         if rows
             .iter()
-            .any(|r| matches!(r.kind(), "list_splat" | "list_comprehension"))
+            .any(|r| matches!(r, Expr::ListSplat | Expr::ListComp))
         {
             return None;
         }
         let mut out: Vec<String> = Vec::with_capacity(rows.len());
         // `ids=[...]`: strings replace the generated id, `None` keeps it.
         let explicit: Option<Vec<Option<String>>> = match ids {
-            Some(i) => match self.lit(i)? {
+            Some(i) => match Self::lit(i)? {
                 Lit::None => None,
                 Lit::Seq(v) => Some(
                     v.into_iter()
@@ -750,19 +647,18 @@ impl<'a> Walker<'a> {
                     .unwrap_or_else(|| format!("{name}{idx}"))
             };
             if names.len() == 1 {
-                out.push(one(&names[0], self.lit(*row)));
+                out.push(one(&names[0], Self::lit(row)));
             } else {
-                if !matches!(row.kind(), "tuple" | "list" | "parenthesized_expression") {
+                let (Expr::Tuple(k) | Expr::List(k) | Expr::Paren(k)) = row else {
                     return None;
-                }
-                let k: Vec<Node> = named(*row).collect();
+                };
                 if k.len() != names.len() {
                     return None;
                 }
                 let id: Vec<String> = names
                     .iter()
-                    .zip(&k)
-                    .map(|(n, v)| one(n, self.lit(*v)))
+                    .zip(k)
+                    .map(|(n, v)| one(n, Self::lit(v)))
                     .collect();
                 out.push(id.join("-"));
             }
@@ -826,8 +722,8 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn module_function(&mut self, def: Node, decos: &[Node]) {
-        let info = self.func_info(def, decos);
+    fn module_function(&mut self, def: &Def) {
+        let info = self.def_info(def);
         if !(info.test_decorated || info.name.starts_with("test_") || info.name == "test") {
             return;
         }
@@ -836,8 +732,8 @@ impl<'a> Walker<'a> {
         self.file.items.extend(items);
     }
 
-    fn bench_function(&mut self, def: Node, decos: &[Node]) {
-        let info = self.func_info(def, decos);
+    fn bench_function(&mut self, def: &Def) {
+        let info = self.def_info(def);
         if info.bench.is_empty() {
             return;
         }
@@ -871,11 +767,10 @@ impl<'a> Walker<'a> {
 
     /// A class at module level, or nested in another class (`outer` is the
     /// qualified name of the enclosing class).
-    fn class(&mut self, def: Node, decos: &[Node], outer: Option<&str>) {
-        let Some(name_node) = def.child_by_field_name("name") else {
+    fn class(&mut self, def: &Class, outer: Option<&str>) {
+        let Some(simple) = def.name.clone() else {
             return;
         };
-        let simple = self.text(name_node).to_string();
         let qual = match outer {
             Some(o) => format!("{o}::{simple}"),
             None => simple.clone(),
@@ -886,17 +781,14 @@ impl<'a> Walker<'a> {
         let mut inherited: Vec<TestItemDraft> = Vec::new();
         let mut base_tags: Vec<String> = Vec::new();
         let mut dynamic_tags = false;
-        if let Some(args) = def.child_by_field_name("superclasses") {
-            for b in named(args) {
-                if b.kind() == "keyword_argument" {
-                    continue; // metaclass=...
-                }
-                let target = if b.kind() == "subscript" {
-                    b.child_by_field_name("value")
-                } else {
-                    Some(b)
+        if let Some(args) = &def.bases {
+            for b in args {
+                let target = match b {
+                    Expr::Keyword { .. } => continue, // metaclass=...
+                    Expr::Subscript(value) => value.as_deref(),
+                    other => Some(other),
                 };
-                let Some(dotted) = target.and_then(|t| self.dotted(t)) else {
+                let Some(dotted) = target.and_then(Self::dotted) else {
                     unknown = true;
                     continue;
                 };
@@ -924,44 +816,28 @@ impl<'a> Walker<'a> {
             }
         }
         // Class-level decorators: @skip, @xfail, @test(tags=...) apply to all.
-        let class_info = self.func_info(def, decos);
-        let Some(body) = def.child_by_field_name("body") else {
+        let class_info = self.func_info(&simple, def.line, false, &def.decorators);
+        let Some(body) = &def.body else {
             return;
         };
-        let mut own: Vec<(FuncInfo, bool)> = Vec::new();
+        let mut own: Vec<FuncInfo> = Vec::new();
         let mut tags: Option<Vec<String>> = None;
-        let mut nested: Vec<(Node, Vec<Node>)> = Vec::new();
-        for stmt in named(body) {
-            match stmt.kind() {
-                "function_definition" => own.push((self.func_info(stmt, &[]), false)),
-                "decorated_definition" => {
-                    let ds: Vec<Node> = named(stmt).filter(|c| c.kind() == "decorator").collect();
-                    if let Some(d) = stmt.child_by_field_name("definition") {
-                        match d.kind() {
-                            "function_definition" => own.push((self.func_info(d, &ds), true)),
-                            "class_definition" => nested.push((d, ds)),
-                            _ => {}
-                        }
+        let mut nested: Vec<&Class> = Vec::new();
+        for stmt in body {
+            match stmt {
+                Stmt::Def(d) => own.push(self.def_info(d)),
+                Stmt::Class(c) => nested.push(c),
+                Stmt::Assign {
+                    left: Some((left, _)),
+                    right,
+                    ..
+                } if left == "tags" => match right.as_ref().and_then(Self::string_list) {
+                    Some(t) => {
+                        tags = Some(t);
+                        dynamic_tags = false;
                     }
-                }
-                "class_definition" => nested.push((stmt, Vec::new())),
-                "expression_statement" => {
-                    if let Some(asg) = named(stmt).next().filter(|a| a.kind() == "assignment") {
-                        let left = asg.child_by_field_name("left").map(|l| self.text(l));
-                        if left == Some("tags") {
-                            match asg
-                                .child_by_field_name("right")
-                                .and_then(|r| self.string_list(r))
-                            {
-                                Some(t) => {
-                                    tags = Some(t);
-                                    dynamic_tags = false;
-                                }
-                                None => dynamic_tags = true,
-                            }
-                        }
-                    }
-                }
+                    None => dynamic_tags = true,
+                },
                 _ => {}
             }
         }
@@ -971,10 +847,10 @@ impl<'a> Walker<'a> {
         };
         let looks_like_tests = own
             .iter()
-            .any(|(f, _)| f.test_decorated || f.name.starts_with("test"))
+            .any(|f| f.test_decorated || f.name.starts_with("test"))
             || simple.starts_with("Test");
         let mut methods = inherited;
-        for (f, _) in own {
+        for f in own {
             let accepted = is_test_method(kind.or(Some(SuiteKind::Suite)), &f)
                 || (kind.is_none() && f.name.starts_with("test"));
             methods.retain(|m| m.name != f.name);
@@ -1001,7 +877,7 @@ impl<'a> Walker<'a> {
             self.classes
                 .insert(simple.clone(), self.classes[&qual].clone());
         }
-        let line = Self::line(def);
+        let line = def.line;
         let mut suite_dynamic = Vec::new();
         if dynamic_tags {
             suite_dynamic.push(Dynamic::Tags);
@@ -1074,9 +950,17 @@ impl<'a> Walker<'a> {
             }
             _ => {}
         }
-        for (n, ds) in nested {
-            self.class(n, &ds, Some(&qual));
+        for n in nested {
+            self.class(n, Some(&qual));
         }
+    }
+}
+
+/// `Some(value)` when `a` is the keyword argument `want=value`.
+fn kwarg<'e>(a: &'e Expr, want: &str) -> Option<Option<&'e Expr>> {
+    match a {
+        Expr::Keyword { name, value } if name.as_deref() == Some(want) => Some(value.as_deref()),
+        _ => None,
     }
 }
 
@@ -1095,36 +979,4 @@ fn dedupe_ids(ids: &mut [String]) {
             *id = new;
         }
     }
-}
-
-/// Decode the escapes of a non-raw string body (the common ones; others are
-/// kept verbatim, as Python does for unknown escapes).
-fn unescape(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut it = s.chars();
-    while let Some(c) = it.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('\\') => out.push('\\'),
-            Some('\'') => out.push('\''),
-            Some('"') => out.push('"'),
-            Some('\n') => {}
-            Some(o) => {
-                out.push('\\');
-                out.push(o);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
 }
