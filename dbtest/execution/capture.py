@@ -81,12 +81,16 @@ class TestCapture:
         self.limit = limit
         self.live = live
         self.live_sent = 0
-        self.streams = {"stdout": BoundedBuffer(limit), "stderr": BoundedBuffer(limit)}
+        # Created on first write: most tests print nothing.
+        self.streams: dict[str, BoundedBuffer] = {}
         self.logs: list[dict[str, Any]] = []
         self.logs_dropped = 0
 
     def write(self, stream: str, text: str) -> None:
-        self.streams[stream].write(text)
+        buf = self.streams.get(stream)
+        if buf is None:
+            buf = self.streams[stream] = BoundedBuffer(self.limit)
+        buf.write(text)
         if self.live is not None and self.live_sent < self.limit:
             chunk = text[: self.limit - self.live_sent]
             self.live_sent += len(chunk)
@@ -109,7 +113,8 @@ class TestCapture:
         )
 
     def text(self, stream: str) -> str:
-        return self.streams[stream].getvalue()
+        buf = self.streams.get(stream)
+        return buf.getvalue() if buf is not None else ""
 
 
 current: contextvars.ContextVar[TestCapture | None] = contextvars.ContextVar(

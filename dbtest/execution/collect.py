@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -16,6 +17,7 @@ from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.marks import TestMarks, XFail, get_marks
 from dbtest.api.parametrize import expand
 from dbtest.api.suite import HOOK_NAMES, TestSuite
+from dbtest.execution.fixtures import fixture_names
 from dbtest.execution.traceback import format_exception
 
 
@@ -51,6 +53,20 @@ class Item:
     skip_ifs: list[tuple[Any, str]] = field(default_factory=list)
     xfail: XFail | None = None
     title: str | None = None
+
+    @functools.cached_property
+    def plain(self) -> bool:
+        """A sync test that needs no fixture and no condition at run time:
+        the executor's fast path can run it."""
+        if self.is_async or self.skip_ifs:
+            return False
+        code = getattr(self.func, "__code__", None)
+        if code is not None and not hasattr(self.func, "__wrapped__"):
+            # Shortcut for the common signatures, `()` and `(self)`.
+            n = code.co_argcount + code.co_kwonlyargcount
+            if n == 0 or (n == 1 and self.suite_cls is not None and code.co_varnames[0] == "self"):
+                return True
+        return not fixture_names(self.func, set(self.kwargs))
 
     def to_dict(self) -> dict[str, Any]:
         """The refined tree entry (the fields of ``dbtest_engine::tree::TestItem``)."""
@@ -161,6 +177,22 @@ def _items_for(
     class_marks: TestMarks | None,
 ) -> list[Item]:
     marks = get_marks(func)
+    if marks is None and class_marks is None:
+        # An undecorated test, the common case: one item, nothing to decide.
+        return [
+            Item(
+                id=f"{prefix}::{name}",
+                path=path,
+                style=style,
+                name=name,
+                func=func,
+                line=_line(func),
+                suite=suite,
+                suite_cls=suite_cls,
+                tags=_merge_tags(extra_tags) if extra_tags else [],
+                is_async=_is_async(func),
+            )
+        ]
     skip = class_marks.skip if class_marks and class_marks.skip else None
     skip_ifs = list(class_marks.skip_ifs) if class_marks else []
     if marks is not None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbtest.api.fixtures import FixtureDef, get_fixture
+from dbtest.api.suite import TestSuite
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
 from dbtest.execution.collect import ImportFailure, Item, LoadedModule, load
@@ -64,6 +65,12 @@ class SuiteRun:
                         self.class_fixtures[fd.name] = (fd, attr)
                         self.class_fixtures[attr] = (fd, attr)
         self._suite_fds = {fd for fd, _ in self.class_fixtures.values()}
+        # Without per-test hooks, a sync test that needs no fixtures can take
+        # the executor's fast path (see `Executor._attempt_plain`).
+        self.plain_hooks = suite_cls is None or (
+            getattr(suite_cls, "setup", None) is TestSuite.setup
+            and getattr(suite_cls, "teardown", None) is TestSuite.teardown
+        )
 
     @property
     def scope_id(self) -> str:
@@ -267,7 +274,7 @@ class Executor:
             concurrency = max(1, int(getattr(suite_cls, "concurrency", 1) or 1)) if suite_cls else 1
             if concurrency == 1:
                 for item in items:
-                    await self._run_test(item, run, request, emit, gen)
+                    await self._run_test(item, run, request, emit, gen, hold=True)
             else:
                 sem = asyncio.Semaphore(concurrency)
 
@@ -302,6 +309,10 @@ class Executor:
             )
 
     async def _teardown_suite(self, run: SuiteRun, emit: Emit) -> None:
+        # A result held back (see `_run_test`) must not wait through user code.
+        flush = getattr(emit, "flush", None)
+        if flush is not None:
+            flush()
         if (run, emit) not in self._open_suites:
             return
         self._open_suites.remove((run, emit))
@@ -329,14 +340,24 @@ class Executor:
 
     # -- one test ----------------------------------------------------------------
     async def _run_test(
-        self, item: Item, run: SuiteRun, request: dict[str, Any], emit: Emit, gen: int
+        self,
+        item: Item,
+        run: SuiteRun,
+        request: dict[str, Any],
+        emit: Emit,
+        gen: int,
+        hold: bool = False,
     ) -> None:
+        """Run one test (with its retries). With `hold`, the caller promises
+        that no user code runs before its next message, so the `finished`
+        message may travel with it (see `dbtest.worker.Outbox`)."""
         unit = request.get("unit")
         timeout = item.timeout if item.timeout is not None else request.get("timeout")
         retries = item.retries if item.retries is not None else int(request.get("retries") or 0)
+        send = getattr(emit, "hold", emit) if hold else emit
 
         def finish(a: Attempt, attempts: int = 1, flaky: bool = False) -> None:
-            emit(self._finished(unit, make_record(
+            send(self._finished(unit, make_record(
                 id=item.id, outcome=a.outcome, path=item.path, line=item.line, tags=item.tags,
                 duration=a.duration, start=a.start, attempts=attempts, flaky=flaky, strict=a.strict,
                 message=a.message, traceback=a.traceback, capture=a.capture,
@@ -349,9 +370,10 @@ class Executor:
         if item.skip is not None:
             finish(Attempt(oc.SKIPPED, time.time(), 0.0, item.skip))
             return
-        async with run.setup_lock:  # concurrent tests of a suite wait for one setup_suite
-            if not run.started:
-                await self._setup_suite(run)
+        if not run.setup_done and run.setup_error is None:
+            async with run.setup_lock:  # concurrent tests of a suite wait for one setup_suite
+                if not run.started:
+                    await self._setup_suite(run)
         if run.setup_error is not None:
             finish(Attempt(oc.ERROR, time.time(), 0.0, run.setup_error[0], run.setup_error[1]))
             return
@@ -379,6 +401,8 @@ class Executor:
             if self.capture
             else None
         )
+        if run.plain_hooks and item.plain and not self._sync_lock.locked():
+            return await self._attempt_plain(item, run, capture)
         task = asyncio.ensure_future(self._attempt_body(item, run, timeout, capture))
         self._tasks.add(task)
         try:
@@ -392,6 +416,44 @@ class Executor:
                 return Attempt(oc.CANCELLED, time.time(), 0.0, "cancelled", capture=capture)
         finally:
             self._tasks.discard(task)
+
+    async def _attempt_plain(
+        self, item: Item, run: SuiteRun, capture: cap_mod.TestCapture | None
+    ) -> Attempt:
+        """One attempt of a sync test with no fixtures and no per-test hooks.
+
+        Most tests are like this, and for them the general path (a task per
+        attempt, fixture scopes, the sync lock) costs several times the test
+        itself. The outcome is the same: there is nothing to set up or tear
+        down, and a sync call cannot be interrupted by a timeout or a cancel
+        anyway (the scheduler kills the worker for that).
+        """
+        token = cap_mod.current.set(capture)
+        cwd = os.getcwd()
+        start = time.time()
+        t0 = time.perf_counter()
+        exc: BaseException | None = None
+        cancelled = False
+        try:
+            func = item.func.__get__(run.instance) if run.instance is not None else item.func
+            result = func(**item.kwargs)
+            if inspect.isawaitable(result):
+                await result
+        except asyncio.CancelledError:
+            cancelled = True
+        except BaseException as e:  # noqa: BLE001 - every user exception becomes an outcome
+            exc = e
+        finally:
+            cap_mod.current.reset(token)
+        duration = time.perf_counter() - t0
+        if os.getcwd() != cwd:
+            os.chdir(cwd)
+        cap_mod.ensure_streams()
+        if cancelled:
+            return Attempt(
+                oc.CANCELLED, start, duration, "cancelled while running", capture=capture
+            )
+        return self._outcome(item, exc, start, duration, capture)
 
     async def _attempt_body(
         self, item: Item, run: SuiteRun, timeout: float | None, capture: cap_mod.TestCapture | None

@@ -21,5 +21,12 @@ def records(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for e in events:
         if e["ev"] == "finished":
             assert e["record"]["id"] not in out, f"two records for {e['record']['id']}"
-            out[e["record"]["id"]] = e["record"]
+            out[e["record"]["id"]] = RECORD_DEFAULTS | e["record"]
     return out
+
+
+# What the Rust side fills in for the fields the wire record leaves out.
+RECORD_DEFAULTS: dict[str, Any] = {
+    "flaky": False, "strict": False, "attempts": 1, "stdout": "", "stderr": "",
+    "logs": [], "tags": [],
+}  # fmt: skip
