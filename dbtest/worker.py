@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import json.encoder
+import math
 import os
 import sys
 import threading
@@ -51,8 +53,40 @@ class PipeConnection:
             self._out.write(data)
 
 
+_str = json.encoder.encode_basestring  # the C encoder of one JSON string
+_PLAIN_RECORD = ("id", "outcome", "duration", "start", "path", "line")
+_STARTED = ("ev", "unit", "id", "start", "timeout", "attempt", "sync")
+
+
 def _encode(message: dict[str, Any]) -> str:
+    """One protocol line. The two messages every test sends, ``started`` and
+    the ``finished`` of a passing test without output, are formatted directly:
+    ``json.dumps`` costs ~4 µs each, a third of a trivial test's whole cost."""
+    ev = message.get("ev")
+    unit = message.get("unit")
+    if type(unit) is int:
+        if ev == "finished":
+            r = message["record"]
+            if tuple(r) == _PLAIN_RECORD and _floats(r["duration"], r["start"]):
+                return (
+                    f'{{"ev":"finished","unit":{unit},"record":{{"id":{_str(r["id"])},'
+                    f'"outcome":{_str(r["outcome"])},"duration":{r["duration"]!r},'
+                    f'"start":{r["start"]!r},"path":{_str(r["path"])},"line":{int(r["line"])}}}}}'
+                )
+        elif ev == "started" and tuple(message) == _STARTED:
+            timeout = message["timeout"]
+            if timeout is None and _floats(message["start"]):
+                return (
+                    f'{{"ev":"started","unit":{unit},"id":{_str(message["id"])},'
+                    f'"start":{message["start"]!r},"attempt":{int(message["attempt"])},'
+                    f'"sync":{"true" if message["sync"] else "false"}}}'
+                )
     return json.dumps(message, ensure_ascii=False, default=str)
+
+
+def _floats(*values: Any) -> bool:
+    """Finite floats, whose repr is valid JSON."""
+    return all(type(v) is float and math.isfinite(v) for v in values)
 
 
 def serve(conn: Connection, root: str | None = None) -> None:
@@ -77,8 +111,7 @@ async def _serve(conn: Connection, root: str, capture: bool) -> None:
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
-    def emit(message: dict[str, Any]) -> None:
-        conn.send(_encode(message))
+    emit = Outbox(conn)
 
     def live_output(test_id: str, stream: str, text: str) -> None:
         emit({"ev": "output", "id": test_id, "stream": stream, "data": text})
@@ -136,6 +169,41 @@ async def _serve(conn: Connection, root: str, capture: bool) -> None:
             for task in tasks:
                 task.cancel()
             return
+
+
+class Outbox:
+    """Sends messages to the scheduler, one write per message, except that
+    the executor may *hold* a ``finished`` message until its next message.
+
+    The executor holds one only between two tests of a suite run serially,
+    where nothing of the user's runs before the next ``started`` (and it
+    flushes before teardown hooks): so a crash can never lose a result,
+    while a run of trivial tests costs one write and one wake-up of the
+    scheduler per test instead of two.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._held: list[str] = []
+
+    def __call__(self, message: dict[str, Any]) -> None:
+        line = _encode(message)
+        if self._held:
+            self._held.append(line)
+            line = "\n".join(self._held)
+            self._held.clear()
+        self._conn.send(line)
+
+    def hold(self, message: dict[str, Any]) -> None:
+        """Send `message` with the next one (or at `flush`)."""
+        self._held.append(_encode(message))
+
+    def flush(self) -> None:
+        """Send what is held now."""
+        if self._held:
+            line = "\n".join(self._held)
+            self._held.clear()
+            self._conn.send(line)
 
 
 class _Gate:

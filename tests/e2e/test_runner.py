@@ -250,3 +250,17 @@ def test_unit_and_integration_follow_the_config(tmp_path):
     # With integration-tags = [] the tag means nothing: the test is a unit test.
     assert list(outcomes(run("unit"))) == ["test_tagged"]
     assert list(outcomes(run("integration"))) == ["test_in_dir"]
+
+
+def test_results_are_sent_before_user_code_that_kills_the_worker(tmp_path):
+    """The worker may send a passing test's result together with the next
+    test's start; it must never hold one through a suite's hooks."""
+    root = project(tmp_path, "runner_held")
+    proc, report = run_json(root, "-j", "1")
+    assert outcomes(report) == {
+        "test_fn_1": "passed",
+        "test_fn_2": "passed",
+        "DiesInSetup::test_never": "crashed",
+        "DiesInTeardown::test_a": "passed",
+        "DiesInTeardown::test_b": "passed",
+    }, proc.stdout + proc.stderr
