@@ -82,13 +82,17 @@ class Run:
         """The project root the engine resolved (where `.dbtest/` lives)."""
         return str(self._handle.root)
 
-    def next_batch(self, timeout: float = 0.1) -> list[dict[str, Any]] | None:
+    def next_batch(
+        self, timeout: float = 0.1, progress: bool = False
+    ) -> list[dict[str, Any]] | None:
         """The next events (possibly none within `timeout` s); None once the run is over.
 
         Unlike `events()`, a caller can catch KeyboardInterrupt around this and
         keep reading: a generator would be finished by the exception.
+        `progress=True` gives the lean form a progress display needs (see
+        docs/events.md): records cut to id, outcome, duration, flaky, attempts.
         """
-        data = self._handle.next_batch(timeout)
+        data = self._handle.next_batch(timeout, progress)
         return None if data is None else json.loads(data)
 
     def events(self, batch: bool = False, poll: float = 0.1) -> Iterator[Any]:

@@ -106,7 +106,8 @@ class ConsoleReporter:
         for event in events:
             kind = event["type"]
             if kind == "run_started":
-                self.total = len(event["selected"])
+                # `total` in the lean (progress) form, the items in the full one.
+                self.total = event["total"] if "total" in event else len(event["selected"])
                 for err in event.get("collection_errors", []):
                     self._print(
                         Text(f"collection error: {err['path']}:{err['line']}: ", style="red")

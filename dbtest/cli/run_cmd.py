@@ -218,7 +218,8 @@ def execute(options: Any, settings: RunSettings) -> int:
     try:
         while True:
             try:
-                batch = run.next_batch(0.1)
+                # The console needs only the lean events; records come from the report.
+                batch = run.next_batch(0.1, progress=True)
                 if batch is None:
                     break
                 reporter.handle(batch)

@@ -4,7 +4,7 @@
 //! GIL released, or awaiting through pyo3-async-runtimes.
 
 use crate::errors::UsageError;
-use dbtest_engine::events::Event;
+use dbtest_engine::events::{Event, Progress};
 use dbtest_engine::report::RunReport;
 use dbtest_engine::scheduler::{
     drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle,
@@ -34,6 +34,7 @@ pub struct RunHandle {
 fn next_batch_blocking(
     events: &Mutex<Receiver<Event>>,
     timeout: Duration,
+    progress: bool,
 ) -> Result<Option<String>, String> {
     let rx = events
         .lock()
@@ -50,28 +51,40 @@ fn next_batch_blocking(
             Err(_) => break,
         }
     }
-    serde_json::to_string(&batch)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    let json = if progress {
+        let lean: Vec<Progress> = batch.iter().map(Progress).collect();
+        serde_json::to_string(&lean)
+    } else {
+        serde_json::to_string(&batch)
+    };
+    json.map(Some).map_err(|e| e.to_string())
 }
 
 #[pymethods]
 impl RunHandle {
     /// The next events as a JSON array (`"[]"` when `timeout` seconds pass
     /// with none), or None once the run is over and every event was read.
-    fn next_batch(&self, py: Python<'_>, timeout: f64) -> PyResult<Option<String>> {
+    /// `progress` gives the lean form of the events (`events::Progress`).
+    #[pyo3(signature = (timeout, progress = false))]
+    fn next_batch(&self, py: Python<'_>, timeout: f64, progress: bool) -> PyResult<Option<String>> {
         let events = self.events.clone();
         let t = Duration::from_secs_f64(timeout.max(0.0));
-        py.detach(move || next_batch_blocking(&events, t))
+        py.detach(move || next_batch_blocking(&events, t, progress))
             .map_err(PyRuntimeError::new_err)
     }
 
     /// Awaitable form of `next_batch`, for asyncio consumers (the TUI).
-    fn next_batch_async<'py>(&self, py: Python<'py>, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (timeout, progress = false))]
+    fn next_batch_async<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: f64,
+        progress: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let events = self.events.clone();
         let t = Duration::from_secs_f64(timeout.max(0.0));
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            tokio::task::spawn_blocking(move || next_batch_blocking(&events, t))
+            tokio::task::spawn_blocking(move || next_batch_blocking(&events, t, progress))
                 .await
                 .map_err(|e| PyRuntimeError::new_err(e.to_string()))?
                 .map_err(PyRuntimeError::new_err)
