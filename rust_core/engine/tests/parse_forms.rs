@@ -1,6 +1,6 @@
 //! The static parse: every form documented in docs/discovery.md.
 
-use dbtest_engine::parse::{new_parser, parse_file};
+use dbtest_engine::parse::{new_parser, parse_file, parse_file_with, FrontEnd};
 use dbtest_engine::tree::{Dynamic, FileNode, ItemKind, SuiteKind, TestItem, TestStyle};
 
 const PATH: &str = "tests/test_x.py";
@@ -10,6 +10,17 @@ fn parse(src: &str) -> FileNode {
     let mut p = new_parser();
     let fast = parse_file(&mut p, PATH, ItemKind::Test, src, false);
     let full = parse_file(&mut p, PATH, ItemKind::Test, src, true);
+    // Discovery's default (the fast front end when it takes the skeleton)
+    // must equal tree-sitter on the same skeleton, error or not.
+    let ts = parse_file_with(
+        &mut p,
+        PATH,
+        ItemKind::Test,
+        src,
+        false,
+        FrontEnd::TreeSitter,
+    );
+    assert_eq!(Some(&fast), ts.as_ref(), "front ends disagree for:\n{src}");
     if fast.error.is_none() && full.error.is_none() {
         assert_eq!(fast, full, "skeleton and full parse disagree for:\n{src}");
     }

@@ -2,10 +2,15 @@
 //! without importing anything.
 //!
 //! The file is first reduced to its skeleton by [`scan`] (structural lines
-//! only, same line numbers), then the skeleton is parsed with tree-sitter's
-//! Python grammar (error tolerant, Python 3.12 syntax) and walked. Which forms
-//! are understood statically is documented in `docs/discovery.md`.
+//! only, same line numbers). The skeleton is read into a small syntax tree
+//! ([`ir`]) by the hand-written [`fast`] parser when every line is in its
+//! subset, else by tree-sitter's Python grammar (error tolerant, Python 3.12
+//! syntax, and the source of syntax-error messages); the walker below turns
+//! that tree into a [`FileNode`] either way. `full` parses always go through
+//! tree-sitter. Which forms are understood statically is documented in
+//! `docs/discovery.md`.
 
+pub mod fast;
 pub mod ir;
 pub mod scan;
 
@@ -24,6 +29,17 @@ pub fn new_parser() -> Parser {
     p
 }
 
+/// Which front end reads the skeleton into the IR the walker reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontEnd {
+    /// [`fast`] when it takes the file, else tree-sitter (what discovery uses).
+    Auto,
+    /// Always tree-sitter.
+    TreeSitter,
+    /// Only [`fast`]: `None` when it declines (for tests and measurements).
+    FastOnly,
+}
+
 /// Parse `src` (the file at `path`, relative to the root) into a file node.
 ///
 /// `full` parses the whole text with tree-sitter instead of the skeleton, so
@@ -35,6 +51,25 @@ pub fn parse_file(
     src: &str,
     full: bool,
 ) -> FileNode {
+    let front = if full {
+        FrontEnd::TreeSitter
+    } else {
+        FrontEnd::Auto
+    };
+    parse_file_with(parser, path, kind, src, full, front).expect("only FrontEnd::FastOnly declines")
+}
+
+/// [`parse_file`] with a chosen front end; None only when `front` is
+/// [`FrontEnd::FastOnly`] and the fast parser declines the file (`full`
+/// always uses tree-sitter, as the fast parser reads skeletons only).
+pub fn parse_file_with(
+    parser: &mut Parser,
+    path: &str,
+    kind: ItemKind,
+    src: &str,
+    full: bool,
+    front: FrontEnd,
+) -> Option<FileNode> {
     let mut node = FileNode {
         path: path.to_string(),
         kind,
@@ -51,24 +86,27 @@ pub fn parse_file(
         Ok(s) => s,
         Err(e) => {
             node.error = Some(error(e.line, format!("syntax error: {}", e.message)));
-            return node;
+            return Some(node);
         }
     };
     if !skeleton.has_structure && !full {
-        return node;
+        return Some(node);
     }
-    let text: &str = if full { src } else { &skeleton.text };
-    let Some(tree) = parser.parse(text, None) else {
-        node.error = Some(error(1, "the parser gave up on this file".to_string()));
-        return node;
+    let fast = match front {
+        FrontEnd::Auto | FrontEnd::FastOnly if !full => fast::parse(&skeleton.text),
+        _ => None,
     };
-    let root = tree.root_node();
-    if root.has_error() {
-        let (line, message) = first_error(root, text.as_bytes());
-        node.error = Some(error(line, message));
-        return node;
-    }
-    let stmts = ir::from_tree_sitter(root, text.as_bytes());
+    let stmts = match fast {
+        Some(stmts) => stmts,
+        None if front == FrontEnd::FastOnly => return None,
+        None => match tree_sitter_ir(parser, if full { src } else { &skeleton.text }) {
+            Ok(stmts) => stmts,
+            Err((line, message)) => {
+                node.error = Some(error(line, message));
+                return Some(node);
+            }
+        },
+    };
     let mut walker = Walker {
         path,
         aliases: HashMap::new(),
@@ -78,7 +116,19 @@ pub fn parse_file(
         file: &mut node,
     };
     walker.module(&stmts, kind);
-    node
+    Some(node)
+}
+
+/// The IR of `text` through tree-sitter, or the first syntax error.
+fn tree_sitter_ir(parser: &mut Parser, text: &str) -> Result<Vec<Stmt>, (u32, String)> {
+    let Some(tree) = parser.parse(text, None) else {
+        return Err((1, "the parser gave up on this file".to_string()));
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        return Err(first_error(root, text.as_bytes()));
+    }
+    Ok(ir::from_tree_sitter(root, text.as_bytes()))
 }
 
 /// Line and message of the first ERROR or MISSING node.
