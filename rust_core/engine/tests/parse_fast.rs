@@ -307,3 +307,35 @@ fn suites_groups_and_nesting() {
     assert_eq!(ts.suites.len(), 2);
     assert_eq!(ts.suites[0].items.len(), 2);
 }
+
+/// A wider differential over any tree of Python files (e.g. a virtualenv's
+/// site-packages): `DBTEST_DIFF_DIR=/path cargo test -p dbtest-engine --test
+/// parse_fast -- --ignored`. Fails on the first disagreement.
+#[test]
+#[ignore]
+fn differential_over_a_directory() {
+    let Some(dir) = std::env::var_os("DBTEST_DIFF_DIR") else {
+        return;
+    };
+    let mut files = Vec::new();
+    py_files(Path::new(&dir), &mut files);
+    let mut taken = 0;
+    for f in &files {
+        let Ok(src) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let mut p = new_parser();
+        for kind in [ItemKind::Test, ItemKind::Bench] {
+            let ts = parse_file_with(&mut p, "t.py", kind, &src, false, FrontEnd::TreeSitter);
+            let fast = parse_file_with(&mut p, "t.py", kind, &src, false, FrontEnd::FastOnly);
+            if let Some(fast) = fast {
+                assert_eq!(Some(fast), ts, "{}", f.display());
+                taken += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{} files, {taken} parses taken by the fast path",
+        files.len()
+    );
+}
