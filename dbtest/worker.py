@@ -34,16 +34,35 @@ class Connection(Protocol):
 
 
 class PipeConnection:
-    """The protocol on two private file descriptors."""
+    """The protocol on two private file descriptors.
+
+    Requests are read by the event loop itself (`fileno`, `read_lines`): a
+    thread blocked on the pipe would take the GIL from the tests every time
+    a request arrives, and a request cannot be acted on before the loop runs
+    anyway.
+    """
 
     def __init__(self, in_fd: int, out_fd: int) -> None:
-        self._in = os.fdopen(in_fd, "rb", buffering=1 << 16)
+        self._in_fd = in_fd
+        os.set_blocking(in_fd, False)
+        self._partial = b""
         self._out = os.fdopen(out_fd, "wb", buffering=0)
         self._lock = threading.Lock()
 
-    def recv(self) -> str | None:
-        line = self._in.readline()
-        return line.decode("utf-8", "replace") if line else None
+    def fileno(self) -> int:
+        """The descriptor requests arrive on (non-blocking)."""
+        return self._in_fd
+
+    def read_lines(self) -> list[str] | None:
+        """The complete lines that can be read now; None once the scheduler is gone."""
+        try:
+            data = os.read(self._in_fd, 1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return []
+        if not data:
+            return None
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        return [line.decode("utf-8", "replace") for line in lines]
 
     def send(self, line: str) -> None:
         # Lone surrogates (from surrogateescape'd bytes) cannot cross as JSON
@@ -89,7 +108,7 @@ def _floats(*values: Any) -> bool:
     return all(type(v) is float and math.isfinite(v) for v in values)
 
 
-def serve(conn: Connection, root: str | None = None) -> None:
+def serve(conn: Connection | PipeConnection, root: str | None = None) -> None:
     """Run units until the scheduler says ``shutdown`` or goes away."""
     root = root or os.getcwd()
     capture = os.environ.get("DBTEST_CAPTURE", "1") != "0"
@@ -105,7 +124,7 @@ def serve(conn: Connection, root: str | None = None) -> None:
             loop.close()
 
 
-async def _serve(conn: Connection, root: str, capture: bool) -> None:
+async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) -> None:
     from dbtest.execution.executor import Executor
 
     loop = asyncio.get_running_loop()
@@ -123,24 +142,41 @@ async def _serve(conn: Connection, root: str, capture: bool) -> None:
             return False
         return True
 
+    def parse(line: str) -> dict[str, Any] | None:
+        line = line.strip()
+        if not line:
+            return None
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
     def read_requests() -> None:
-        # A thread, because a sync test blocks the loop: requests still arrive.
+        # In-process: the connection can only block, so a thread reads it.
         while True:
             line = conn.recv()
             if line is None:
                 post(None)
                 return
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                request = json.loads(line)
-            except ValueError:
-                continue
-            if not post(request):
+            request = parse(line)
+            if request is not None and not post(request):
                 return
 
-    threading.Thread(target=read_requests, name="dbtest-requests", daemon=True).start()
+    def on_readable() -> None:
+        lines = conn.read_lines()
+        if lines is None:
+            loop.remove_reader(conn.fileno())
+            inbox.put_nowait(None)
+            return
+        for line in lines:
+            request = parse(line)
+            if request is not None:
+                inbox.put_nowait(request)
+
+    if isinstance(conn, PipeConnection):
+        loop.add_reader(conn.fileno(), on_readable)
+    else:
+        threading.Thread(target=read_requests, name="dbtest-requests", daemon=True).start()
     executor = Executor(root, capture=capture, live_output=live_output)
     tasks: set[asyncio.Task[None]] = set()
     # Exclusive units (with sync tests) run one at a time, in arrival order:
@@ -182,28 +218,34 @@ class Outbox:
     scheduler per test instead of two.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection | PipeConnection) -> None:
         self._conn = conn
         self._held: list[str] = []
+        # Output of a test's own threads is sent from those threads.
+        self._lock = threading.Lock()
 
     def __call__(self, message: dict[str, Any]) -> None:
         line = _encode(message)
-        if self._held:
-            self._held.append(line)
-            line = "\n".join(self._held)
-            self._held.clear()
-        self._conn.send(line)
+        with self._lock:
+            if self._held:
+                self._held.append(line)
+                line = "\n".join(self._held)
+                self._held.clear()
+            self._conn.send(line)
 
     def hold(self, message: dict[str, Any]) -> None:
         """Send `message` with the next one (or at `flush`)."""
-        self._held.append(_encode(message))
+        line = _encode(message)
+        with self._lock:
+            self._held.append(line)
 
     def flush(self) -> None:
         """Send what is held now."""
-        if self._held:
-            line = "\n".join(self._held)
-            self._held.clear()
-            self._conn.send(line)
+        with self._lock:
+            if self._held:
+                line = "\n".join(self._held)
+                self._held.clear()
+                self._conn.send(line)
 
 
 class _Gate:
