@@ -163,8 +163,10 @@ enum Phase {
 const MAX_UNIT_REQUEUES: u32 = 3;
 /// Workers that die before they are ready, in a row, before the run gives up.
 const MAX_STARTUP_FAILURES: u32 = 3;
-/// Exclusive units a worker holds at once: the running one and the next.
-const EXCLUSIVE_AHEAD: usize = 2;
+/// Exclusive units a worker holds at once: the running one and the next
+/// ones, so that a worker finishing a short unit never waits for the round
+/// trip to the scheduler.
+const EXCLUSIVE_AHEAD: usize = 4;
 /// How far the dispatcher looks down the queue for a unit that fits a worker.
 const DISPATCH_LOOKAHEAD: usize = 256;
 
@@ -1026,85 +1028,105 @@ impl State {
             return;
         }
         let bench = self.phase == Phase::Bench;
+        for slot in 0..self.slots.len() {
+            if self.queue_empty(bench) {
+                break;
+            }
+            // Replace a dead worker; benchmarks only ever use slot 0.
+            if self.slots[slot].state == SlotState::Empty && (!bench || slot == 0) {
+                self.spawn(slot as u32, actions);
+            }
+        }
+        // One unit per worker per round, so the units sent ahead are spread
+        // evenly instead of all going to the first worker.
+        loop {
+            let mut sent = false;
+            for slot in 0..self.slots.len() {
+                sent |= self.dispatch_one(slot, bench, actions);
+            }
+            if !sent {
+                break;
+            }
+        }
+    }
+
+    fn queue_empty(&self, bench: bool) -> bool {
+        if bench {
+            self.bench_queue.is_empty()
+        } else {
+            self.queue.is_empty()
+        }
+    }
+
+    /// Send one unit to `slot` if it has room and one fits; true if sent.
+    fn dispatch_one(&mut self, slot: usize, bench: bool, actions: &mut Vec<Action>) -> bool {
         let concurrency = if bench {
             1
         } else {
             self.cfg.async_concurrency.max(1) as usize
         };
-        let (timeout, retries) = (self.cfg.timeout, self.cfg.retries);
-        let bench_options = self.cfg.bench.clone();
-        for slot in 0..self.slots.len() {
-            let queue_empty = if bench {
-                self.bench_queue.is_empty()
-            } else {
-                self.queue.is_empty()
-            };
-            if queue_empty {
-                break;
-            }
-            if self.slots[slot].state == SlotState::Empty {
-                // Replace a dead worker; benchmarks only ever use slot 0.
-                if !bench || slot == 0 {
-                    self.spawn(slot as u32, actions);
-                }
-                continue;
-            }
-            let queue = if bench {
-                &mut self.bench_queue
-            } else {
-                &mut self.queue
-            };
-            let s = &mut self.slots[slot];
-            if s.state != SlotState::Ready || s.kill.is_some() {
-                continue;
-            }
-            loop {
-                let exclusive = s.flights.values().filter(|f| f.unit.exclusive).count();
-                let shared = s.flights.len() - exclusive;
-                // Exclusive units run one at a time in the worker, in order; one
-                // more is sent ahead so the worker never waits for a round trip.
-                // Async units share the worker, never two of one file at once.
-                let fits = |u: &Unit| {
-                    if u.exclusive {
-                        shared == 0 && exclusive < EXCLUSIVE_AHEAD
-                    } else {
-                        exclusive == 0 && shared < concurrency && !s.busy_with(&u.path)
-                    }
-                };
-                let pick = queue.iter().take(DISPATCH_LOOKAHEAD).position(fits);
-                let Some(pos) = pick else { break };
-                let unit = queue.remove(pos).expect("position is in range");
-                actions.push(Action::Send {
-                    slot: slot as u32,
-                    request: Request::Run {
-                        unit: unit.id,
-                        path: unit.path.clone(),
-                        ids: unit.ids.clone(),
-                        timeout,
-                        retries,
-                        exclusive: unit.exclusive,
-                        kind: match unit.kind {
-                            ItemKind::Test => "test".into(),
-                            ItemKind::Bench => "bench".into(),
-                        },
-                        bench: if bench { bench_options.clone() } else { None },
-                        refine: refine_for(&unit, &self.items, &self.cfg.refine),
-                    },
-                });
-                let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
-                self.dispatched += 1;
-                let seq = self.dispatched;
-                s.flights.insert(
-                    unit.id,
-                    Flight {
-                        unit,
-                        seq,
-                        got,
-                        running: BTreeMap::new(),
-                    },
-                );
-            }
+        let queue = if bench {
+            &mut self.bench_queue
+        } else {
+            &mut self.queue
+        };
+        let s = &mut self.slots[slot];
+        if queue.is_empty() || s.state != SlotState::Ready || s.kill.is_some() {
+            return false;
         }
+        let exclusive = s.flights.values().filter(|f| f.unit.exclusive).count();
+        let shared = s.flights.len() - exclusive;
+        // Exclusive units run one at a time in the worker, in order; a few
+        // more are sent ahead so the worker never waits for a round trip.
+        // Async units share the worker, never two of one file at once.
+        let room_exclusive = shared == 0 && exclusive < EXCLUSIVE_AHEAD;
+        let room_shared = exclusive == 0 && shared < concurrency;
+        // A full worker takes nothing: say so before scanning the queue,
+        // which this runs for every message a worker sends.
+        if !room_exclusive && !room_shared {
+            return false;
+        }
+        let fits = |u: &Unit| {
+            if u.exclusive {
+                room_exclusive
+            } else {
+                room_shared && !s.busy_with(&u.path)
+            }
+        };
+        let Some(pos) = queue.iter().take(DISPATCH_LOOKAHEAD).position(fits) else {
+            return false;
+        };
+        let unit = queue.remove(pos).expect("position is in range");
+        actions.push(Action::Send {
+            slot: slot as u32,
+            request: Request::Run {
+                unit: unit.id,
+                path: unit.path.clone(),
+                ids: unit.ids.clone(),
+                timeout: self.cfg.timeout,
+                retries: self.cfg.retries,
+                exclusive: unit.exclusive,
+                kind: match unit.kind {
+                    ItemKind::Test => "test".into(),
+                    ItemKind::Bench => "bench".into(),
+                },
+                bench: if bench { self.cfg.bench.clone() } else { None },
+                refine: refine_for(&unit, &self.items, &self.cfg.refine),
+            },
+        });
+        let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
+        self.dispatched += 1;
+        let seq = self.dispatched;
+        s.flights.insert(
+            unit.id,
+            Flight {
+                unit,
+                seq,
+                got,
+                running: BTreeMap::new(),
+            },
+        );
+        true
     }
 }
 
