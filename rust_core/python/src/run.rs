@@ -22,6 +22,20 @@ use tokio::sync::mpsc;
 /// trivial tests cost few crossings, small enough to keep a UI live.
 const MAX_BATCH: usize = 2048;
 
+/// After the first event of a batch, how long to let more gather. Without
+/// it, 10,000 trivial tests crossed into Python as ~2,500 batches of a few
+/// events; a console or the TUI does not see 5 ms.
+const LINGER: Duration = Duration::from_millis(5);
+
+fn drain(rx: &Receiver<Event>, batch: &mut Vec<Event>) {
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(e) => batch.push(e),
+            Err(_) => break,
+        }
+    }
+}
+
 #[pyclass(module = "dbtest._core")]
 pub struct RunHandle {
     events: Arc<Mutex<Receiver<Event>>>,
@@ -45,11 +59,12 @@ fn next_batch_blocking(
         Err(RecvTimeoutError::Disconnected) => return Ok(None),
     };
     let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(e) => batch.push(e),
-            Err(_) => break,
-        }
+    drain(&rx, &mut batch);
+    if batch.len() < MAX_BATCH && !batch.iter().any(|e| matches!(e, Event::RunFinished { .. })) {
+        // Sleep rather than block on the channel: a blocked receiver is woken
+        // (a futex call on both sides) for every single event.
+        std::thread::sleep(LINGER);
+        drain(&rx, &mut batch);
     }
     let json = if progress {
         let lean: Vec<Progress> = batch.iter().map(Progress).collect();
