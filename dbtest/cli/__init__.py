@@ -80,8 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:  # typer >= 0.20 vendors click and no longer installs it
         from typer._click.exceptions import ClickException
 
-    from dbtest.cli.app import app
+    from dbtest.cli.app import build_app
 
+    # Top-level help lists every command; otherwise build only the one used.
+    app = build_app(args[0] if args[0] in SUBCOMMANDS else None)
     try:
         code = app(args=args, prog_name="dbtest", standalone_mode=False)
     except typer.Exit as e:

@@ -187,9 +187,16 @@ class RunSettings:
 
 def execute(options: Any, settings: RunSettings) -> int:
     """Run, show, write the reports; return the exit code."""
+    from dbtest import runner
+
+    # Start first: the workers get their first tests while rich is imported.
+    try:
+        run = runner.start_run(options)
+    except runner.UsageError as e:
+        raise UsageError(str(e)) from None
+
     from rich.console import Console
 
-    from dbtest import runner
     from dbtest.cli.console import ConsoleReporter
 
     # With a report on stdout, the console goes to stderr so the two never mix.
@@ -201,11 +208,6 @@ def execute(options: Any, settings: RunSettings) -> int:
         no_color=not settings.live and not sys.stdout.isatty(),
         soft_wrap=True,
     )
-    try:
-        run = runner.start_run(options)
-    except runner.UsageError as e:
-        raise UsageError(str(e)) from None
-
     reporter = ConsoleReporter(
         console,
         verbosity=settings.verbosity,
@@ -344,12 +346,16 @@ def _exit_code(
     return exit_codes.OK
 
 
-def register(app: typer.Typer) -> None:
-    """Add `run`, `unit`, `integration` and `bench` to the app."""
-    for name, help_text in (
-        ("run", "Run tests, then benchmarks (the default command)."),
-        ("unit", "Run unit tests only (not under integration/, not tagged integration)."),
-        ("integration", "Run integration tests only."),
-        ("bench", "Run benchmarks only."),
-    ):
-        app.command(name, help=help_text)(run_command)
+COMMANDS = {
+    "run": "Run tests, then benchmarks (the default command).",
+    "unit": "Run unit tests only (not under integration/, not tagged integration).",
+    "integration": "Run integration tests only.",
+    "bench": "Run benchmarks only.",
+}
+
+
+def register(app: typer.Typer, only: str | None = None) -> None:
+    """Add `run`, `unit`, `integration` and `bench` (or just `only`) to the app."""
+    for name, help_text in COMMANDS.items():
+        if only is None or only == name:
+            app.command(name, help=help_text)(run_command)
