@@ -83,8 +83,10 @@ class BenchEntry:
 class BenchmarkGroup:
     """A named set of benchmark entries compared with one baseline entry.
 
-    `time`, `min_samples` and `warmup` override dbtest's defaults for this
-    group (seconds, count, seconds); command-line options override both.
+    `time`, `min_samples`, `warmup` and `processes` override dbtest's
+    defaults for this group (seconds, count, seconds, count); command-line
+    options override both. `processes=1` measures in the bench worker
+    itself, for entries whose state cannot be rebuilt in a fresh process.
     `gc=True` leaves the garbage collector enabled while sampling.
     """
 
@@ -98,6 +100,7 @@ class BenchmarkGroup:
         warmup: float | None = None,
         gc: bool = False,
         tags: Iterable[str] = (),
+        processes: int | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError("a BenchmarkGroup needs a non-empty name")
@@ -109,12 +112,15 @@ class BenchmarkGroup:
             raise ValueError(f"BenchmarkGroup {name!r}: min_samples must be >= 1")
         if warmup is not None and warmup < 0:
             raise ValueError(f"BenchmarkGroup {name!r}: warmup must be >= 0")
+        if processes is not None and (not isinstance(processes, int) or processes < 1):
+            raise ValueError(f"BenchmarkGroup {name!r}: processes must be an integer >= 1")
         self.name = name
         self.baseline = baseline
         self.time = time
         self.min_samples = min_samples
         self.warmup = warmup
         self.gc = gc
+        self.processes = processes
         self.tags = tuple(tags)
         self.entries: list[BenchEntry] = []
         self.setup_hooks: list[Callable[[], Any]] = []

@@ -43,30 +43,48 @@ Progress = Callable[[str, int], None]
 class Settings:
     """How long and how often to measure one entry.
 
-    time:          minimum seconds of sampling per entry
-    min_samples:   minimum number of samples per entry
-    warmup:        seconds of warm-up samples, thrown away
+    time:          minimum seconds of sampling per entry, all processes together
+    min_samples:   minimum number of samples per entry, all processes together
+    warmup:        seconds of warm-up samples in each process, thrown away
     sample_time:   minimum duration of one sample (seconds)
     resolution_factor: one sample lasts at least this many timer resolutions
     gc:            keep the garbage collector enabled while sampling
+    processes:     fresh processes an entry's samples are spread over, one
+                   after the other (1: measure in the bench worker itself)
+
+    Several processes, as pyperf does: a process's memory layout and hash
+    seed shift a function's speed by several percent for its whole life,
+    so the samples of one process share one offset that more samples from
+    the same process cannot average out (docs/benchmarks.md).
     """
 
-    time: float = 0.5
-    min_samples: int = 20
-    warmup: float = 0.1
+    time: float = 0.6
+    min_samples: int = 24
+    warmup: float = 0.02
     sample_time: float = 0.001
     resolution_factor: float = 1000.0
     gc: bool = False
+    processes: int = 6
 
     def merged(self, **overrides: Any) -> Settings:
         """These settings with every non-None override applied."""
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(self, **given)
 
+    def per_process(self) -> Settings:
+        """The share of one of `processes` processes: the time and the
+        minimum count split evenly, the warm-up whole (each process is
+        cold), and `processes=1`."""
+        k = max(1, self.processes)
+        return replace(
+            self, time=self.time / k, min_samples=math.ceil(self.min_samples / k), processes=1
+        )
+
 
 DEFAULTS = Settings()
-# `--quick`: a smoke run that still calibrates and still gives a CI.
-QUICK = Settings(time=0.1, min_samples=10, warmup=0.02)
+# `--quick`: a smoke run that still calibrates and still gives a CI, in
+# the bench worker itself (no extra processes to start).
+QUICK = Settings(time=0.1, min_samples=10, warmup=0.02, processes=1)
 
 
 @dataclass
@@ -168,8 +186,13 @@ async def measure(
     clock: Clock = time.perf_counter,
     progress: Progress | None = None,
     resolution: float | None = None,
+    calls: int | None = None,
 ) -> Measurement:
     """Measure `func` (a no-argument sync or async callable).
+
+    `calls` fixes the number of calls per sample (no calibration): the
+    later processes of a multi-process measurement reuse the first one's,
+    as pyperf's workers reuse the first worker's loop count.
 
     Runs inside a coroutine so that async entries are awaited on the
     caller's single event loop. Nothing yields to the loop inside a timed
@@ -181,6 +204,9 @@ async def measure(
         resolution = timer_resolution(clock)
     batch = make_batch(func, clock)
     target = max(settings.resolution_factor * resolution, settings.sample_time)
+    # Said before the first call: whoever watches knows which entry was
+    # running if the process dies in it.
+    report("calibrating" if calls is None else "warmup", 0)
     if not _is_async(func):
         # A plain function that returns a coroutine would be timed creating
         # coroutines that never run: refuse it with a clear message.
@@ -190,19 +216,23 @@ async def measure(
                 probe.close()
             raise TypeError("the entry returned an awaitable: declare it with `async def`")
 
-    report("calibrating", 0)
-    n = await calibrate(batch, target)
+    if calls is None:
+        n = await calibrate(batch, target)
+    else:
+        n = max(1, int(calls))
 
-    report("warmup", 0)
+    if calls is None:
+        report("warmup", 0)
     start = clock()
     while True:
         await batch(n)
         await asyncio.sleep(0)
         if clock() - start >= settings.warmup:
             break
-    # Warmed-up code can be faster than when calibrated: top the batch up
-    # if a sample would now fall short of the target.
-    n = await calibrate(batch, target, start=n)
+    if calls is None:
+        # Warmed-up code can be faster than when calibrated: top the batch up
+        # if a sample would now fall short of the target.
+        n = await calibrate(batch, target, start=n)
 
     report("sampling", 0)
     samples: list[float] = []

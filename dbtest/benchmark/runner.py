@@ -5,12 +5,15 @@ Request (from the scheduler, `kind: "bench"`):
 
     {"op": "run", "kind": "bench", "unit": 3, "path": "bench_x.py",
      "ids": ["bench_x.py", "bench_x.py::group", "bench_x.py::group::entry[n=10]"],
-     "bench": {"time": 0.5, "min_samples": 20, "warmup": 0.1,
+     "bench": {"time": 0.6, "min_samples": 24, "warmup": 0.02, "processes": 6,
                "quick": false, "gc": false, "memory": false}}
 
 Every key of `bench` is optional; given keys override the group's own
 settings, which override the defaults (`--quick` replaces the defaults
-with the quick preset and then applies the same rule).
+with the quick preset and then applies the same rule). With more than one
+process, each group's entries are measured in fresh processes one after
+the other (`dbtest.benchmark.processes`), which run this same module with
+`processes: 1` and `calls: {id: calls per sample}` from the first round.
 
 Messages emitted:
 
@@ -88,7 +91,12 @@ def select_entries(
 
 def settings_for(group: BenchmarkGroup, options: dict[str, Any]) -> Settings:
     base = QUICK if options.get("quick") else DEFAULTS
-    s = base.merged(time=group.time, min_samples=group.min_samples, warmup=group.warmup)
+    s = base.merged(
+        time=group.time,
+        min_samples=group.min_samples,
+        warmup=group.warmup,
+        processes=getattr(group, "processes", None),
+    )
     if group.gc:
         s = s.merged(gc=True)
     return s.merged(
@@ -96,6 +104,7 @@ def settings_for(group: BenchmarkGroup, options: dict[str, Any]) -> Settings:
         min_samples=options.get("min_samples"),
         warmup=options.get("warmup"),
         gc=options.get("gc") or None,
+        processes=options.get("processes"),
     )
 
 
@@ -157,7 +166,7 @@ async def _run_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
     path = request["path"]
     ids = list(request.get("ids") or [path])
     options = dict(request.get("bench") or {})
-    for key in ("time", "min_samples", "warmup", "quick", "gc", "memory"):
+    for key in ("time", "min_samples", "warmup", "quick", "gc", "memory", "processes"):
         if key not in options and f"bench_{key}" in request:
             options[key] = request[f"bench_{key}"]
 
@@ -191,6 +200,9 @@ async def _run_group(
     emit: Emit,
 ) -> None:
     settings = settings_for(group, options)
+    if settings.processes > 1:
+        await _run_group_in_processes(root, path, group, entries, settings, options, emit)
+        return
     scope = f"{path}::{group.name}"
     if group.baseline is not None and not any(e.name == group.baseline for e in group.entries):
         names = ", ".join(sorted({e.name for e in group.entries}))
@@ -214,9 +226,13 @@ async def _run_group(
                 rid = f"{path}::{entry.local_id}"
                 await _emit(emit, _result(path, entry, rid, error=message, traceback=tb))
             return
+    calls = options.get("calls") or {}
     try:
         for entry in entries:
-            await _run_entry(path, entry, settings, bool(options.get("memory")), resolution, emit)
+            fixed = calls.get(f"{path}::{entry.local_id}")
+            await _run_entry(
+                path, entry, settings, bool(options.get("memory")), resolution, emit, fixed
+            )
     finally:
         for hook in group.teardown_hooks:
             try:
@@ -240,6 +256,7 @@ async def _run_entry(
     memory: bool,
     resolution: float,
     emit: Emit,
+    calls: int | None = None,
 ) -> None:
     rid = f"{path}::{entry.local_id}"
     func = entry.bound()
@@ -257,7 +274,9 @@ async def _run_entry(
             await pending.pop(0)
 
     try:
-        m: Measurement = await measure(func, settings, progress=progress, resolution=resolution)
+        m: Measurement = await measure(
+            func, settings, progress=progress, resolution=resolution, calls=calls
+        )
     except Exception as e:  # noqa: BLE001 - a failing entry records its error; others still run
         await flush()
         await _emit(
@@ -283,3 +302,25 @@ async def _run_entry(
             memory_peak=peak,
         ),
     )
+
+
+async def _run_group_in_processes(
+    root: str,
+    path: str,
+    group: BenchmarkGroup,
+    entries: list[BenchEntry],
+    settings: Settings,
+    options: dict[str, Any],
+    emit: Emit,
+) -> None:
+    """The group's entries measured over `settings.processes` fresh
+    processes (dbtest.benchmark.processes); one result per entry."""
+    from dbtest.benchmark.processes import run_in_processes
+
+    ids = [f"{path}::{e.local_id}" for e in entries]
+    combined = await run_in_processes(root, path, ids, settings, options, emit)
+    for entry, rid in zip(entries, ids, strict=True):
+        fields = combined[rid]
+        if fields["error"] is not None:
+            fields = {**fields, "samples": [], "calls_per_sample": 0, "memory_peak": None}
+        await _emit(emit, _result(path, entry, rid, **fields))

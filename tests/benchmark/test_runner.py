@@ -10,7 +10,9 @@ import pytest
 from dbtest.benchmark.runner import run_bench_unit
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "fixtures", "bench_project")
-FAST = {"time": 0.003, "min_samples": 3, "warmup": 0.0}
+# In the worker itself (processes=1): these tests look at the module it
+# imported. The multi-process path is tested in test_processes.py.
+FAST = {"time": 0.003, "min_samples": 3, "warmup": 0.0, "processes": 1}
 
 
 def run(ids, path="bench_cases.py", **options):

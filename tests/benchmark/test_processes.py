@@ -1,0 +1,146 @@
+"""Samples spread over several fresh processes (dbtest.benchmark.processes):
+one result per entry with the samples of every round, calibration reused,
+crashes and hook failures reported once; and the settings behind it."""
+
+import asyncio
+import math
+import os
+
+import pytest
+
+from dbtest.benchmark.group import BenchmarkGroup
+from dbtest.benchmark.measure import DEFAULTS, QUICK, Settings
+from dbtest.benchmark.runner import run_bench_unit, settings_for
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "fixtures", "bench_processes"))
+P = "bench_procs.py::"
+
+
+def run(ids, log, **options):
+    out = []
+    request = {"op": "run", "kind": "bench", "unit": 1, "path": "bench_procs.py", "ids": ids}
+    # Tiny time: every round stops at its share of min_samples exactly.
+    request["bench"] = {"time": 1e-6, "warmup": 0.0, **options}
+    old = os.environ.get("DBTEST_PROCS_LOG")
+    os.environ["DBTEST_PROCS_LOG"] = str(log)
+    try:
+        asyncio.run(run_bench_unit(ROOT, request, out.append))
+    finally:
+        if old is None:
+            del os.environ["DBTEST_PROCS_LOG"]
+        else:
+            os.environ["DBTEST_PROCS_LOG"] = old
+    return out
+
+
+def events(log):
+    return [line.split() for line in log.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def three_rounds(tmp_path_factory):
+    log = tmp_path_factory.mktemp("procs") / "log.txt"
+    ids = [
+        P + "procs::small",
+        P + "procs::async small",
+        P + "procs::crash",
+        P + "procs::after crash",
+    ]
+    out = run(ids, log, processes=3, min_samples=6)
+    return out, events(log)
+
+
+def test_one_result_per_entry_with_samples_from_every_process(three_rounds):
+    out, log = three_rounds
+    results = [m for m in out if m["ev"] == "bench_result"]
+    assert [r["id"] for r in results] == [
+        P + "procs::small",
+        P + "procs::async small",
+        P + "procs::crash",
+        P + "procs::after crash",
+    ]
+    # The worker imports the file once to select entries; each round is a
+    # fresh process that imports it, runs setup, measures and tears down.
+    me = str(os.getpid())
+    rounds = [pid for ev, pid in log if ev == "setup"]
+    assert len(rounds) == 3 and len(set(rounds)) == 3 and me not in rounds
+    # Round 1 died in the crashing entry, before its teardown.
+    assert [pid for ev, pid in log if ev == "teardown"] == rounds[1:]
+    for rid in (P + "procs::small", P + "procs::async small"):
+        r = next(m for m in results if m["id"] == rid)
+        assert r["error"] is None and r["calls_per_sample"] >= 1
+        # 6 samples over 3 processes: exactly 2 from each round.
+        assert len(r["samples"]) == 6 and all(s > 0 for s in r["samples"])
+
+
+def test_progress_counts_samples_across_rounds_and_is_done_once(three_rounds):
+    out, _ = three_rounds
+    progress = [m for m in out if m["ev"] == "bench_progress" and m["id"] == P + "procs::small"]
+    assert [m["phase"] for m in progress].count("done") == 1
+    assert progress[-1]["phase"] == "done" and progress[-1]["samples"] == 6
+    # The later rounds reuse the first round's calls per sample: no calibration.
+    assert [m["phase"] for m in progress].count("calibrating") == 1
+
+
+def test_a_crashing_process_fails_its_entry_not_the_others(three_rounds):
+    out, log = three_rounds
+    results = {m["id"]: m for m in out if m["ev"] == "bench_result"}
+    crash = results[P + "procs::crash"]
+    assert crash["samples"] == [] and crash["calls_per_sample"] == 0
+    assert crash["error"].startswith("the measuring process (round 1 of 3) exited with code 3")
+    # Never reached in round 1; measured by rounds 2 and 3 (2 samples each).
+    after = results[P + "procs::after crash"]
+    assert after["error"] is None and len(after["samples"]) == 4
+
+
+def test_a_failing_teardown_is_reported_once_not_once_per_round(tmp_path):
+    out = run([P + "bad teardown"], tmp_path / "log.txt", processes=3, min_samples=3)
+    errors = [m for m in out if m["ev"] == "run_error"]
+    assert len(errors) == 1 and "teardown exploded" in errors[0]["message"]
+    (fine,) = [m for m in out if m["ev"] == "bench_result"]
+    assert fine["error"] is None and len(fine["samples"]) == 3
+
+
+def test_one_process_measures_in_the_worker_itself(tmp_path):
+    log = tmp_path / "log.txt"
+    out = run([P + "procs::small"], log, processes=1, min_samples=2)
+    (r,) = [m for m in out if m["ev"] == "bench_result"]
+    assert r["error"] is None and len(r["samples"]) == 2
+    assert {pid for _, pid in events(log)} == {str(os.getpid())}
+
+
+def test_default_settings_values():
+    assert DEFAULTS == Settings(
+        time=0.6, min_samples=24, warmup=0.02, sample_time=0.001, gc=False, processes=6
+    )
+    assert QUICK.processes == 1 and QUICK.time == 0.1 and QUICK.min_samples == 10
+
+
+def test_per_process_share_splits_time_and_count_not_warmup():
+    share = DEFAULTS.per_process()
+    assert share.processes == 1
+    assert share.time == pytest.approx(DEFAULTS.time / DEFAULTS.processes)
+    assert share.min_samples == math.ceil(DEFAULTS.min_samples / DEFAULTS.processes)
+    assert share.warmup == DEFAULTS.warmup
+    odd = Settings(min_samples=7, processes=3).per_process()
+    assert odd.min_samples == 3  # never fewer than asked in total
+
+
+def test_processes_precedence_and_validation():
+    g = BenchmarkGroup("g", processes=2)
+    assert settings_for(g, {}).processes == 2
+    assert settings_for(g, {"processes": 4}).processes == 4
+    assert settings_for(g, {"quick": True}).processes == 2  # the group's own choice stays
+    assert settings_for(BenchmarkGroup("h"), {"quick": True}).processes == 1
+    with pytest.raises(ValueError, match="processes must be an integer >= 1"):
+        BenchmarkGroup("bad", processes=0)
+
+
+def test_a_file_that_fails_to_import_in_the_rounds_fails_every_entry(tmp_path, monkeypatch):
+    # The worker imports it (it is the pid named); fresh processes cannot.
+    monkeypatch.setenv("DBTEST_PROCS_IMPORT_ONLY_IN", str(os.getpid()))
+    out = run([P + "procs::small", P + "procs::async small"], tmp_path / "log.txt", processes=2)
+    results = [m for m in out if m["ev"] == "bench_result"]
+    assert len(results) == 2
+    for r in results:
+        assert r["samples"] == [] and "not importable in a fresh process" in r["error"]
