@@ -135,6 +135,12 @@ class Run:
         """The run report as JSON once `run_finished` was seen."""
         return self._handle.report_json()
 
+    def highlights(self, slowest: int = 0) -> dict[str, Any] | None:
+        """The report with only the failing tests and the `slowest` longest
+        ones among its records (summary, errors and benchmarks complete)."""
+        data = self._handle.highlights_json(slowest)
+        return json.loads(data) if data else None
+
     def render(self, fmt: str) -> str | None:
         """The finished run's report as `fmt` (json, markdown, junit, console)."""
         return self._handle.render(fmt)

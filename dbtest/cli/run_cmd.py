@@ -237,16 +237,14 @@ def execute(options: Any, settings: RunSettings) -> int:
     finally:
         reporter.stop()
 
-    report_json = run.report_json()
-    if report_json is None:
+    # Only what the console shows: the failures and the slowest tests.
+    report = run.highlights(settings.durations or 0)
+    if report is None:
         console.print("dbtest: error: the run ended without a report")
         return exit_codes.INTERNAL_ERROR
-    import json
-
-    report = json.loads(report_json)
     compare_result = _benchmarks(report, run.root, settings, console)
     reporter.finish(report, compare_result)
-    _write_reports(run, report_json, settings)
+    _write_reports(run, settings)
     return _exit_code(report, run.selected, compare_result, sharded=options.partition is not None)
 
 
@@ -292,15 +290,15 @@ def _benchmarks(
     return None
 
 
-def _write_reports(run: Any, report_json: str, settings: RunSettings) -> None:
+def _write_reports(run: Any, settings: RunSettings) -> None:
     from dbtest import _core
 
     # Rendered by the engine from the report itself, each format at most once.
-    rendered = {"json": report_json}
+    rendered: dict[str, str] = {}
 
     def render(fmt: str) -> str:
         if fmt not in rendered:
-            rendered[fmt] = run.render(fmt)
+            rendered[fmt] = run.report_json() if fmt == "json" else run.render(fmt)
         return rendered[fmt]
 
     if settings.fmt != "console":

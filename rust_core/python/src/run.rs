@@ -122,6 +122,13 @@ impl RunHandle {
         serde_json::to_string(report.as_ref()?).ok()
     }
 
+    /// The report cut to what an end-of-run display shows (JSON): the
+    /// failures and the `slowest` longest tests (`RunReport::highlights`).
+    fn highlights_json(&self, slowest: usize) -> Option<String> {
+        let report = self.report.lock().ok()?;
+        serde_json::to_string(&report.as_ref()?.highlights(slowest)).ok()
+    }
+
     /// The finished run's report rendered as `format` (json, markdown,
     /// junit, console), from the report itself rather than its JSON.
     fn render(&self, format: &str) -> PyResult<Option<String>> {

@@ -5,7 +5,7 @@
 //! rendered again or merged with the reports of other shards.
 
 use crate::bench::BenchEntryResult;
-use crate::record::{Summary, TestRecord};
+use crate::record::{Outcome, Summary, TestRecord};
 use crate::tree::CollectionError;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,38 @@ pub struct RunReport {
     pub run_errors: Vec<RunError>,
     #[serde(default)]
     pub benchmarks: Vec<BenchEntryResult>,
+}
+
+impl RunReport {
+    /// The report with only the test records an end-of-run display shows:
+    /// the failures and the `slowest` longest tests that ran. Everything
+    /// else is kept. The console asks for this rather than the whole report:
+    /// parsing 10,000 passing records in Python cost more than the run's
+    /// own bookkeeping.
+    pub fn highlights(&self, slowest: usize) -> RunReport {
+        let mut ran: Vec<&TestRecord> = self
+            .tests
+            .iter()
+            .filter(|t| !matches!(t.outcome, Outcome::Skipped | Outcome::Cancelled))
+            .collect();
+        ran.sort_by(|a, b| b.duration.total_cmp(&a.duration));
+        let slow: std::collections::HashSet<&str> =
+            ran.iter().take(slowest).map(|t| t.id.as_str()).collect();
+        RunReport {
+            schema_version: self.schema_version,
+            meta: self.meta.clone(),
+            summary: self.summary.clone(),
+            tests: self
+                .tests
+                .iter()
+                .filter(|t| t.is_failure() || slow.contains(t.id.as_str()))
+                .cloned()
+                .collect(),
+            collection_errors: self.collection_errors.clone(),
+            run_errors: self.run_errors.clone(),
+            benchmarks: self.benchmarks.clone(),
+        }
+    }
 }
 
 /// The one-word result of a run, as the headline of every format shows it.
@@ -193,4 +225,44 @@ pub fn render(report: &RunReport, format: &str) -> Result<String, ReportError> {
             )))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, outcome: Outcome, duration: f64) -> TestRecord {
+        let mut r = TestRecord::new(id, "t.py", 1, outcome);
+        r.duration = duration;
+        r
+    }
+
+    #[test]
+    fn highlights_keep_failures_and_the_slowest_that_ran() {
+        let mut strict = rec("strict", Outcome::Xpassed, 0.0);
+        strict.strict = true;
+        let report = RunReport {
+            schema_version: SCHEMA_VERSION,
+            meta: RunMeta::default(),
+            summary: Summary::default(),
+            tests: vec![
+                rec("fast", Outcome::Passed, 0.1),
+                rec("slow", Outcome::Passed, 3.0),
+                rec("skipped", Outcome::Skipped, 9.0),
+                rec("failed", Outcome::Failed, 0.2),
+                strict,
+                rec("medium", Outcome::Passed, 1.0),
+            ],
+            collection_errors: vec![],
+            run_errors: vec![],
+            benchmarks: vec![],
+        };
+        let ids = |r: RunReport| r.tests.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(report.highlights(0)), ["failed", "strict"]);
+        assert_eq!(
+            ids(report.highlights(2)),
+            ["slow", "failed", "strict", "medium"]
+        );
+        assert_eq!(report.highlights(100).tests.len(), 5); // never the skipped one
+    }
 }
