@@ -107,4 +107,8 @@ def main(argv: list[str] | None = None) -> None:
             f"internal error: {type(e).__name__}: {e} (set DBTEST_DEBUG=1 for a traceback)",
             exit_codes.INTERNAL_ERROR,
         )
+    # Spare the exit a last garbage collection over everything the run kept.
+    import gc
+
+    gc.freeze()
     raise SystemExit(code if isinstance(code, int) else exit_codes.OK)
