@@ -6,7 +6,6 @@
 //! parser each).
 
 pub mod list;
-pub mod parse_cache;
 
 use crate::config::Config;
 use crate::filter::glob::Glob;
@@ -43,8 +42,6 @@ pub struct DiscoverOptions {
     pub full_parse: bool,
     /// Parser threads; 0 means one per core.
     pub threads: usize,
-    /// Reuse the trees of unchanged files from `.dbtest/parse-cache.json`.
-    pub cache: bool,
 }
 
 impl DiscoverOptions {
@@ -56,7 +53,6 @@ impl DiscoverOptions {
             cwd,
             full_parse: false,
             threads: 0,
-            cache: std::env::var_os("DBTEST_NO_PARSE_CACHE").is_none(),
         }
     }
 }
@@ -392,12 +388,10 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
         }
     }
 
+    // Every file is parsed on every discovery: with the fast parse path that
+    // costs less than reading back a cache of trees would.
     let work: Vec<(String, Found)> = found.into_iter().collect();
-    let files = if opts.cache {
-        parse_cached(&root, &work, opts.full_parse, opts.threads)
-    } else {
-        parse_all(&work, opts.full_parse, opts.threads)
-    };
+    let files = parse_all(&work, opts.full_parse, opts.threads);
 
     let mut d = Discovery {
         root,
@@ -438,44 +432,6 @@ pub fn id_has_prefix(id: &str, prefix: &str) -> bool {
         Some(rest) => rest.is_empty() || rest.starts_with("::") || rest.starts_with('['),
         None => false,
     }
-}
-
-/// [`parse_all`], reusing the trees of files unchanged since they were cached.
-fn parse_cached(
-    root: &Path,
-    work: &[(String, Found)],
-    full: bool,
-    threads: usize,
-) -> Vec<FileNode> {
-    use parse_cache::{ParseCache, Stamp};
-    let mut cache = ParseCache::load(root);
-    let mut out: Vec<Option<FileNode>> = vec![None; work.len()];
-    let mut misses: Vec<(usize, Option<Stamp>)> = Vec::new();
-    for (i, (rel, f)) in work.iter().enumerate() {
-        let stamp = match f {
-            Found::File(abs, _) => Stamp::of(abs),
-            Found::Error(..) => None,
-        };
-        if let (Some(stamp), Found::File(_, kind)) = (stamp, f) {
-            if let Some(node) = cache.get(rel, stamp, *kind, full) {
-                out[i] = Some(node.clone());
-                continue;
-            }
-        }
-        misses.push((i, stamp));
-    }
-    if !misses.is_empty() {
-        let todo: Vec<(String, Found)> = misses.iter().map(|(i, _)| work[*i].clone()).collect();
-        for ((i, stamp), node) in misses.into_iter().zip(parse_all(&todo, full, threads)) {
-            if let (Some(stamp), Found::File(_, kind)) = (stamp, &work[i].1) {
-                cache.put(&work[i].0, stamp, *kind, full, &node);
-            }
-            out[i] = Some(node);
-        }
-        cache.prune(root);
-        cache.save();
-    }
-    out.into_iter().flatten().collect()
 }
 
 fn parse_all(work: &[(String, Found)], full: bool, threads: usize) -> Vec<FileNode> {
