@@ -4,16 +4,13 @@ of the foundation issue and against `pytest --collect-only -q`."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import json
-import os
 import resource
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from perf.corpus import make_corpus
@@ -65,28 +62,6 @@ class CpuMeter:
         return statistics.median(self.samples[1:] or self.samples)
 
 
-def _age(root: Path) -> None:
-    """Date the corpus a minute back: the parse cache does not trust files
-    modified in the last two seconds, and a fresh corpus would never be cached."""
-    past = time.time() - 60
-    for p in root.rglob("*.py"):
-        if p.stat().st_mtime > past:
-            os.utime(p, (past, past))
-
-
-@contextlib.contextmanager
-def _parse_cache(enabled: bool) -> Iterator[None]:
-    old = os.environ.pop("DBTEST_NO_PARSE_CACHE", None)
-    if not enabled:
-        os.environ["DBTEST_NO_PARSE_CACHE"] = "1"
-    try:
-        yield
-    finally:
-        os.environ.pop("DBTEST_NO_PARSE_CACHE", None)
-        if old is not None:
-            os.environ["DBTEST_NO_PARSE_CACHE"] = old
-
-
 def run(args: argparse.Namespace) -> list[Row]:
     from dbtest import _core
 
@@ -94,36 +69,31 @@ def run(args: argparse.Namespace) -> list[Row]:
     for spec in args.sizes.split(","):
         files, tests = _size(spec)
         root = make_corpus(files, tests)
-        _age(root)
-        # Cold: every file parsed (the cache disabled). Warm: the edit-run loop,
-        # where unchanged files come from .dbtest/parse-cache.json.
-        for mode in ("cold", "warm"):
-            with _parse_cache(enabled=mode == "warm"):
-                engine: list[float] = []
+        # Every discovery walks and parses every file: there is no cache.
+        engine: list[float] = []
 
-                def once(root: Path = root, engine: list[float] = engine) -> None:
-                    doc = json.loads(_core.discover(root_dir=str(root)))
-                    engine.append(doc["timing"]["discovery_ms"])
-                    assert doc["counts"]["errors"] == 0
+        def once(root: Path = root, engine: list[float] = engine) -> None:
+            doc = json.loads(_core.discover(root_dir=str(root)))
+            engine.append(doc["timing"]["discovery_ms"])
+            assert doc["counts"]["errors"] == 0
 
-                cpu = CpuMeter()
-                wall, _ = median_ms(cpu.wrap(once), args.repeat)
-            engine_runs = sorted(engine[1:])  # drop the warm-up
-            label = f"discover+parse {files}x{tests} {mode}"
-            rows.append(
-                Row(
-                    f"{label} (engine)",
-                    engine_runs[len(engine_runs) // 2],
-                    runs=len(engine_runs),
-                    target=TARGETS.get(files),
-                )
+        cpu = CpuMeter()
+        wall, _ = median_ms(cpu.wrap(once), args.repeat)
+        engine_runs = sorted(engine[1:])  # drop the warm-up
+        label = f"discover+parse {files}x{tests}"
+        rows.append(
+            Row(
+                f"{label} (engine)",
+                engine_runs[len(engine_runs) // 2],
+                runs=len(engine_runs),
+                target=TARGETS.get(files),
             )
-            rows.append(Row(f"{label} (call, incl. JSON)", wall, runs=args.repeat))
-            rows.append(Row(f"{label} (call, CPU all threads)", cpu.median(), runs=args.repeat))
+        )
+        rows.append(Row(f"{label} (call, incl. JSON)", wall, runs=args.repeat))
+        rows.append(Row(f"{label} (call, CPU all threads)", cpu.median(), runs=args.repeat))
 
     files, tests = _size(args.process_size)
     root = make_corpus(files, tests)
-    _age(root)
     filt: list[float] = []
 
     def filtered() -> None:
@@ -144,27 +114,22 @@ def run(args: argparse.Namespace) -> list[Row]:
 
     dbtest = Path(sys.executable).parent / "dbtest"
     text_ms = text_cpu = 0.0
-    for fmt, mode in (("text", "warm"), ("json", "warm"), ("text", "cold")):
-        env = dict(os.environ)
-        env.pop("DBTEST_NO_PARSE_CACHE", None)
-        if mode == "cold":
-            env["DBTEST_NO_PARSE_CACHE"] = "1"
+    for fmt in ("text", "json"):
 
-        def proc(fmt: str = fmt, env: dict[str, str] = env) -> None:
+        def proc(fmt: str = fmt) -> None:
             subprocess.run(
                 [str(dbtest), "list", "--format", fmt],
                 cwd=root,
                 stdout=subprocess.DEVNULL,
                 check=True,
-                env=env,
             )
 
         cpu = CpuMeter(children=True)
         m, _ = median_ms(cpu.wrap(proc), args.repeat)
-        label = f"`dbtest list --format {fmt}` {files}x{tests} {mode}"
+        label = f"`dbtest list --format {fmt}` {files}x{tests}"
         rows.append(Row(f"{label} (process)", m, runs=args.repeat, target=150.0))
         rows.append(Row(f"{label} (process CPU)", cpu.median(), runs=args.repeat))
-        if (fmt, mode) == ("text", "warm"):
+        if fmt == "text":
             text_ms, text_cpu = m, cpu.median()
     # The text format is what users read; compare it with pytest.
     dbtest_ms = text_ms
