@@ -166,6 +166,23 @@ def test_in_process_mode_runs_the_same_tests(tmp_path):
     assert report["summary"]["passed"] == 10
 
 
+def test_in_process_mode_gets_every_result_of_serial_sync_tests(tmp_path):
+    """Serial sync tests travel two messages to a write; in-process too."""
+    tests = tmp_path / "proj" / "tests"
+    tests.mkdir(parents=True)
+    (tests / "test_sync.py").write_text(
+        "from dbtest import TestSuite\n\n"
+        "class Serial(TestSuite):\n"
+        + "".join(f"    def test_{i}(self):\n        assert {i} < 3\n" for i in range(5))
+        + "".join(f"\ndef test_fn_{i}():\n    pass\n" for i in range(4))
+    )
+    root = tmp_path / "proj"
+    _, in_process = run_json(root, "--in-process")
+    _, workers = run_json(root)
+    assert outcomes(in_process) == outcomes(workers)
+    assert in_process["summary"]["passed"] == 7 and in_process["summary"]["failed"] == 2
+
+
 def test_no_capture_lets_output_through(tmp_path):
     tests = tmp_path / "proj" / "tests"
     tests.mkdir(parents=True)

@@ -267,12 +267,15 @@ impl InProcessConnection {
         py.detach(|| self.requests.lock().ok()?.blocking_recv())
     }
 
-    fn send(&self, line: String) {
-        let _ = self.events.send(WorkerEvent {
-            slot: self.slot,
-            gen: self.gen,
-            kind: WorkerEventKind::Line(line),
-        });
+    /// One or more message lines (the worker may send several at once).
+    fn send(&self, data: &str) {
+        for line in data.lines().filter(|l| !l.trim().is_empty()) {
+            let _ = self.events.send(WorkerEvent {
+                slot: self.slot,
+                gen: self.gen,
+                kind: WorkerEventKind::Line(line.to_string()),
+            });
+        }
     }
 
     /// The worker loop ended (`how` says how).
