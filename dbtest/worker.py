@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import json.encoder
-import math
 import os
 import sys
 import threading
@@ -86,26 +85,27 @@ def _encode(message: dict[str, Any]) -> str:
     if type(unit) is int:
         if ev == "finished":
             r = message["record"]
-            if tuple(r) == _PLAIN_RECORD and _floats(r["duration"], r["start"]):
+            d, t = r["duration"], r["start"]
+            if tuple(r) == _PLAIN_RECORD and _finite(d) and _finite(t):
                 return (
                     f'{{"ev":"finished","unit":{unit},"record":{{"id":{_str(r["id"])},'
-                    f'"outcome":{_str(r["outcome"])},"duration":{r["duration"]!r},'
-                    f'"start":{r["start"]!r},"path":{_str(r["path"])},"line":{int(r["line"])}}}}}'
+                    f'"outcome":{_str(r["outcome"])},"duration":{d!r},"start":{t!r},'
+                    f'"path":{_str(r["path"])},"line":{int(r["line"])}}}}}'
                 )
-        elif ev == "started" and tuple(message) == _STARTED:
-            timeout = message["timeout"]
-            if timeout is None and _floats(message["start"]):
+        elif ev == "started" and message["timeout"] is None and tuple(message) == _STARTED:
+            t = message["start"]
+            if _finite(t):
                 return (
                     f'{{"ev":"started","unit":{unit},"id":{_str(message["id"])},'
-                    f'"start":{message["start"]!r},"attempt":{int(message["attempt"])},'
+                    f'"start":{t!r},"attempt":{int(message["attempt"])},'
                     f'"sync":{"true" if message["sync"] else "false"}}}'
                 )
     return json.dumps(message, ensure_ascii=False, default=str)
 
 
-def _floats(*values: Any) -> bool:
-    """Finite floats, whose repr is valid JSON."""
-    return all(type(v) is float and math.isfinite(v) for v in values)
+def _finite(value: Any) -> bool:
+    """A finite float, whose repr is valid JSON (``x - x`` is NaN for inf and NaN)."""
+    return type(value) is float and value - value == 0.0
 
 
 def serve(conn: Connection | PipeConnection, root: str | None = None) -> None:
