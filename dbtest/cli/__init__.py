@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import NoReturn
 
 from dbtest.cli import exit_codes
 
@@ -48,31 +50,15 @@ class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 4."""
 
 
-def fail(message: str, code: int = exit_codes.USAGE_ERROR) -> None:
+def fail(message: str, code: int = exit_codes.USAGE_ERROR) -> NoReturn:
     """Print a one-line error to stderr and exit with `code`."""
     sys.stderr.write(f"dbtest: error: {message}\n")
     sys.stderr.flush()
     raise SystemExit(code)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version")):
-        args = ["run", *args]
-
-    if args[0] == "list":
-        # Fast path: importing typer and rich costs ~57 ms, more than
-        # the whole listing; `list --help` still goes through typer.
-        from dbtest.cli.list_cmd import fast_list
-
-        fast = fast_list(args[1:])
-        if fast is not None:
-            raise SystemExit(fast)
-
-    if args[0] in RUN_COMMANDS:
-        _prewarm(args[1:], bench_only=args[0] == "bench")
-
+def _typer_main(args: list[str]) -> int:
+    """Parse and run the command line with typer."""
     import typer
 
     try:
@@ -92,14 +78,21 @@ def main(argv: list[str] | None = None) -> None:
         code = exit_codes.INTERRUPTED
     except ClickException as e:
         fail(e.format_message().replace("\n", " "))
+    return code if isinstance(code, int) else exit_codes.OK
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    """Run `command`; bad input, Ctrl-C and our own bugs become one line and an exit code."""
+    try:
+        return command()
     except UsageError as e:
         fail(str(e))
     except KeyboardInterrupt:
-        code = exit_codes.INTERRUPTED
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
         # `dbtest list | head`: the reader went away; not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = exit_codes.OK
+        return exit_codes.OK
     except Exception as e:  # noqa: BLE001 - last line of defence: one line, not a traceback
         if os.environ.get("DBTEST_DEBUG"):
             raise
@@ -107,8 +100,37 @@ def main(argv: list[str] | None = None) -> None:
             f"internal error: {type(e).__name__}: {e} (set DBTEST_DEBUG=1 for a traceback)",
             exit_codes.INTERNAL_ERROR,
         )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version")):
+        args = ["run", *args]
+
+    if args[0] == "list":
+        # Fast path: importing typer and rich costs ~57 ms, more than
+        # the whole listing; `list --help` still goes through typer.
+        from dbtest.cli.list_cmd import fast_list
+
+        fast = fast_list(args[1:])
+        if fast is not None:
+            raise SystemExit(fast)
+
+    code: int | None = None
+    if args[0] in RUN_COMMANDS:
+        _prewarm(args[1:], bench_only=args[0] == "bench")
+        # Fast path: a well-formed command line starts the run without typer.
+        from dbtest.cli import run_args, run_exec
+
+        parsed = run_args.parse(args[1:])
+        if parsed is not None:
+            mode = run_exec.MODES[args[0]]
+            code = _guarded(lambda: run_exec.run(mode, parsed))
+    if code is None:
+        code = _guarded(lambda: _typer_main(args))
     # Spare the exit a last garbage collection over everything the run kept.
     import gc
 
     gc.freeze()
-    raise SystemExit(code if isinstance(code, int) else exit_codes.OK)
+    raise SystemExit(code)
