@@ -599,17 +599,18 @@ class Executor:
 
 def select(items: list[Item], ids: list[str], path: str) -> tuple[list[Item], list[str]]:
     """Items named by ``ids`` (exact ids or prefixes), in file order; and the ids that matched nothing."""
+    # Exact ids, the usual request, are looked up: scanning every item for
+    # every id made a unit of 64 tests of a 1,000-test file cost milliseconds.
+    index = {item.id: item for item in items}
     chosen: set[str] = set()
     missing = []
     for req in ids:
+        if req in index:
+            chosen.add(req)
+            continue
         hit = False
         for item in items:
-            if (
-                req == path
-                or item.id == req
-                or item.id.startswith(req + "::")
-                or item.id.startswith(req + "[")
-            ):
+            if req == path or item.id.startswith(req + "::") or item.id.startswith(req + "["):
                 chosen.add(item.id)
                 hit = True
         if not hit:
