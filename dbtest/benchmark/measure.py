@@ -58,13 +58,13 @@ class Settings:
     the same process cannot average out (docs/benchmarks.md).
     """
 
-    time: float = 0.6
-    min_samples: int = 24
+    time: float = 0.5
+    min_samples: int = 20
     warmup: float = 0.02
     sample_time: float = 0.001
     resolution_factor: float = 1000.0
     gc: bool = False
-    processes: int = 6
+    processes: int = 10
 
     def merged(self, **overrides: Any) -> Settings:
         """These settings with every non-None override applied."""

@@ -5,7 +5,7 @@ Request (from the scheduler, `kind: "bench"`):
 
     {"op": "run", "kind": "bench", "unit": 3, "path": "bench_x.py",
      "ids": ["bench_x.py", "bench_x.py::group", "bench_x.py::group::entry[n=10]"],
-     "bench": {"time": 0.6, "min_samples": 24, "warmup": 0.02, "processes": 6,
+     "bench": {"time": 0.5, "min_samples": 20, "warmup": 0.02, "processes": 10,
                "quick": false, "gc": false, "memory": false}}
 
 Every key of `bench` is optional; given keys override the group's own

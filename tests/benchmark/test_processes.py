@@ -111,7 +111,7 @@ def test_one_process_measures_in_the_worker_itself(tmp_path):
 
 def test_default_settings_values():
     assert DEFAULTS == Settings(
-        time=0.6, min_samples=24, warmup=0.02, sample_time=0.001, gc=False, processes=6
+        time=0.5, min_samples=20, warmup=0.02, sample_time=0.001, gc=False, processes=10
     )
     assert QUICK.processes == 1 and QUICK.time == 0.1 and QUICK.min_samples == 10
 
