@@ -1,12 +1,15 @@
 //! Discovery run again on the same project: the same answer while nothing
 //! changes, every edit seen at once (there is no cache of parsed trees to go
-//! stale), and a `.dbtest/parse-cache.json` left by an older version ignored.
+//! stale), and the cache file an older version wrote ignored.
 
 use dbtest_engine::config::Config;
 use dbtest_engine::discovery::{discover, DiscoverOptions, Discovery};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where versions before the fast parse path kept the parsed trees.
+const OLD_CACHE: &str = ".dbtest/parse-cache.json";
 
 /// A fresh project with a `tests/` directory, removed when dropped.
 struct Project {
@@ -125,15 +128,15 @@ fn deleted_and_added_files_are_seen() {
 }
 
 #[test]
-fn a_parse_cache_left_by_an_older_version_is_ignored() {
+fn a_cache_file_left_by_an_older_version_is_ignored() {
     let p = Project::new("legacy");
     let file = p.path("tests/test_a.py");
     fs::write(&file, "def test_one():\n    pass\n").unwrap();
     set_mtime(&file, SystemTime::now() - Duration::from_secs(60));
     let real = p.discover();
     assert!(
-        !p.path(".dbtest/parse-cache.json").exists(),
-        "discovery wrote a parse cache"
+        !p.path(OLD_CACHE).exists(),
+        "discovery wrote a cache of parsed trees"
     );
 
     // The document the removed cache wrote, matching the file's size and
@@ -160,7 +163,7 @@ fn a_parse_cache_left_by_an_older_version_is_ignored() {
             }
         }
     });
-    let cache = p.path(".dbtest/parse-cache.json");
+    let cache = p.path(OLD_CACHE);
     fs::create_dir_all(cache.parent().unwrap()).unwrap();
     fs::write(&cache, legacy.to_string()).unwrap();
     assert_eq!(snapshot(&p.discover()), snapshot(&real));
