@@ -96,3 +96,21 @@ def test_unknown_baseline_is_a_one_line_error(project):
     r = dbtest(project, *FAST, "--compare", "nope")
     assert r.returncode != 0
     assert "no saved baseline" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_default_settings_measure_in_fresh_processes_end_to_end(project):
+    # No --quick: the default rounds (fresh processes) feed the same report.
+    import jsonschema
+
+    r = dbtest(project, "--bench-time", "0.05", "--bench-warmup", "0", "--json", "out.json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads((project / "out.json").read_text())
+    schema = json.loads(open(os.path.join(REPO, "docs", "report-schema.json")).read())
+    jsonschema.validate(report, schema)
+    entries = {b["id"].split("::")[-1]: b for b in report["benchmarks"]}
+    assert len(entries) == 7
+    for b in entries.values():
+        assert b.get("error") is None
+        # min_samples (20) spread over 10 rounds: at least 2 from each.
+        assert b["stats"]["samples"] == len(b["samples"]) >= 20
+    assert entries["pickle"]["comparison"]["speedup"] > 1.5

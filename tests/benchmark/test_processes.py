@@ -144,3 +144,29 @@ def test_a_file_that_fails_to_import_in_the_rounds_fails_every_entry(tmp_path, m
     assert len(results) == 2
     for r in results:
         assert r["samples"] == [] and "not importable in a fresh process" in r["error"]
+
+
+def test_cancelling_the_worker_kills_the_running_round(tmp_path, monkeypatch):
+    log = tmp_path / "log.txt"
+    monkeypatch.setenv("DBTEST_PROCS_LOG", str(log))
+    request = {
+        "op": "run",
+        "kind": "bench",
+        "path": "bench_procs.py",
+        "ids": [P + "procs::small"],
+        "bench": {"time": 600.0, "warmup": 0.0, "processes": 2},
+    }
+
+    async def main():
+        task = asyncio.ensure_future(run_bench_unit(ROOT, request, lambda m: None))
+        # Wait (bounded by the round's 300 s share) until the round is measuring.
+        while not (log.exists() and "setup" in log.read_text()):
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    (pid,) = [int(p) for ev, p in events(log) if ev == "setup"]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed and reaped, not left running
