@@ -65,6 +65,12 @@ DESCRIPTION = "dbtest's benchmark medians against pyperf; run-to-run spread; ove
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rigorous", action="store_true", help="pyperf --rigorous (slower)")
     parser.add_argument("--repeats", type=int, default=5, help="dbtest runs per function")
+    parser.add_argument(
+        "--dbtest-processes",
+        type=int,
+        default=None,
+        help="override dbtest's processes per group (1: the old one-process method)",
+    )
 
 
 GROUP_FILE = textwrap.dedent(
@@ -102,7 +108,7 @@ FUNCTIONS_FILE = textwrap.dedent(
 )
 
 
-def _dbtest_run(tmp: str) -> dict[str, tuple[float, float]]:
+def _dbtest_run(tmp: str, processes: int | None = None) -> dict[str, tuple[float, float]]:
     """{function name: (median, fastest sample) per call}, measured as
     `dbtest bench` measures: the bench runner with default settings (so its
     fresh processes, one after the other), this process acting as the
@@ -110,7 +116,10 @@ def _dbtest_run(tmp: str) -> dict[str, tuple[float, float]]:
     from dbtest.benchmark.runner import run_bench_unit
 
     out: list[dict[str, Any]] = []
-    asyncio.run(run_bench_unit(tmp, {"path": "bench_functions.py"}, out.append))
+    request: dict[str, Any] = {"path": "bench_functions.py"}
+    if processes is not None:
+        request["bench"] = {"processes": processes}
+    asyncio.run(run_bench_unit(tmp, request, out.append))
     figures = {}
     for m in out:
         if m.get("ev") != "bench_result":
@@ -174,6 +183,7 @@ def measure_all(args: Any = None) -> dict[str, Any]:
     """Measure everything; returns figures and whether each target is met."""
     rigorous = bool(getattr(args, "rigorous", False))
     repeats = int(getattr(args, "repeats", 5) or 5)
+    processes = getattr(args, "dbtest_processes", None)
     if ROOT not in sys.path:
         sys.path.insert(0, ROOT)
     load_before = os.getloadavg()[0]
@@ -187,7 +197,7 @@ def measure_all(args: Any = None) -> dict[str, Any]:
             f.write(FUNCTIONS_FILE.format(root=ROOT))
         for _ in range(repeats):
             loads.append(os.getloadavg()[0])
-            for name, figures in _dbtest_run(tmp).items():
+            for name, figures in _dbtest_run(tmp, processes).items():
                 ours[name].append(figures)
             for name in FUNCTIONS.values():
                 theirs[name].append(_pyperf_run(name, rigorous))
@@ -236,6 +246,7 @@ def measure_all(args: Any = None) -> dict[str, Any]:
         "load_average_1min_per_repeat": loads,
         "cpu_count": os.cpu_count(),
         "repeats": repeats,
+        "dbtest_processes": processes,
         "accuracy": accuracy,
         "empty_async_entry_s": empty,
         "default_run_3_entries_s": total,

@@ -11,10 +11,11 @@ use crate::config::Config;
 use crate::filter::glob::Glob;
 use crate::parse;
 use crate::tree::{CollectionError, FileNode, ItemKind, TestItem};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Directory names never walked into (besides hidden ones and virtualenvs).
@@ -277,12 +278,11 @@ fn walk(
 }
 
 /// Decode a source file as Python would: UTF-8, or Latin-1 when a PEP 263
-/// coding line says so.
-fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
+/// coding line says so. Borrows in the common (UTF-8) case.
+fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(Cow::Borrowed(s)),
         Err(e) => {
-            let bytes = e.into_bytes();
             let head: Vec<&[u8]> = bytes.splitn(3, |b| *b == b'\n').take(2).collect();
             let latin1 = head.iter().any(|l| {
                 let l = String::from_utf8_lossy(l).to_ascii_lowercase();
@@ -293,12 +293,9 @@ fn decode(bytes: Vec<u8>) -> Result<String, String> {
                         .any(|c| l.contains(c))
             });
             if latin1 {
-                Ok(bytes.iter().map(|&b| b as char).collect())
+                Ok(Cow::Owned(bytes.iter().map(|&b| b as char).collect()))
             } else {
-                let valid = std::str::from_utf8(&bytes)
-                    .map_err(|e| e.valid_up_to())
-                    .err()
-                    .unwrap_or(0);
+                let valid = e.valid_up_to();
                 let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
                 Err(format!(
                     "line {line}: file is not valid UTF-8 and declares no Latin-1 coding"
@@ -308,7 +305,48 @@ fn decode(bytes: Vec<u8>) -> Result<String, String> {
     }
 }
 
-fn parse_one(parser: &mut tree_sitter::Parser, rel: &str, found: &Found, full: bool) -> FileNode {
+/// Read the whole file at `path` into `buf` (reused across files), returning
+/// its length. Unlike `fs::read` this asks the kernel for no size hint: two
+/// syscalls fewer per file, and no allocation once `buf` is big enough.
+fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut f = std::fs::File::open(path)?;
+    let mut n = 0;
+    loop {
+        if n == buf.len() {
+            buf.resize((buf.len() * 2).max(16 * 1024), 0);
+        }
+        match f.read(&mut buf[n..]) {
+            Ok(0) => return Ok(n),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One parser thread's state, reused from file to file.
+struct Worker {
+    parser: tree_sitter::Parser,
+    buf: Vec<u8>,
+}
+
+impl Worker {
+    fn new() -> Worker {
+        Worker {
+            parser: parse::new_parser(),
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// A parsed file and a copy of its items sorted by id (made on the parser
+/// thread, so the main thread only concatenates).
+struct Parsed {
+    node: FileNode,
+    items: Vec<TestItem>,
+}
+
+fn parse_one(w: &mut Worker, rel: &str, found: &Found, full: bool) -> Parsed {
     let error_node = |kind, line, message: String| FileNode {
         path: rel.to_string(),
         kind,
@@ -320,16 +358,19 @@ fn parse_one(parser: &mut tree_sitter::Parser, rel: &str, found: &Found, full: b
         suites: Vec::new(),
         items: Vec::new(),
     };
-    match found {
+    let node = match found {
         Found::Error(kind, msg) => error_node(*kind, 0, msg.clone()),
-        Found::File(abs, kind) => match std::fs::read(abs) {
+        Found::File(abs, kind) => match read_into(abs, &mut w.buf) {
             Err(e) => error_node(*kind, 0, format!("cannot read file: {e}")),
-            Ok(bytes) => match decode(bytes) {
+            Ok(n) => match decode(&w.buf[..n]) {
                 Err(msg) => error_node(*kind, 0, msg),
-                Ok(src) => parse::parse_file(parser, rel, *kind, &src, full),
+                Ok(src) => parse::parse_file(&mut w.parser, rel, *kind, &src, full),
             },
         },
-    }
+    };
+    let mut items: Vec<TestItem> = node.all_items().cloned().collect();
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    Parsed { node, items }
 }
 
 /// Walk, parse and assemble the tree.
@@ -391,23 +432,32 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     // Every file is parsed on every discovery: with the fast parse path that
     // costs less than reading back a cache of trees would.
     let work: Vec<(String, Found)> = found.into_iter().collect();
-    let files = parse_all(&work, opts.full_parse, opts.threads);
+    let parsed = parse_all(&work, opts.full_parse, opts.threads);
 
+    let mut files = Vec::with_capacity(parsed.len());
+    let mut items: Vec<TestItem> = Vec::with_capacity(parsed.iter().map(|p| p.items.len()).sum());
+    // Each file's items are sorted and files come in path order, so the
+    // concatenation is nearly always sorted by id already; a stable sort of
+    // it gives exactly the order a stable sort of everything would.
+    let mut sorted = true;
+    for p in parsed {
+        if let (Some(last), Some(first)) = (items.last(), p.items.first()) {
+            sorted &= last.id <= first.id;
+        }
+        items.extend(p.items);
+        files.push(p.node);
+    }
+    if !sorted {
+        items.sort_by(|a, b| a.id.cmp(&b.id));
+    }
     let mut d = Discovery {
         root,
         errors: files.iter().filter_map(|f| f.error.clone()).collect(),
-        items: Vec::new(),
+        items,
         files,
         missing_paths: missing,
         elapsed: Duration::ZERO,
     };
-    let mut items: Vec<TestItem> = d
-        .files
-        .iter()
-        .flat_map(|f| f.all_items().cloned())
-        .collect();
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    d.items = items;
     let prefixes: Vec<&str> = targets.iter().filter_map(|(_, p)| p.as_deref()).collect();
     if !prefixes.is_empty() {
         let whole: Vec<String> = targets
@@ -434,7 +484,7 @@ pub fn id_has_prefix(id: &str, prefix: &str) -> bool {
     }
 }
 
-fn parse_all(work: &[(String, Found)], full: bool, threads: usize) -> Vec<FileNode> {
+fn parse_all(work: &[(String, Found)], full: bool, threads: usize) -> Vec<Parsed> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -442,39 +492,44 @@ fn parse_all(work: &[(String, Found)], full: bool, threads: usize) -> Vec<FileNo
     // Thread start-up costs more than parsing a handful of files.
     let threads = threads.min(work.len().div_ceil(32)).max(1);
     if threads == 1 {
-        let mut p = parse::new_parser();
+        let mut w = Worker::new();
         return work
             .iter()
-            .map(|(rel, f)| parse_one(&mut p, rel, f, full))
+            .map(|(rel, f)| parse_one(&mut w, rel, f, full))
             .collect();
     }
+    // Chunks of files are claimed from a shared counter (so a slow file does
+    // not hold up a whole fixed share); the calling thread works too.
+    const CHUNK: usize = 8;
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<FileNode>>> = Mutex::new(vec![None; work.len()]);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let mut p = parse::new_parser();
-                let mut local = Vec::new();
-                loop {
-                    let i = next.fetch_add(8, Ordering::Relaxed);
-                    if i >= work.len() {
-                        break;
-                    }
-                    for (j, (rel, f)) in work.iter().enumerate().skip(i).take(8) {
-                        local.push((j, parse_one(&mut p, rel, f, full)));
-                    }
-                }
-                let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
-                for (j, node) in local {
-                    r[j] = Some(node);
-                }
-            });
+    let run = || {
+        let mut w = Worker::new();
+        let mut local: Vec<(usize, Vec<Parsed>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(CHUNK, Ordering::Relaxed);
+            if i >= work.len() {
+                break;
+            }
+            let chunk = &work[i..(i + CHUNK).min(work.len())];
+            let done = chunk
+                .iter()
+                .map(|(rel, f)| parse_one(&mut w, rel, f, full))
+                .collect();
+            local.push((i, done));
         }
+        local
+    };
+    let mut chunks = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|_| s.spawn(run)).collect();
+        let mut chunks = run();
+        for h in others {
+            match h.join() {
+                Ok(c) => chunks.extend(c),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        chunks
     });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
+    chunks.sort_unstable_by_key(|(i, _)| *i);
+    chunks.into_iter().flat_map(|(_, c)| c).collect()
 }
