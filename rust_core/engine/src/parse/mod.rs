@@ -70,6 +70,51 @@ pub fn parse_file_with(
     full: bool,
     front: FrontEnd,
 ) -> Option<FileNode> {
+    parse_inner(ParserRef::Given(parser), path, kind, src, full, front)
+}
+
+/// [`parse_file`] with a tree-sitter parser made only when the file needs one
+/// (kept in `parser` for the next file). Creating a parser costs about as
+/// much as the fast parse of a small file, and most files never need one.
+pub fn parse_file_lazy(
+    parser: &mut Option<Parser>,
+    path: &str,
+    kind: ItemKind,
+    src: &str,
+    full: bool,
+) -> FileNode {
+    let front = if full {
+        FrontEnd::TreeSitter
+    } else {
+        FrontEnd::Auto
+    };
+    parse_inner(ParserRef::Lazy(parser), path, kind, src, full, front)
+        .expect("only FrontEnd::FastOnly declines")
+}
+
+/// A parser given by the caller, or one made on first use.
+enum ParserRef<'a> {
+    Given(&'a mut Parser),
+    Lazy(&'a mut Option<Parser>),
+}
+
+impl ParserRef<'_> {
+    fn get(&mut self) -> &mut Parser {
+        match self {
+            ParserRef::Given(p) => p,
+            ParserRef::Lazy(p) => p.get_or_insert_with(new_parser),
+        }
+    }
+}
+
+fn parse_inner(
+    mut parser: ParserRef<'_>,
+    path: &str,
+    kind: ItemKind,
+    src: &str,
+    full: bool,
+    front: FrontEnd,
+) -> Option<FileNode> {
     let mut node = FileNode {
         path: path.to_string(),
         kind,
@@ -99,7 +144,7 @@ pub fn parse_file_with(
     let stmts = match fast {
         Some(stmts) => stmts,
         None if front == FrontEnd::FastOnly => return None,
-        None => match tree_sitter_ir(parser, if full { src } else { &skeleton.text }) {
+        None => match tree_sitter_ir(parser.get(), if full { src } else { &skeleton.text }) {
             Ok(stmts) => stmts,
             Err((line, message)) => {
                 node.error = Some(error(line, message));
