@@ -129,6 +129,24 @@ fn normalize(p: &Path) -> PathBuf {
 /// `path` relative to `root` with `/` separators (or the path itself when it
 /// is outside the root).
 fn rel_string(root: &Path, path: &Path) -> String {
+    // Walked paths are `root` + `/` + names: a byte prefix test avoids
+    // parsing both paths into components for every file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (r, p) = (root.as_os_str().as_bytes(), path.as_os_str().as_bytes());
+        if let Some(rest) = p.strip_prefix(r) {
+            let rest = if r.ends_with(b"/") || rest.is_empty() {
+                Some(rest)
+            } else {
+                rest.strip_prefix(b"/")
+            };
+            // `a//b` or `a/./b` would need normalizing: leave those to std.
+            if let Some(rest) = rest.filter(|x| !x.starts_with(b"/") && !x.starts_with(b"./")) {
+                return String::from_utf8_lossy(rest).into_owned();
+            }
+        }
+    }
     let rel = path.strip_prefix(root).unwrap_or(path);
     let s = rel.to_string_lossy();
     if std::path::MAIN_SEPARATOR == '/' {
@@ -136,6 +154,23 @@ fn rel_string(root: &Path, path: &Path) -> String {
     } else {
         s.replace(std::path::MAIN_SEPARATOR, "/")
     }
+}
+
+/// The last component of a walked path (`Path::file_name` parses the whole
+/// path into components, which shows in profiles at 1,000 files).
+fn name_of(path: &Path) -> &std::ffi::OsStr {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let b = path.as_os_str().as_bytes();
+        if let Some(i) = b.iter().rposition(|&c| c == b'/') {
+            let name = &b[i + 1..];
+            if !name.is_empty() && name != b"." && name != b".." {
+                return std::ffi::OsStr::from_bytes(name);
+            }
+        }
+    }
+    path.file_name().unwrap_or(path.as_os_str())
 }
 
 struct Matchers {
@@ -204,15 +239,15 @@ fn walk(
     m: &Matchers,
     found: &mut BTreeMap<String, Found>,
 ) {
+    // Unsorted: `found` is keyed by relative path, which orders the files.
     let it = walkdir::WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             if e.depth() == 0 {
                 return true;
             }
-            let name = e.file_name().to_string_lossy();
+            let name = name_of(e.path()).to_string_lossy();
             if !m.exclude.is_empty() && m.excluded(&rel_string(root, e.path())) {
                 return false;
             }
@@ -258,7 +293,7 @@ fn walk(
         if !entry.file_type().is_file() {
             continue;
         }
-        let raw = entry.file_name();
+        let raw = name_of(entry.path());
         let name = raw.to_string_lossy();
         let Some(kind) = m.kind(&name) else { continue };
         let rel = rel_string(root, entry.path());
@@ -273,7 +308,7 @@ fn walk(
             );
             continue;
         }
-        found.insert(rel, Found::File(entry.path().to_path_buf(), kind));
+        found.insert(rel, Found::File(entry.into_path(), kind));
     }
 }
 
