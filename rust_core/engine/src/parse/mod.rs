@@ -347,7 +347,11 @@ impl<'a> Walker<'a> {
                 let known = ["dbtest", "unittest", "pytest"];
                 known
                     .iter()
-                    .any(|m| module == *m || module.starts_with(&format!("{m}.")))
+                    .any(|m| {
+                        module
+                            .strip_prefix(m)
+                            .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+                    })
                     .then(|| last.to_string())
             }
         }
@@ -761,47 +765,6 @@ impl<'a> Walker<'a> {
         Some(out)
     }
 
-    fn items_from(
-        &self,
-        suite: Option<&str>,
-        style: TestStyle,
-        kind: ItemKind,
-        d: &TestItemDraft,
-        extra_tags: &[String],
-    ) -> Vec<TestItem> {
-        let mut tags: Vec<String> = d.tags.iter().chain(extra_tags).cloned().collect();
-        tags.sort();
-        tags.dedup();
-        let prefix = match suite {
-            Some(s) => format!("{}::{s}::{}", self.path, d.name),
-            None => format!("{}::{}", self.path, d.name),
-        };
-        let make = |params: Option<String>| TestItem {
-            id: match &params {
-                Some(p) => format!("{prefix}[{p}]"),
-                None => prefix.clone(),
-            },
-            kind,
-            style,
-            path: self.path.to_string(),
-            suite: suite.map(str::to_string),
-            name: d.name.clone(),
-            params,
-            line: d.line,
-            tags: tags.clone(),
-            is_async: d.is_async,
-            timeout: d.timeout,
-            retries: d.retries,
-            skip: d.skip.clone(),
-            xfail: d.xfail,
-            dynamic: d.dynamic.clone(),
-        };
-        match &d.cases {
-            Some(cases) => cases.iter().map(|c| make(Some(c.clone()))).collect(),
-            None => vec![make(None)],
-        }
-    }
-
     fn draft(info: FuncInfo) -> TestItemDraft {
         TestItemDraft {
             name: info.name,
@@ -823,8 +786,16 @@ impl<'a> Walker<'a> {
             return;
         }
         let d = Self::draft(info);
-        let items = self.items_from(None, TestStyle::Function, ItemKind::Test, &d, &[]);
-        self.file.items.extend(items);
+        items_into(
+            &mut self.file.items,
+            self.path,
+            None,
+            TestStyle::Function,
+            ItemKind::Test,
+            &d,
+            &[],
+            Overrides::default(),
+        );
     }
 
     fn bench_function(&mut self, def: &Def) {
@@ -839,24 +810,25 @@ impl<'a> Walker<'a> {
                 continue;
             };
             d.name = entry;
-            let group = self.file.suites[idx].name.clone();
-            let dynamic = self.file.suites[idx].dynamic.clone();
-            let group_tags = self.file.suites[idx].tags.clone();
-            let mut items = self.items_from(
-                Some(&group),
+            let group = &mut self.file.suites[idx];
+            let start = group.items.len();
+            items_into(
+                &mut group.items,
+                self.path,
+                Some(&group.name),
                 TestStyle::Bench,
                 ItemKind::Bench,
                 &d,
-                &group_tags,
+                &group.tags,
+                Overrides::default(),
             );
-            for it in &mut items {
-                for x in &dynamic {
+            for it in &mut group.items[start..] {
+                for x in &group.dynamic {
                     if !it.dynamic.contains(x) {
                         it.dynamic.push(*x);
                     }
                 }
             }
-            self.file.suites[idx].items.extend(items);
         }
     }
 
@@ -960,60 +932,58 @@ impl<'a> Walker<'a> {
         if class_info.dynamic.contains(&Dynamic::Tags) {
             dynamic_tags = true;
         }
-        let facts = ClassFacts {
-            kind,
-            unknown_base: unknown && kind.is_none(),
-            methods: methods.clone(),
-            tags: suite_tags.clone(),
-            dynamic_tags,
-        };
-        self.classes.insert(qual.clone(), facts);
-        if outer.is_none() {
-            self.classes
-                .insert(simple.clone(), self.classes[&qual].clone());
-        }
         let line = def.line;
         let mut suite_dynamic = Vec::new();
         if dynamic_tags {
             suite_dynamic.push(Dynamic::Tags);
         }
-        let apply_class = |d: &mut TestItemDraft| {
-            if d.skip.is_none() {
-                d.skip = class_info.skip.clone();
-            }
-            d.xfail |= class_info.xfail;
-            if dynamic_tags && !d.dynamic.contains(&Dynamic::Tags) {
-                d.dynamic.push(Dynamic::Tags);
-            }
+        let ov = Overrides {
+            skip: class_info.skip.as_ref(),
+            xfail: class_info.xfail,
+            dynamic_tags,
         };
-        match kind {
-            Some(k) if !methods.is_empty() => {
-                let style = if k == SuiteKind::Unittest {
-                    TestStyle::Unittest
-                } else {
-                    TestStyle::Suite
-                };
-                let mut items = Vec::new();
-                for mut d in methods {
-                    apply_class(&mut d);
-                    items.extend(self.items_from(
-                        Some(&qual),
-                        style,
-                        ItemKind::Test,
-                        &d,
-                        &suite_tags,
-                    ));
-                }
-                self.file.suites.push(SuiteNode {
-                    name: qual.clone(),
-                    kind: k,
-                    line,
-                    tags: suite_tags.clone(),
-                    dynamic: suite_dynamic,
-                    items,
-                });
+        let mut suite = None;
+        if let Some(k) = kind.filter(|_| !methods.is_empty()) {
+            let style = if k == SuiteKind::Unittest {
+                TestStyle::Unittest
+            } else {
+                TestStyle::Suite
+            };
+            let mut items = Vec::with_capacity(methods.len());
+            for d in &methods {
+                items_into(
+                    &mut items,
+                    self.path,
+                    Some(&qual),
+                    style,
+                    ItemKind::Test,
+                    d,
+                    &suite_tags,
+                    ov,
+                );
             }
-            None if unknown && looks_like_tests => {
+            suite = Some(SuiteNode {
+                name: qual.clone(),
+                kind: k,
+                line,
+                tags: suite_tags.clone(),
+                dynamic: suite_dynamic.clone(),
+                items,
+            });
+        }
+        // Kept for subclasses later in the file (top-level classes are found
+        // by their simple name, which is then also `qual`).
+        let facts = ClassFacts {
+            kind,
+            unknown_base: unknown && kind.is_none(),
+            methods,
+            tags: suite_tags.clone(),
+            dynamic_tags,
+        };
+        self.classes.insert(qual.clone(), facts);
+        match suite {
+            Some(node) => self.file.suites.push(node),
+            None if kind.is_none() && unknown && looks_like_tests => {
                 // The base lives in another module: one placeholder stands for
                 // every test the class has after import.
                 suite_dynamic.push(Dynamic::Inherited);
@@ -1048,6 +1018,79 @@ impl<'a> Walker<'a> {
         for n in nested {
             self.class(n, Some(&qual));
         }
+    }
+}
+
+/// What a class's decorators and `tags` add to each of its methods.
+#[derive(Debug, Default, Clone, Copy)]
+struct Overrides<'o> {
+    /// Used when the method has no skip reason of its own.
+    skip: Option<&'o String>,
+    xfail: bool,
+    dynamic_tags: bool,
+}
+
+/// Push the items of one accepted function onto `out`: one, or one per
+/// parametrize case. Strings are built to size and shared values are cloned
+/// once per item only (this runs for every test of every file).
+#[allow(clippy::too_many_arguments)]
+fn items_into(
+    out: &mut Vec<TestItem>,
+    path: &str,
+    suite: Option<&str>,
+    style: TestStyle,
+    kind: ItemKind,
+    d: &TestItemDraft,
+    extra_tags: &[String],
+    ov: Overrides<'_>,
+) {
+    let mut tags: Vec<&String> = d.tags.iter().chain(extra_tags).collect();
+    tags.sort();
+    tags.dedup();
+    let mut dynamic = d.dynamic.clone();
+    if ov.dynamic_tags && !dynamic.contains(&Dynamic::Tags) {
+        dynamic.push(Dynamic::Tags);
+    }
+    let skip = d.skip.as_ref().or(ov.skip);
+    let suite_len = suite.map_or(0, |s| s.len() + 2);
+    let mut prefix = String::with_capacity(path.len() + suite_len + 2 + d.name.len());
+    prefix.push_str(path);
+    if let Some(s) = suite {
+        prefix.push_str("::");
+        prefix.push_str(s);
+    }
+    prefix.push_str("::");
+    prefix.push_str(&d.name);
+    let make = |id: String, params: Option<String>| TestItem {
+        id,
+        kind,
+        style,
+        path: path.to_string(),
+        suite: suite.map(str::to_string),
+        name: d.name.clone(),
+        params,
+        line: d.line,
+        tags: tags.iter().map(|t| (*t).clone()).collect(),
+        is_async: d.is_async,
+        timeout: d.timeout,
+        retries: d.retries,
+        skip: skip.cloned(),
+        xfail: d.xfail || ov.xfail,
+        dynamic: dynamic.clone(),
+    };
+    match &d.cases {
+        Some(cases) => {
+            out.reserve(cases.len());
+            for c in cases {
+                let mut id = String::with_capacity(prefix.len() + c.len() + 2);
+                id.push_str(&prefix);
+                id.push('[');
+                id.push_str(c);
+                id.push(']');
+                out.push(make(id, Some(c.clone())));
+            }
+        }
+        None => out.push(make(prefix, None)),
     }
 }
 
