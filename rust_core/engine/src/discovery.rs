@@ -361,15 +361,14 @@ fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
 
 /// One parser thread's state, reused from file to file.
 struct Worker {
-    /// Made on first use: most files never need tree-sitter.
-    parser: Option<tree_sitter::Parser>,
+    parse: parse::Scratch,
     buf: Vec<u8>,
 }
 
 impl Worker {
     fn new() -> Worker {
         Worker {
-            parser: None,
+            parse: parse::Scratch::default(),
             buf: Vec::new(),
         }
     }
@@ -400,7 +399,7 @@ fn parse_one(w: &mut Worker, rel: &str, found: &Found, full: bool) -> Parsed {
             Err(e) => error_node(*kind, 0, format!("cannot read file: {e}")),
             Ok(n) => match decode(&w.buf[..n]) {
                 Err(msg) => error_node(*kind, 0, msg),
-                Ok(src) => parse::parse_file_lazy(&mut w.parser, rel, *kind, &src, full),
+                Ok(src) => parse::parse_file_reusing(&mut w.parse, rel, *kind, &src, full),
             },
         },
     };

@@ -70,14 +70,31 @@ pub fn parse_file_with(
     full: bool,
     front: FrontEnd,
 ) -> Option<FileNode> {
-    parse_inner(ParserRef::Given(parser), path, kind, src, full, front)
+    let mut scan = scan::Scratch::default();
+    parse_inner(
+        ParserRef::Given(parser),
+        &mut scan,
+        path,
+        kind,
+        src,
+        full,
+        front,
+    )
 }
 
-/// [`parse_file`] with a tree-sitter parser made only when the file needs one
-/// (kept in `parser` for the next file). Creating a parser costs about as
-/// much as the fast parse of a small file, and most files never need one.
-pub fn parse_file_lazy(
-    parser: &mut Option<Parser>,
+/// What a thread parsing many files keeps from one file to the next: a
+/// tree-sitter parser, made only when a file needs one (creating it costs
+/// about as much as the fast parse of a small file, and most files never
+/// need one), and the scanner's buffers.
+#[derive(Default)]
+pub struct Scratch {
+    parser: Option<Parser>,
+    scan: scan::Scratch,
+}
+
+/// [`parse_file`] reusing `scratch` (same result).
+pub fn parse_file_reusing(
+    scratch: &mut Scratch,
     path: &str,
     kind: ItemKind,
     src: &str,
@@ -88,8 +105,16 @@ pub fn parse_file_lazy(
     } else {
         FrontEnd::Auto
     };
-    parse_inner(ParserRef::Lazy(parser), path, kind, src, full, front)
-        .expect("only FrontEnd::FastOnly declines")
+    parse_inner(
+        ParserRef::Lazy(&mut scratch.parser),
+        &mut scratch.scan,
+        path,
+        kind,
+        src,
+        full,
+        front,
+    )
+    .expect("only FrontEnd::FastOnly declines")
 }
 
 /// A parser given by the caller, or one made on first use.
@@ -109,6 +134,7 @@ impl ParserRef<'_> {
 
 fn parse_inner(
     mut parser: ParserRef<'_>,
+    scan: &mut scan::Scratch,
     path: &str,
     kind: ItemKind,
     src: &str,
@@ -127,24 +153,25 @@ fn parse_inner(
         line,
         message,
     };
-    let skeleton = match scan::skeleton(src) {
+    let has_structure = match scan::skeleton_into(src, scan) {
         Ok(s) => s,
         Err(e) => {
             node.error = Some(error(e.line, format!("syntax error: {}", e.message)));
             return Some(node);
         }
     };
-    if !skeleton.has_structure && !full {
+    if !has_structure && !full {
         return Some(node);
     }
+    let skeleton = scan.text();
     let fast = match front {
-        FrontEnd::Auto | FrontEnd::FastOnly if !full => fast::parse(&skeleton.text),
+        FrontEnd::Auto | FrontEnd::FastOnly if !full => fast::parse(skeleton),
         _ => None,
     };
     let stmts = match fast {
         Some(stmts) => stmts,
         None if front == FrontEnd::FastOnly => return None,
-        None => match tree_sitter_ir(parser.get(), if full { src } else { &skeleton.text }) {
+        None => match tree_sitter_ir(parser.get(), if full { src } else { skeleton }) {
             Ok(stmts) => stmts,
             Err((line, message)) => {
                 node.error = Some(error(line, message));

@@ -30,6 +30,7 @@ pub struct Skeleton {
     pub has_structure: bool,
 }
 
+#[derive(Debug)]
 struct Logical {
     start: usize,
     /// End of the logical line (before its terminating newline).
@@ -173,17 +174,51 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// Byte classes for identifiers, as a table: the scanner asks for every byte
+/// of every file, and one load beats the chain of range tests.
+const IDENT_START: u8 = 1;
+const IDENT: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 {
+            t[c] = IDENT_START | IDENT;
+        } else if b.is_ascii_digit() {
+            t[c] = IDENT;
+        }
+        c += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_ident_start(c: u8) -> bool {
-    c == b'_' || c.is_ascii_alphabetic() || c >= 0x80
+    CLASS[c as usize] & IDENT_START != 0
 }
 
+#[inline]
 fn is_ident(c: u8) -> bool {
-    is_ident_start(c) || c.is_ascii_digit()
+    CLASS[c as usize] & IDENT != 0
+}
+
+/// The end of the identifier characters starting at `i`.
+#[inline]
+fn ident_end(s: &[u8], i: usize) -> usize {
+    s[i..]
+        .iter()
+        .position(|&c| !is_ident(c))
+        .map_or(s.len(), |n| i + n)
 }
 
 /// Split `src` into logical lines (blank and comment-only lines skipped),
 /// checking strings and brackets on the way.
-fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
+fn logical_lines(
+    src: &[u8],
+    out: &mut Vec<Logical>,
+    brackets: &mut Vec<(u8, u32)>,
+) -> Result<(), ScanError> {
     let mut lx = Lexer {
         s: src,
         pos: 0,
@@ -192,8 +227,8 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
     if src.starts_with(b"\xEF\xBB\xBF") {
         lx.pos = 3;
     }
-    let mut out = Vec::new();
-    let mut brackets: Vec<(u8, u32)> = Vec::new();
+    out.clear();
+    brackets.clear();
     while lx.pos < src.len() {
         // Indentation of a new logical line.
         let start = lx.pos;
@@ -281,9 +316,7 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
                         lx.string(f)?;
                         last_sig = b'"';
                     } else {
-                        while lx.pos < src.len() && is_ident(src[lx.pos]) {
-                            lx.pos += 1;
-                        }
+                        lx.pos = ident_end(src, lx.pos);
                         last_sig = b'a';
                     }
                     any = true;
@@ -316,7 +349,7 @@ fn logical_lines(src: &[u8]) -> Result<Vec<Logical>, ScanError> {
             });
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn first_word(src: &[u8], l: &Logical) -> (&'static str, usize) {
@@ -353,14 +386,50 @@ fn first_word(src: &[u8], l: &Logical) -> (&'static str, usize) {
     (kw, w0)
 }
 
+/// Buffers of [`skeleton_into`], kept from one file to the next so a
+/// discovery thread allocates them once rather than per file.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    lines: Vec<Logical>,
+    brackets: Vec<(u8, u32)>,
+    stack: Vec<usize>,
+    text: String,
+}
+
+impl Scratch {
+    /// The skeleton built by the last successful [`skeleton_into`].
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
 /// Build the skeleton of `src`, or the first lexical/indentation error.
 pub fn skeleton(src: &str) -> Result<Skeleton, ScanError> {
+    let mut scratch = Scratch::default();
+    let has_structure = skeleton_into(src, &mut scratch)?;
+    Ok(Skeleton {
+        text: scratch.text,
+        has_structure,
+    })
+}
+
+/// [`skeleton`] into `scratch` (text in [`Scratch::text`]); returns
+/// `has_structure`.
+pub fn skeleton_into(src: &str, scratch: &mut Scratch) -> Result<bool, ScanError> {
     let bytes = src.as_bytes();
-    let lines = logical_lines(bytes)?;
-    let mut out = String::with_capacity(src.len() / 3);
+    let Scratch {
+        lines,
+        brackets,
+        stack,
+        text: out,
+    } = scratch;
+    logical_lines(bytes, lines, brackets)?;
+    out.clear();
+    out.reserve(src.len() / 3);
     let mut has_structure = false;
     // Python's indentation stack, checked for every logical line.
-    let mut stack: Vec<usize> = vec![0];
+    stack.clear();
+    stack.push(0);
     // Lines more indented than this are inside a dropped body.
     let mut skip_deeper: Option<usize> = None;
     let mut expect_block = false;
@@ -372,7 +441,7 @@ pub fn skeleton(src: &str) -> Result<Skeleton, ScanError> {
             *emitted += 1;
         }
     };
-    for l in &lines {
+    for l in lines.iter() {
         let top = *stack.last().unwrap_or(&0);
         if expect_block {
             if l.indent <= top {
@@ -412,7 +481,7 @@ pub fn skeleton(src: &str) -> Result<Skeleton, ScanError> {
                 message: "expected ':'".to_string(),
             });
         }
-        newline_to(&mut out, &mut emitted_line, l.first_line);
+        newline_to(out, &mut emitted_line, l.first_line);
         let text = &src[l.start..l.end];
         let indent_text = &src[l.start..w0];
         let before = out.len();
@@ -484,10 +553,7 @@ pub fn skeleton(src: &str) -> Result<Skeleton, ScanError> {
         });
     }
     out.push('\n');
-    Ok(Skeleton {
-        text: out,
-        has_structure,
-    })
+    Ok(has_structure)
 }
 
 #[cfg(test)]
