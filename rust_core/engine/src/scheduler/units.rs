@@ -1,9 +1,9 @@
 //! Grouping selected items into units of dispatch, and ordering them.
 //!
 //! A suite (dbtest `TestSuite` or `unittest.TestCase`) is one unit, so its
-//! `setup_suite` runs once. Module-level functions of one file are chunked,
-//! so CPU-bound files spread over workers while files of trivial tests cost
-//! one round trip each. Benchmark entries of one file form one unit.
+//! `setup_suite` runs once. Module-level functions of one file are chunked
+//! (by recorded duration when known), so CPU-bound files spread over workers
+//! while files of trivial tests cost one round trip each. Benchmark entries of one file form one unit.
 
 use crate::tree::{ItemKind, TestItem, TestStyle};
 use std::collections::{BTreeMap, HashMap};
@@ -55,7 +55,7 @@ pub fn build_units(
     let mut next_id = 1u64;
     for ((path, group), members) in groups {
         let pieces: Vec<&[&TestItem]> = if group == "functions" {
-            members.chunks(chunk).collect()
+            chunk_functions(&members, chunk, durations)
         } else {
             vec![&members[..]]
         };
@@ -79,6 +79,40 @@ pub fn build_units(
     // Longest first; units with no record keep their id order (stable sort).
     units.sort_by(|a, b| b.estimate.total_cmp(&a.estimate));
     units
+}
+
+/// Recorded work a unit of module-level functions aims for, seconds.
+const UNIT_TARGET: f64 = 0.005;
+
+/// Split a file's module-level functions into units. With a recorded
+/// duration for each, by time: slow tests travel one by one, so the last
+/// ones spread over the workers, and trivial ones up to `MAX_CHUNK` at a
+/// time. Otherwise by count (`chunk`).
+fn chunk_functions<'a>(
+    members: &'a [&'a TestItem],
+    chunk: usize,
+    durations: &HashMap<String, f64>,
+) -> Vec<&'a [&'a TestItem]> {
+    let recorded: Option<Vec<f64>> = members
+        .iter()
+        .map(|i| durations.get(&i.id).copied())
+        .collect();
+    let Some(times) = recorded else {
+        return members.chunks(chunk).collect();
+    };
+    let mut pieces = Vec::new();
+    let (mut start, mut acc) = (0, 0.0);
+    for (k, t) in times.iter().enumerate() {
+        acc += t;
+        if acc >= UNIT_TARGET || k + 1 - start >= MAX_CHUNK {
+            pieces.push(&members[start..=k]);
+            (start, acc) = (k + 1, 0.0);
+        }
+    }
+    if start < members.len() {
+        pieces.push(&members[start..]);
+    }
+    pieces
 }
 
 /// Put units that hold any of `first` (last run's failures) at the front.
@@ -118,6 +152,31 @@ mod tests {
         assert!(units.iter().all(|u| u.exclusive && u.ids.len() == 2));
         let all: Vec<_> = units.iter().flat_map(|u| u.ids.clone()).collect();
         assert_eq!(all.len(), 40);
+    }
+
+    #[test]
+    fn recorded_durations_size_the_chunks() {
+        let items: Vec<_> = (0..200)
+            .map(|i| item("a.py", None, &format!("t{i:03}"), false))
+            .collect();
+        let mut d = HashMap::new();
+        for (i, it) in items.iter().enumerate() {
+            // The first ten take 10 ms, the rest 30 µs.
+            d.insert(it.id.clone(), if i < 10 { 0.010 } else { 0.000_03 });
+        }
+        let units = build_units(&items, 2, &d);
+        let sizes: Vec<usize> = units.iter().map(|u| u.ids.len()).collect();
+        // Slow tests one a unit (longest first), trivial ones MAX_CHUNK at a time.
+        assert_eq!(&sizes[..10], &[1; 10]);
+        assert!(sizes[10..].iter().all(|&n| n <= MAX_CHUNK));
+        assert!(sizes[10..].iter().any(|&n| n == MAX_CHUNK));
+        assert_eq!(sizes.iter().sum::<usize>(), 200);
+        // Without a record for every test, by count as before.
+        d.remove("a.py::t150");
+        let units = build_units(&items, 2, &d);
+        // 200 / (2 workers x 8) = 12 a unit.
+        assert_eq!(units.len(), 17);
+        assert!(units.iter().all(|u| u.ids.len() <= 12));
     }
 
     #[test]
