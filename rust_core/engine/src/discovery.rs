@@ -374,14 +374,18 @@ impl Worker {
     }
 }
 
-/// A parsed file and a copy of its items sorted by id (made on the parser
-/// thread, so the main thread only concatenates).
-struct Parsed {
-    node: FileNode,
+/// What one parser thread produced: its files (index into the work list,
+/// node, number of items) in increasing index order, and copies of their
+/// items, each file's sorted by id, in one buffer. One buffer per thread
+/// rather than one per file: large allocations interleaved with the many
+/// small frees of parsing make glibc consolidate its free lists every time.
+#[derive(Default)]
+struct Batch {
+    files: Vec<(usize, FileNode, usize)>,
     items: Vec<TestItem>,
 }
 
-fn parse_one(w: &mut Worker, rel: &str, found: &Found, full: bool) -> Parsed {
+fn parse_one(w: &mut Worker, i: usize, rel: &str, found: &Found, full: bool, out: &mut Batch) {
     let error_node = |kind, line, message: String| FileNode {
         path: rel.to_string(),
         kind,
@@ -403,9 +407,10 @@ fn parse_one(w: &mut Worker, rel: &str, found: &Found, full: bool) -> Parsed {
             },
         },
     };
-    let mut items: Vec<TestItem> = node.all_items().cloned().collect();
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    Parsed { node, items }
+    let start = out.items.len();
+    out.items.extend(node.all_items().cloned());
+    out.items[start..].sort_by(|a, b| a.id.cmp(&b.id));
+    out.files.push((i, node, out.items.len() - start));
 }
 
 /// Walk, parse and assemble the tree.
@@ -467,21 +472,10 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     // Every file is parsed on every discovery: with the fast parse path that
     // costs less than reading back a cache of trees would.
     let work: Vec<(String, Found)> = found.into_iter().collect();
-    let parsed = parse_all(&work, opts.full_parse, opts.threads);
-
-    let mut files = Vec::with_capacity(parsed.len());
-    let mut items: Vec<TestItem> = Vec::with_capacity(parsed.iter().map(|p| p.items.len()).sum());
+    let (files, mut items, sorted) = parse_all(&work, opts.full_parse, opts.threads);
     // Each file's items are sorted and files come in path order, so the
     // concatenation is nearly always sorted by id already; a stable sort of
     // it gives exactly the order a stable sort of everything would.
-    let mut sorted = true;
-    for p in parsed {
-        if let (Some(last), Some(first)) = (items.last(), p.items.first()) {
-            sorted &= last.id <= first.id;
-        }
-        items.extend(p.items);
-        files.push(p.node);
-    }
     if !sorted {
         items.sort_by(|a, b| a.id.cmp(&b.id));
     }
@@ -519,52 +513,81 @@ pub fn id_has_prefix(id: &str, prefix: &str) -> bool {
     }
 }
 
-fn parse_all(work: &[(String, Found)], full: bool, threads: usize) -> Vec<Parsed> {
+/// Parse every file: the nodes in work order, copies of all items (each
+/// file's sorted by id) in the same order, and whether that whole list is
+/// sorted by id.
+fn parse_all(
+    work: &[(String, Found)],
+    full: bool,
+    threads: usize,
+) -> (Vec<FileNode>, Vec<TestItem>, bool) {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
     let threads = if threads == 0 { cores } else { threads };
     // Thread start-up costs more than parsing a handful of files.
     let threads = threads.min(work.len().div_ceil(32)).max(1);
-    if threads == 1 {
-        let mut w = Worker::new();
-        return work
-            .iter()
-            .map(|(rel, f)| parse_one(&mut w, rel, f, full))
-            .collect();
-    }
     // Chunks of files are claimed from a shared counter (so a slow file does
     // not hold up a whole fixed share); the calling thread works too.
     const CHUNK: usize = 8;
     let next = AtomicUsize::new(0);
     let run = || {
         let mut w = Worker::new();
-        let mut local: Vec<(usize, Vec<Parsed>)> = Vec::new();
+        let mut out = Batch::default();
         loop {
             let i = next.fetch_add(CHUNK, Ordering::Relaxed);
             if i >= work.len() {
                 break;
             }
-            let chunk = &work[i..(i + CHUNK).min(work.len())];
-            let done = chunk
-                .iter()
-                .map(|(rel, f)| parse_one(&mut w, rel, f, full))
-                .collect();
-            local.push((i, done));
-        }
-        local
-    };
-    let mut chunks = std::thread::scope(|s| {
-        let others: Vec<_> = (1..threads).map(|_| s.spawn(run)).collect();
-        let mut chunks = run();
-        for h in others {
-            match h.join() {
-                Ok(c) => chunks.extend(c),
-                Err(e) => std::panic::resume_unwind(e),
+            for (j, (rel, f)) in work.iter().enumerate().skip(i).take(CHUNK) {
+                parse_one(&mut w, j, rel, f, full, &mut out);
             }
         }
-        chunks
-    });
-    chunks.sort_unstable_by_key(|(i, _)| *i);
-    chunks.into_iter().flat_map(|(_, c)| c).collect()
+        out
+    };
+    let batches = if threads == 1 {
+        vec![run()]
+    } else {
+        std::thread::scope(|s| {
+            let others: Vec<_> = (1..threads).map(|_| s.spawn(run)).collect();
+            let mut batches = vec![run()];
+            for h in others {
+                match h.join() {
+                    Ok(b) => batches.push(b),
+                    Err(e) => std::panic::resume_unwind(e),
+                }
+            }
+            batches
+        })
+    };
+    // Each batch holds its files in increasing order: merge them, moving
+    // nodes and items (never cloning).
+    let total = batches.iter().map(|b| b.items.len()).sum();
+    let mut files = Vec::with_capacity(work.len());
+    let mut items: Vec<TestItem> = Vec::with_capacity(total);
+    let mut sorted = true;
+    let mut streams: Vec<_> = batches
+        .into_iter()
+        .map(|b| (b.files.into_iter().peekable(), b.items.into_iter()))
+        .collect();
+    loop {
+        let Some(k) = (0..streams.len())
+            .filter_map(|k| Some((k, streams[k].0.peek()?.0)))
+            .min_by_key(|&(_, i)| i)
+            .map(|(k, _)| k)
+        else {
+            break;
+        };
+        let (nodes, its) = &mut streams[k];
+        let Some((_, node, n)) = nodes.next() else {
+            break;
+        };
+        let start = items.len();
+        items.extend(its.by_ref().take(n));
+        if let (Some(last), Some(first)) = (start.checked_sub(1), items.get(start)) {
+            sorted &= items[last].id <= first.id;
+        }
+        files.push(node);
+    }
+    (files, items, sorted)
 }

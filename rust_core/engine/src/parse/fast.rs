@@ -31,6 +31,17 @@ use super::ir::{self, Class, Def, Expr, Stmt};
 /// Parse a skeleton (from [`super::scan::skeleton`]) into the IR, or None
 /// when it holds a form outside the subset above.
 pub fn parse(skeleton: &str) -> Option<Vec<Stmt>> {
+    parse_reusing(skeleton, &mut Scratch::default())
+}
+
+/// The token buffer of [`parse_reusing`], kept from one file to the next.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    toks: Vec<Tok>,
+}
+
+/// [`parse`] with a token buffer reused across files (same result).
+pub fn parse_reusing(skeleton: &str, scratch: &mut Scratch) -> Option<Vec<Stmt>> {
     let mut lines = Lines {
         s: skeleton.as_bytes(),
         text: skeleton,
@@ -47,9 +58,9 @@ pub fn parse(skeleton: &str) -> Option<Vec<Stmt>> {
         decorators: Vec::new(),
         open_class: None,
     };
-    let mut toks = Vec::new();
-    while let Some(indent) = lines.next(&mut toks)? {
-        b.line(indent, &toks)?;
+    let toks = &mut scratch.toks;
+    while let Some(indent) = lines.next(toks)? {
+        b.line(indent, toks)?;
     }
     b.finish()
 }

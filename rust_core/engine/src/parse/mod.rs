@@ -70,10 +70,10 @@ pub fn parse_file_with(
     full: bool,
     front: FrontEnd,
 ) -> Option<FileNode> {
-    let mut scan = scan::Scratch::default();
     parse_inner(
         ParserRef::Given(parser),
-        &mut scan,
+        &mut scan::Scratch::default(),
+        &mut fast::Scratch::default(),
         path,
         kind,
         src,
@@ -90,6 +90,7 @@ pub fn parse_file_with(
 pub struct Scratch {
     parser: Option<Parser>,
     scan: scan::Scratch,
+    fast: fast::Scratch,
 }
 
 /// [`parse_file`] reusing `scratch` (same result).
@@ -108,6 +109,7 @@ pub fn parse_file_reusing(
     parse_inner(
         ParserRef::Lazy(&mut scratch.parser),
         &mut scratch.scan,
+        &mut scratch.fast,
         path,
         kind,
         src,
@@ -132,9 +134,11 @@ impl ParserRef<'_> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn parse_inner(
     mut parser: ParserRef<'_>,
     scan: &mut scan::Scratch,
+    fast_scratch: &mut fast::Scratch,
     path: &str,
     kind: ItemKind,
     src: &str,
@@ -165,7 +169,7 @@ fn parse_inner(
     }
     let skeleton = scan.text();
     let fast = match front {
-        FrontEnd::Auto | FrontEnd::FastOnly if !full => fast::parse(skeleton),
+        FrontEnd::Auto | FrontEnd::FastOnly if !full => fast::parse_reusing(skeleton, fast_scratch),
         _ => None,
     };
     let stmts = match fast {
@@ -443,6 +447,9 @@ impl<'a> Walker<'a> {
     }
 
     fn module(&mut self, stmts: &[Stmt], kind: ItemKind) {
+        // Most module-level defs of a test file are tests: size the list once.
+        let defs = stmts.iter().filter(|s| matches!(s, Stmt::Def(_))).count();
+        self.file.items.reserve(defs);
         for stmt in stmts {
             match stmt {
                 Stmt::Import(_) | Stmt::FromImport { .. } => self.import(stmt),
