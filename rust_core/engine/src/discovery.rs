@@ -570,14 +570,11 @@ fn parse_all(
         .into_iter()
         .map(|b| (b.files.into_iter().peekable(), b.items.into_iter()))
         .collect();
-    loop {
-        let Some(k) = (0..streams.len())
-            .filter_map(|k| Some((k, streams[k].0.peek()?.0)))
-            .min_by_key(|&(_, i)| i)
-            .map(|(k, _)| k)
-        else {
-            break;
-        };
+    while let Some(k) = (0..streams.len())
+        .filter_map(|k| Some((k, streams[k].0.peek()?.0)))
+        .min_by_key(|&(_, i)| i)
+        .map(|(k, _)| k)
+    {
         let (nodes, its) = &mut streams[k];
         let Some((_, node, n)) = nodes.next() else {
             break;
