@@ -18,6 +18,7 @@ use crate::tree::{
     CollectionError, Dynamic, FileNode, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle,
 };
 use ir::{Class, Def, Expr, Stmt};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 
@@ -353,10 +354,11 @@ const NEUTRAL_BASES: &[&str] = &[
 
 impl<'a> Walker<'a> {
     /// `a.b.c` for names/attributes, None for anything else.
-    fn dotted(e: &Expr) -> Option<String> {
+    /// Borrowed for a plain name (the common case: no allocation).
+    fn dotted(e: &Expr) -> Option<Cow<'_, str>> {
         match e {
-            Expr::Name(n) => Some(n.clone()),
-            Expr::Attr(obj, attr) => Some(format!("{}.{attr}", Self::dotted(obj)?)),
+            Expr::Name(n) => Some(Cow::Borrowed(n)),
+            Expr::Attr(obj, attr) => Some(Cow::Owned(format!("{}.{attr}", Self::dotted(obj)?))),
             _ => None,
         }
     }
@@ -364,14 +366,9 @@ impl<'a> Walker<'a> {
     /// The dbtest/unittest name a decorator or base refers to: `t` after
     /// `from dbtest import test as t` is `test`; `d.test` after
     /// `import dbtest as d` is `test`. Other qualified names are None.
-    fn api_name(&self, dotted: &str) -> Option<String> {
+    fn api_name<'s>(&'s self, dotted: &'s str) -> Option<&'s str> {
         match dotted.rsplit_once('.') {
-            None => Some(
-                self.aliases
-                    .get(dotted)
-                    .cloned()
-                    .unwrap_or_else(|| dotted.to_string()),
-            ),
+            None => Some(self.aliases.get(dotted).map_or(dotted, String::as_str)),
             Some((prefix, last)) => {
                 let head = prefix.split('.').next().unwrap_or(prefix);
                 let module = self.modules.get(head).map(String::as_str).unwrap_or(head);
@@ -383,7 +380,7 @@ impl<'a> Walker<'a> {
                             .strip_prefix(m)
                             .is_some_and(|r| r.is_empty() || r.starts_with('.'))
                     })
-                    .then(|| last.to_string())
+                    .then_some(last)
             }
         }
     }
@@ -603,13 +600,13 @@ impl<'a> Walker<'a> {
             let Some(api) = self.api_name(&dotted) else {
                 continue;
             };
-            let positional: Vec<&Expr> = args
-                .map(|a| {
+            let positional = |i: usize| -> Option<&Expr> {
+                args.and_then(|a| {
                     a.iter()
                         .filter(|c| !matches!(c, Expr::Keyword { .. } | Expr::Comment))
-                        .collect()
+                        .nth(i)
                 })
-                .unwrap_or_default();
+            };
             let keyword = |name: &str| -> Option<&Expr> {
                 args.and_then(|a| a.iter().find_map(|c| kwarg(c, name)))
                     .flatten()
@@ -621,7 +618,7 @@ impl<'a> Walker<'a> {
             if has_splat {
                 info.add_dynamic(Dynamic::Options);
             }
-            match api.as_str() {
+            match api {
                 "test" => {
                     info.test_decorated = true;
                     if let Some(v) = keyword("tags") {
@@ -654,15 +651,15 @@ impl<'a> Walker<'a> {
                     }
                 }
                 "skip" => {
-                    let reason = positional.first().copied().or_else(|| keyword("reason"));
+                    let reason = positional(0).or_else(|| keyword("reason"));
                     info.skip = Some(match reason.map(Self::lit) {
                         Some(Some(Lit::Str(s))) => s,
                         _ => "skipped".to_string(),
                     });
                 }
                 "skip_if" | "skipIf" | "skipUnless" => {
-                    let cond = positional.first().copied().or_else(|| keyword("condition"));
-                    let reason = positional.get(1).copied().or_else(|| keyword("reason"));
+                    let cond = positional(0).or_else(|| keyword("condition"));
+                    let reason = positional(1).or_else(|| keyword("reason"));
                     let when = api != "skipUnless";
                     match cond.and_then(Self::lit) {
                         Some(Lit::Bool(b)) if b == when => {
@@ -677,8 +674,8 @@ impl<'a> Walker<'a> {
                 }
                 "xfail" | "expectedFailure" => info.xfail = true,
                 "parametrize" => {
-                    let names = positional.first().copied().or_else(|| keyword("argnames"));
-                    let values = positional.get(1).copied().or_else(|| keyword("argvalues"));
+                    let names = positional(0).or_else(|| keyword("argnames"));
+                    let values = positional(1).or_else(|| keyword("argvalues"));
                     param_sets.push(Self::param_cases(names, values, keyword("ids")));
                 }
                 _ => {}
@@ -894,13 +891,17 @@ impl<'a> Walker<'a> {
                     continue;
                 };
                 let last = dotted.rsplit('.').next().unwrap_or(&dotted).to_string();
-                let resolved = self.aliases.get(&dotted).cloned().unwrap_or(dotted.clone());
+                let resolved = self
+                    .aliases
+                    .get(dotted.as_ref())
+                    .cloned()
+                    .unwrap_or_else(|| dotted.to_string());
                 let rlast = resolved.rsplit('.').next().unwrap_or(&resolved).to_string();
                 if rlast == "TestSuite" {
                     kind = kind.or(Some(SuiteKind::Suite));
                 } else if rlast.ends_with("TestCase") {
                     kind = kind.or(Some(SuiteKind::Unittest));
-                } else if let Some(facts) = self.classes.get(&dotted).cloned() {
+                } else if let Some(facts) = self.classes.get(dotted.as_ref()).cloned() {
                     if facts.kind.is_some() {
                         kind = kind.or(facts.kind);
                     }
