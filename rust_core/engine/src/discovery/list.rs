@@ -157,7 +157,14 @@ pub fn render_json(l: &Listed) -> String {
             filter_ms: l.filter_elapsed.as_secs_f64() * 1e3,
         },
     };
-    serde_json::to_string(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    // Sized up front: growing a multi-megabyte string by doubling copies it
+    // about as many times as there are doublings.
+    let mut out = Vec::with_capacity(256 * d.items.len() + 128 * d.files.len() + 256);
+    match serde_json::to_writer(&mut out, &doc) {
+        // serde_json writes valid UTF-8 only.
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}"),
+    }
 }
 
 struct Style {
