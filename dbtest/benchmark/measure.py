@@ -52,9 +52,9 @@ class Settings:
     processes:     fresh processes an entry's samples are spread over, one
                    after the other (1: measure in the bench worker itself)
 
-    Several processes, as pyperf does: a process's memory layout and hash
-    seed shift a function's speed by several percent for its whole life,
-    so the samples of one process share one offset that more samples from
+    Several processes, as pyperf does: a process's speed is offset by
+    several percent for its whole life (memory layout, hash seed, the
+    host), so the samples of one process share one offset that more samples from
     the same process cannot average out (docs/benchmarks.md).
     """
 

@@ -1,11 +1,11 @@
 """Spreading an entry's samples over several fresh processes, as pyperf does.
 
-Why: a Python process's memory layout (ASLR) and hash seed shift the speed
-of a function by several percent for the whole life of the process. The
+Why: a process's speed is offset by several percent for its whole life
+(memory layout, hash seed, and on a VM whatever the host does). The
 samples of one process all share that offset, so taking more of them does
 not average it out; taking them from several processes does. On the
 development VM, pyperf's two values per process agree within 0.1% while
-its processes differ by up to 25% (docs/performance.md).
+its processes differ by up to 28% (docs/performance.md).
 
 How: the bench worker imports the file and selects the entries as before,
 then, for each group, runs `processes` rounds one after the other. A round
