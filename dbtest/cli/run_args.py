@@ -58,6 +58,7 @@ OPTIONS: tuple[Opt, ...] = (
     Opt("bench_time", ("--bench-time",), float, min=0.0),
     Opt("bench_min_samples", ("--bench-min-samples",), int, min=1),
     Opt("bench_warmup", ("--bench-warmup",), float, min=0.0),
+    Opt("bench_processes", ("--bench-processes",), int, min=1),
     Opt("quick", ("--quick",), bool),
     Opt("bench_memory", ("--bench-memory",), bool),
     Opt("save_baseline", ("--save-baseline",)),

@@ -74,6 +74,10 @@ def run_command(
     bench_time: Annotated[float | None, typer.Option("--bench-time", min=0.0)] = None,
     bench_min_samples: Annotated[int | None, typer.Option("--bench-min-samples", min=1)] = None,
     bench_warmup: Annotated[float | None, typer.Option("--bench-warmup", min=0.0)] = None,
+    bench_processes: Annotated[
+        int | None,
+        typer.Option("--bench-processes", min=1, help="Fresh processes per benchmark group."),
+    ] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Short benchmark preset.")] = False,
     bench_memory: Annotated[
         bool, typer.Option("--bench-memory", help="Peak memory per call.")
@@ -122,6 +126,7 @@ def run_command(
                 bench_time=bench_time,
                 bench_min_samples=bench_min_samples,
                 bench_warmup=bench_warmup,
+                bench_processes=bench_processes,
                 quick=quick,
                 bench_memory=bench_memory,
                 save_baseline=save_baseline,

@@ -57,6 +57,7 @@ class RunArgs:
     bench_time: float | None = None
     bench_min_samples: int | None = None
     bench_warmup: float | None = None
+    bench_processes: int | None = None
     quick: bool = False
     bench_memory: bool = False
     save_baseline: str | None = None
@@ -85,6 +86,7 @@ def run(mode: str, a: RunArgs) -> int:
         ("time", a.bench_time),
         ("min_samples", a.bench_min_samples),
         ("warmup", a.bench_warmup),
+        ("processes", a.bench_processes),
     ):
         if value is not None:
             bench[key] = value

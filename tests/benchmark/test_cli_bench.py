@@ -114,3 +114,20 @@ def test_default_settings_measure_in_fresh_processes_end_to_end(project):
         # min_samples (20) spread over 10 rounds: at least 2 from each.
         assert b["stats"]["samples"] == len(b["samples"]) >= 20
     assert entries["pickle"]["comparison"]["speedup"] > 1.5
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_bench_processes_sets_how_many_fresh_processes_measure(tmp_path, n):
+    fixture = os.path.join(REPO, "tests", "fixtures", "bench_processes", "bench_procs.py")
+    shutil.copy(fixture, tmp_path / "bench_procs.py")
+    log = tmp_path / "procs.log"
+    args = ["--bench-processes", str(n), "--bench-time", "0.03", "--bench-warmup", "0"]
+    env = dict(os.environ, COLUMNS="140", NO_COLOR="1", DBTEST_PROCS_LOG=str(log))
+    r = subprocess.run(
+        [DBTEST, "bench", *args], cwd=tmp_path, capture_output=True, text=True, env=env,
+        timeout=300,
+    )  # fmt: skip
+    # The fixture's crashing entry and failing teardown make the run fail.
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    setups = {line.split()[1] for line in log.read_text().splitlines() if line.startswith("setup")}
+    assert len(setups) == n  # the "procs" group set up once in each fresh process
