@@ -445,8 +445,12 @@ def breakdown() -> list[Row]:
     py = sys.executable
     cases = [
         ("python -c pass", [py, "-c", "pass"]),
-        ("import dbtest.cli.app (CLI start-up)", [py, "-c", "import dbtest.cli.app"]),
-        ("import typer", [py, "-c", "import typer"]),
+        (
+            "import the run path (CLI start-up to start_run)",
+            [py, "-c", "import dbtest.cli.run_args, dbtest.cli.run_exec, dbtest.runner"],
+        ),
+        ("import rich + the console (after start_run)", [py, "-c", "import dbtest.cli.console"]),
+        ("import typer (--help, declined command lines)", [py, "-c", "import typer"]),
         ("worker start + shutdown", [py, "-c", _WORKER]),
         ("git rev-parse HEAD", ["git", "rev-parse", "HEAD"]),
     ]
