@@ -407,10 +407,8 @@ fn parse_one(w: &mut Worker, i: usize, rel: &str, found: &Found, full: bool, out
             },
         },
     };
-    let start = out.items.len();
-    out.items.extend(node.all_items().cloned());
-    out.items[start..].sort_by(|a, b| a.id.cmp(&b.id));
-    out.files.push((i, node, out.items.len() - start));
+    let n = node.all_items().count();
+    out.files.push((i, node, n));
 }
 
 /// Walk, parse and assemble the tree.
@@ -542,6 +540,16 @@ fn parse_all(
             for (j, (rel, f)) in work.iter().enumerate().skip(i).take(CHUNK) {
                 parse_one(&mut w, j, rel, f, full, &mut out);
             }
+        }
+        // Copies made after parsing, in one pass: ids and tags of
+        // neighbouring items then sit close in memory, which the filter
+        // (run over every item) notices.
+        drop(w);
+        out.items.reserve_exact(out.files.iter().map(|f| f.2).sum());
+        for (_, node, _) in &out.files {
+            let start = out.items.len();
+            out.items.extend(node.all_items().cloned());
+            out.items[start..].sort_by(|a, b| a.id.cmp(&b.id));
         }
         out
     };
