@@ -12,10 +12,6 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
 use tokio::sync::mpsc;
 
-/// After reading all a worker had written, wait this long before reading
-/// again (see the line reader in [`ProcessLauncher::launch`]).
-const READ_PAUSE: Duration = Duration::from_millis(1);
-
 /// Starts real worker processes.
 #[derive(Debug, Clone)]
 pub struct ProcessLauncher {
@@ -145,13 +141,6 @@ impl Launcher for ProcessLauncher {
                             let _ = ev.send(WorkerEvent { slot, gen, kind });
                         }
                     }
-                }
-                if reader.buffer().is_empty() {
-                    // Read in bursts: a worker running trivial tests writes
-                    // every ~30 µs, and being woken for each write cost the
-                    // scheduler more than the message itself. The worker has
-                    // units queued ahead, so it never waits on this.
-                    tokio::time::sleep(READ_PAUSE).await;
                 }
             }
         });
