@@ -163,10 +163,15 @@ enum Phase {
 const MAX_UNIT_REQUEUES: u32 = 3;
 /// Workers that die before they are ready, in a row, before the run gives up.
 const MAX_STARTUP_FAILURES: u32 = 3;
-/// Exclusive units a worker holds at once: the running one and the next
-/// ones, so that a worker finishing a short unit never waits for the round
-/// trip to the scheduler.
-const EXCLUSIVE_AHEAD: usize = 4;
+/// Exclusive units a worker holds at once (the running one and the ones sent
+/// ahead, so that a worker finishing a short unit never waits for the round
+/// trip to a scheduler that shares the CPU with it): at most this many...
+const EXCLUSIVE_AHEAD_MAX: usize = 16;
+/// ...while the recorded work they hold stays under this (seconds), so that
+/// slow units stay in the queue and spread over the workers at the end...
+const AHEAD_BUDGET: f64 = 0.02;
+/// ...and this many when a unit's duration is unknown (no record yet).
+const EXCLUSIVE_AHEAD_UNKNOWN: usize = 4;
 /// How far the dispatcher looks down the queue for a unit that fits a worker.
 const DISPATCH_LOOKAHEAD: usize = 256;
 
@@ -1074,12 +1079,23 @@ impl State {
         if queue.is_empty() || s.state != SlotState::Ready || s.kill.is_some() {
             return false;
         }
-        let exclusive = s.flights.values().filter(|f| f.unit.exclusive).count();
+        let (mut exclusive, mut held, mut known) = (0, 0.0, true);
+        for f in s.flights.values().filter(|f| f.unit.exclusive) {
+            exclusive += 1;
+            held += f.unit.estimate;
+            known &= f.unit.estimate > 0.0;
+        }
         let shared = s.flights.len() - exclusive;
-        // Exclusive units run one at a time in the worker, in order; a few
-        // more are sent ahead so the worker never waits for a round trip.
-        // Async units share the worker, never two of one file at once.
-        let room_exclusive = shared == 0 && exclusive < EXCLUSIVE_AHEAD;
+        // Exclusive units run one at a time in the worker, in order; more are
+        // sent ahead (see EXCLUSIVE_AHEAD_MAX). Async units share the worker,
+        // never two of one file at once.
+        let ahead_ok = exclusive < 2
+            || if known {
+                exclusive < EXCLUSIVE_AHEAD_MAX && held < AHEAD_BUDGET
+            } else {
+                exclusive < EXCLUSIVE_AHEAD_UNKNOWN
+            };
+        let room_exclusive = shared == 0 && ahead_ok;
         let room_shared = exclusive == 0 && shared < concurrency;
         // A full worker takes nothing: say so before scanning the queue,
         // which this runs for every message a worker sends.
