@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from typing import NoReturn
 
 from dbtest.cli import exit_codes
+
+# Annotations only: importing typing (~9 ms) would delay starting the workers.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
 
 # Subcommands; anything else on the command line means `run`.
 SUBCOMMANDS = {"run", "list", "unit", "integration", "bench", "tui", "report"}

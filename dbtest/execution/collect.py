@@ -8,7 +8,6 @@ import importlib.util
 import inspect
 import os
 import sys
-import unittest
 from dataclasses import dataclass, field
 from types import FunctionType, ModuleType
 from typing import Any
@@ -263,6 +262,13 @@ def _suite_members(cls: type) -> list[tuple[str, Any]]:
     return out
 
 
+def _is_testcase(cls: type) -> bool:
+    # A TestCase subclass means unittest is loaded; otherwise there is none
+    # (and the worker does not pay unittest's import for files that do not use it).
+    unittest = sys.modules.get("unittest")
+    return unittest is not None and issubclass(cls, unittest.TestCase)
+
+
 def build_items(path: str, module: ModuleType) -> list[Item]:
     """Every runnable item of an imported module, in definition order."""
     items: list[Item] = []
@@ -288,7 +294,7 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
                             cmarks,
                         )
                     )
-            elif issubclass(obj, unittest.TestCase):
+            elif _is_testcase(obj):
                 items.extend(_unittest_items(path, attr, obj))
         elif inspect.isfunction(obj):
             if obj.__module__ != modname or get_fixture(obj) is not None:
@@ -302,6 +308,8 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
 def _unittest_items(path: str, attr: str, cls: type) -> list[Item]:
     items = []
     try:
+        import unittest
+
         names = unittest.TestLoader().getTestCaseNames(cls)
     except Exception:
         return items

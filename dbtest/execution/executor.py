@@ -11,7 +11,6 @@ import asyncio
 import inspect
 import os
 import time
-import unittest
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -471,6 +470,8 @@ class Executor:
         async def body() -> None:
             for cond, reason in item.skip_ifs:
                 if await self._run_sync(cond):
+                    import unittest
+
                     raise unittest.SkipTest(reason)
             func = item.func.__get__(run.instance) if run.instance is not None else item.func
             # The setup hook first (it prepares a clean state), then the test's

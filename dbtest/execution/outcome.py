@@ -3,7 +3,7 @@ how an exception maps to one."""
 
 from __future__ import annotations
 
-import unittest
+import sys
 
 PASSED = "passed"
 FAILED = "failed"
@@ -25,11 +25,18 @@ class TestTimeout(Exception):
     __test__ = False
 
 
+def _is_skip(exc: BaseException) -> bool:
+    # unittest is imported only by what uses it (6 ms of every worker's
+    # start-up otherwise): without it loaded, nothing can raise SkipTest.
+    unittest = sys.modules.get("unittest")
+    return unittest is not None and isinstance(exc, unittest.SkipTest)
+
+
 def classify(exc: BaseException) -> str:
     """``failed`` for assertions, ``skipped`` for ``SkipTest``, ``timeout``, else ``error``."""
     if isinstance(exc, TestTimeout):
         return TIMEOUT
-    if isinstance(exc, unittest.SkipTest):
+    if _is_skip(exc):
         return SKIPPED
     if isinstance(exc, AssertionError):
         return FAILED
@@ -42,7 +49,7 @@ def headline(exc: BaseException) -> str:
         return f"the test called sys.exit({exc.code!r}) (SystemExit); dbtest recorded it and kept going"
     if isinstance(exc, KeyboardInterrupt):
         return "KeyboardInterrupt raised inside the test; dbtest recorded it and kept going"
-    if isinstance(exc, unittest.SkipTest):
+    if _is_skip(exc):
         return str(exc) or "skipped"
     text = str(exc)
     name = type(exc).__name__
