@@ -184,7 +184,8 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
     let mut planned = build_units(&selected, workers, &history.durations);
     if req.failed_first {
         let first: HashSet<String> = history.failed.iter().cloned().collect();
-        units::failed_first(&mut planned, &first);
+        let next_id = planned.iter().map(|u| u.id).max().unwrap_or(0) + 1;
+        units::failed_first(&mut planned, &first, next_id);
     }
 
     let mut meta = req.meta.clone();

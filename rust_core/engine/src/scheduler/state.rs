@@ -851,6 +851,7 @@ impl State {
             kind: from.kind,
             attempt: from.attempt + 1,
             estimate: 0.0,
+            splittable: from.splittable,
         }
     }
 

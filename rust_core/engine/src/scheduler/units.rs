@@ -20,6 +20,9 @@ pub struct Unit {
     pub attempt: u32,
     /// Estimated duration from the cache, seconds (for longest-first).
     pub estimate: f64,
+    /// Module-level functions, which may travel in any grouping (a suite's
+    /// tests stay together so that `setup_suite` runs once).
+    pub splittable: bool,
 }
 
 /// Largest chunk of module-level functions of one file in one unit.
@@ -72,6 +75,7 @@ pub fn build_units(
                 kind: piece[0].kind,
                 attempt: 1,
                 estimate,
+                splittable: group == "functions",
             });
             next_id += 1;
         }
@@ -115,9 +119,35 @@ fn chunk_functions<'a>(
     pieces
 }
 
-/// Put units that hold any of `first` (last run's failures) at the front.
-pub fn failed_first(units: &mut [Unit], first: &std::collections::HashSet<String>) {
-    units.sort_by_key(|u| !u.ids.iter().any(|id| first.contains(id)));
+/// Put last run's failures (`first`) at the front: a unit of functions gives
+/// its failed tests a unit of their own, which goes first with the suites
+/// that hold a failure. New unit ids start at `next_id`.
+pub fn failed_first(
+    units: &mut Vec<Unit>,
+    first: &std::collections::HashSet<String>,
+    mut next_id: u64,
+) {
+    let mut front = Vec::new();
+    let mut back = Vec::new();
+    for mut u in units.drain(..) {
+        let (failed, others): (Vec<String>, Vec<String>) =
+            u.ids.iter().cloned().partition(|id| first.contains(id));
+        if failed.is_empty() {
+            back.push(u);
+        } else if !u.splittable || others.is_empty() {
+            front.push(u);
+        } else {
+            let mut f = u.clone();
+            f.id = next_id;
+            next_id += 1;
+            f.ids = failed;
+            u.ids = others;
+            front.push(f);
+            back.push(u);
+        }
+    }
+    front.append(&mut back);
+    *units = front;
 }
 
 #[cfg(test)]
@@ -191,7 +221,35 @@ mod tests {
         let mut units = build_units(&items, 1, &d);
         assert_eq!(units[0].ids, vec!["b.py::slow"]);
         let first = ["a.py::fast".to_string()].into_iter().collect();
-        failed_first(&mut units, &first);
+        failed_first(&mut units, &first, 100);
         assert_eq!(units[0].ids, vec!["a.py::fast"]);
+    }
+
+    #[test]
+    fn failed_functions_leave_their_unit_but_suites_stay_whole() {
+        let mut items: Vec<_> = (0..4)
+            .map(|i| item("f.py", None, &format!("t{i}"), false))
+            .collect();
+        items.extend((0..3).map(|i| item("s.py", Some("S"), &format!("t{i}"), false)));
+        let d: HashMap<String, f64> = items.iter().map(|i| (i.id.clone(), 0.0001)).collect();
+        let mut units = build_units(&items, 1, &d);
+        assert_eq!(units.len(), 2); // all four functions in one unit, the suite in one
+        let first = ["f.py::t2".to_string(), "s.py::S::t1".to_string()]
+            .into_iter()
+            .collect();
+        failed_first(&mut units, &first, 100);
+        let ids: Vec<Vec<&str>> = units
+            .iter()
+            .map(|u| u.ids.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                vec!["f.py::t2"],
+                vec!["s.py::S::t0", "s.py::S::t1", "s.py::S::t2"],
+                vec!["f.py::t0", "f.py::t1", "f.py::t3"],
+            ]
+        );
+        assert_eq!(units[0].id, 100);
     }
 }
