@@ -41,6 +41,18 @@ pub enum FrontEnd {
     FastOnly,
 }
 
+impl FrontEnd {
+    /// The front end of an ordinary parse: tree-sitter for a `full` parse
+    /// (the fast parser reads skeletons only), else whichever takes the file.
+    fn for_parse(full: bool) -> FrontEnd {
+        if full {
+            FrontEnd::TreeSitter
+        } else {
+            FrontEnd::Auto
+        }
+    }
+}
+
 /// Parse `src` (the file at `path`, relative to the root) into a file node.
 ///
 /// `full` parses the whole text with tree-sitter instead of the skeleton, so
@@ -52,11 +64,7 @@ pub fn parse_file(
     src: &str,
     full: bool,
 ) -> FileNode {
-    let front = if full {
-        FrontEnd::TreeSitter
-    } else {
-        FrontEnd::Auto
-    };
+    let front = FrontEnd::for_parse(full);
     parse_file_with(parser, path, kind, src, full, front).expect("only FrontEnd::FastOnly declines")
 }
 
@@ -102,11 +110,7 @@ pub fn parse_file_reusing(
     src: &str,
     full: bool,
 ) -> FileNode {
-    let front = if full {
-        FrontEnd::TreeSitter
-    } else {
-        FrontEnd::Auto
-    };
+    let front = FrontEnd::for_parse(full);
     parse_inner(
         ParserRef::Lazy(&mut scratch.parser),
         &mut scratch.scan,
