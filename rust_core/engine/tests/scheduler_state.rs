@@ -4,7 +4,7 @@
 
 use dbtest_engine::events::Event;
 use dbtest_engine::record::{Outcome, TestRecord};
-use dbtest_engine::scheduler::protocol::{Message, Request};
+use dbtest_engine::scheduler::protocol::{Finished, Message, Request, Started};
 use dbtest_engine::scheduler::{build_units, Action, SchedulerConfig, State};
 use dbtest_engine::tree::TestItem;
 use std::collections::{HashMap, VecDeque};
@@ -130,14 +130,14 @@ impl Sim {
             if b == Behaviour::Missing {
                 continue;
             }
-            let started = Message::Started {
+            let started = Message::Started(Started {
                 unit,
                 id: id.clone(),
                 start: 0.0,
                 timeout: Some(1.0),
                 attempt: 1,
                 sync: true,
-            };
+            });
             let a = self.state.on_message(slot, started);
             self.apply(a);
             match b {
@@ -149,10 +149,10 @@ impl Sim {
                     };
                     let a = self.state.on_message(
                         slot,
-                        Message::Finished {
+                        Message::Finished(Finished {
                             unit,
                             record: record(&id, o),
-                        },
+                        }),
                     );
                     self.apply(a);
                 }
@@ -163,10 +163,10 @@ impl Sim {
                 Behaviour::CrashOnce => {
                     let a = self.state.on_message(
                         slot,
-                        Message::Finished {
+                        Message::Finished(Finished {
                             unit,
                             record: record(&id, Outcome::Passed),
-                        },
+                        }),
                     );
                     self.apply(a);
                 }

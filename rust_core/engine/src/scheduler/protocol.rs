@@ -37,19 +37,7 @@ pub enum Message {
     Ready {
         pid: u32,
     },
-    Started {
-        #[serde(default)]
-        unit: u64,
-        id: String,
-        #[serde(default)]
-        start: f64,
-        #[serde(default)]
-        timeout: Option<f64>,
-        #[serde(default = "one")]
-        attempt: u32,
-        #[serde(default)]
-        sync: bool,
-    },
+    Started(Started),
     Output {
         id: String,
         stream: String,
@@ -60,11 +48,7 @@ pub enum Message {
         attempt: u32,
         outcome: Outcome,
     },
-    Finished {
-        #[serde(default)]
-        unit: u64,
-        record: TestRecord,
-    },
+    Finished(Finished),
     RunError {
         scope: String,
         message: String,
@@ -102,52 +86,44 @@ impl Request {
     }
 }
 
-/// The two messages every test sends, read without serde's buffering of
-/// internally tagged enums (it first builds a generic tree of the whole
-/// message, then reads the variant from it: twice the work).
-#[derive(Deserialize)]
-struct StartedBody {
+/// `started`: a test began in the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Started {
     #[serde(default)]
-    unit: u64,
-    id: String,
+    pub unit: u64,
+    pub id: String,
     #[serde(default)]
-    start: f64,
+    pub start: f64,
     #[serde(default)]
-    timeout: Option<f64>,
+    pub timeout: Option<f64>,
     #[serde(default = "one")]
-    attempt: u32,
+    pub attempt: u32,
     #[serde(default)]
-    sync: bool,
+    pub sync: bool,
 }
 
-#[derive(Deserialize)]
-struct FinishedBody {
+/// `finished`: a test's final record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finished {
     #[serde(default)]
-    unit: u64,
-    record: TestRecord,
+    pub unit: u64,
+    pub record: TestRecord,
 }
 
 impl Message {
     pub fn parse(line: &str) -> Result<Message, String> {
         let bad = |e: serde_json::Error| format!("bad worker message: {e}: {line:.200}");
-        // The worker writes `ev` first; anything else takes the general path.
+        // The two messages every test sends are read straight into their
+        // struct, skipping serde's buffering of internally tagged enums (a
+        // generic tree of the whole message first: twice the work). The
+        // worker writes `ev` first; anything else takes the general path.
         if line.starts_with(r#"{"ev":"finished","#) {
-            if let Ok(b) = serde_json::from_str::<FinishedBody>(line) {
-                return Ok(Message::Finished {
-                    unit: b.unit,
-                    record: b.record,
-                });
+            if let Ok(m) = serde_json::from_str(line) {
+                return Ok(Message::Finished(m));
             }
         } else if line.starts_with(r#"{"ev":"started","#) {
-            if let Ok(b) = serde_json::from_str::<StartedBody>(line) {
-                return Ok(Message::Started {
-                    unit: b.unit,
-                    id: b.id,
-                    start: b.start,
-                    timeout: b.timeout,
-                    attempt: b.attempt,
-                    sync: b.sync,
-                });
+            if let Ok(m) = serde_json::from_str(line) {
+                return Ok(Message::Started(m));
             }
         }
         serde_json::from_str(line).map_err(bad)
@@ -172,7 +148,7 @@ mod tests {
             assert_eq!(Message::parse(line).unwrap(), general, "{line}");
         }
         match Message::parse(lines[1]).unwrap() {
-            Message::Finished { record, .. } => {
+            Message::Finished(Finished { record, .. }) => {
                 assert_eq!(record.outcome, Outcome::Failed);
                 assert_eq!(record.attempts, 2);
             }

@@ -7,7 +7,7 @@
 //! fake worker, and the invariant it guards is simple to state: every selected
 //! test ends with exactly one final record.
 
-use super::protocol::{Message, Request};
+use super::protocol::{Finished, Message, Request, Started};
 use super::units::Unit;
 use crate::bench::RawBenchResult;
 use crate::discovery::id_has_prefix;
@@ -319,14 +319,14 @@ impl State {
                 s.was_ready = true;
                 self.startup_failures = 0;
             }
-            Message::Started {
+            Message::Started(Started {
                 unit,
                 id,
                 start,
                 timeout,
                 attempt,
                 sync,
-            } => {
+            }) => {
                 let now = self.now;
                 if let Some(f) = self.flight_mut(slot, unit, &id) {
                     f.running.insert(
@@ -376,7 +376,7 @@ impl State {
                     outcome,
                 }));
             }
-            Message::Finished { unit, mut record } => {
+            Message::Finished(Finished { unit, mut record }) => {
                 let extra = self.extra_attempts.get(&record.id).copied().unwrap_or(0);
                 if let Some(f) = self.flight_mut(slot, unit, &record.id) {
                     f.running.remove(&record.id);
