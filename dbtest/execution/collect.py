@@ -180,22 +180,21 @@ def _items_for(
     class_marks: TestMarks | None,
 ) -> list[Item]:
     marks = get_marks(func)
+    # What every case of this test shares.
+    common: dict[str, Any] = {
+        "path": path,
+        "style": style,
+        "name": name,
+        "func": func,
+        "line": _line(func),
+        "suite": suite,
+        "suite_cls": suite_cls,
+        "is_async": _is_async(func),
+    }
     if marks is None and class_marks is None:
         # An undecorated test, the common case: one item, nothing to decide.
-        return [
-            Item(
-                id=f"{prefix}::{name}",
-                path=path,
-                style=style,
-                name=name,
-                func=func,
-                line=_line(func),
-                suite=suite,
-                suite_cls=suite_cls,
-                tags=_merge_tags(extra_tags) if extra_tags else [],
-                is_async=_is_async(func),
-            )
-        ]
+        tags = _merge_tags(extra_tags) if extra_tags else []
+        return [Item(id=f"{prefix}::{name}", tags=tags, **common)]
     skip = class_marks.skip if class_marks and class_marks.skip else None
     skip_ifs = list(class_marks.skip_ifs) if class_marks else []
     if marks is not None:
@@ -208,37 +207,30 @@ def _items_for(
             deferred.append((cond, reason))
         elif cond and skip is None:
             skip = reason
-    items = []
     cases = expand(marks)
     if not cases:
         cases = [(None, {})]
         skip = skip or "parametrize: no cases"
-    for pid, kwargs in cases:
-        test_id = f"{prefix}::{name}" + (f"[{pid}]" if pid is not None else "")
-        items.append(
-            Item(
-                id=test_id,
-                path=path,
-                style=style,
-                name=name,
-                func=func,
-                line=_line(func),
-                suite=suite,
-                suite_cls=suite_cls,
-                params=pid,
-                kwargs=kwargs,
-                tags=_merge_tags(marks.tags if marks else None, extra_tags),
-                is_async=_is_async(func),
-                timeout=marks.timeout if marks else None,
-                retries=marks.retries if marks else None,
-                skip=skip,
-                skip_ifs=deferred,
-                xfail=(marks.xfail if marks and marks.xfail else None)
-                or (class_marks.xfail if class_marks else None),
-                title=marks.title if marks else None,
-            )
+    tags = _merge_tags(marks.tags if marks else None, extra_tags)
+    xfail = (marks.xfail if marks and marks.xfail else None) or (
+        class_marks.xfail if class_marks else None
+    )
+    return [
+        Item(
+            id=f"{prefix}::{name}" + (f"[{pid}]" if pid is not None else ""),
+            params=pid,
+            kwargs=kwargs,
+            tags=list(tags),
+            timeout=marks.timeout if marks else None,
+            retries=marks.retries if marks else None,
+            skip=skip,
+            skip_ifs=deferred,
+            xfail=xfail,
+            title=marks.title if marks else None,
+            **common,
         )
-    return items
+        for pid, kwargs in cases
+    ]
 
 
 def _suite_members(cls: type) -> list[tuple[str, Any]]:
