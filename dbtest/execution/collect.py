@@ -97,6 +97,11 @@ class LoadedModule:
     items: list[Item]
     fixtures: dict[str, FixtureDef]
 
+    @functools.cached_property
+    def by_id(self) -> dict[str, Item]:
+        """The items by id, built once for every unit of the file."""
+        return {item.id: item for item in self.items}
+
 
 def _module_name(abspath: str) -> tuple[str, str]:
     """Dotted module name and the directory that must be on ``sys.path`` (pytest's rule)."""

@@ -189,7 +189,7 @@ class Executor:
                     message=f.message, traceback=f.traceback or None,
                 )))  # fmt: skip
             return
-        selected, missing = select(loaded.items, ids, path)
+        selected, missing = select(loaded, ids)
         for test_id in missing:
             emit(self._finished(unit, make_record(
                 id=test_id, outcome=oc.ERROR, path=path, start=time.time(),
@@ -598,11 +598,11 @@ class Executor:
         return Attempt(outcome, start, duration, message, tb, capture)
 
 
-def select(items: list[Item], ids: list[str], path: str) -> tuple[list[Item], list[str]]:
+def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]:
     """Items named by ``ids`` (exact ids or prefixes), in file order; and the ids that matched nothing."""
     # Exact ids, the usual request, are looked up: scanning every item for
     # every id made a unit of 64 tests of a 1,000-test file cost milliseconds.
-    index = {item.id: item for item in items}
+    items, path, index = loaded.items, loaded.path, loaded.by_id
     chosen: set[str] = set()
     missing = []
     for req in ids:
