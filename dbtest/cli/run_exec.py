@@ -162,21 +162,13 @@ def execute(options: Any, settings: RunSettings) -> int:
     except runner.UsageError as e:
         raise UsageError(str(e)) from None
 
-    from rich.console import Console
-
     from dbtest.cli.console import ConsoleReporter
 
     # With a report on stdout, the console goes to stderr so the two never mix.
     to_stderr = settings.fmt != "console" and settings.output is None
-    console = Console(
-        file=sys.stderr if to_stderr else sys.stdout,
-        highlight=False,
-        force_terminal=settings.live or None,
-        no_color=not settings.live and not sys.stdout.isatty(),
-        soft_wrap=True,
-    )
     reporter = ConsoleReporter(
-        console,
+        sys.stderr if to_stderr else sys.stdout,
+        color=settings.live or sys.stdout.isatty(),
         verbosity=settings.verbosity,
         live=settings.live,
         no_capture=settings.no_capture,
@@ -207,21 +199,21 @@ def execute(options: Any, settings: RunSettings) -> int:
     # Only what the console shows: the failures and the slowest tests.
     report = run.highlights(settings.durations or 0)
     if report is None:
-        console.print("dbtest: error: the run ended without a report")
+        reporter.console.print("dbtest: error: the run ended without a report")
         return exit_codes.INTERNAL_ERROR
-    compare_result = _benchmarks(report, run.root, settings, console)
+    compare_result = _benchmarks(report, run.root, settings, reporter)
     reporter.finish(report, compare_result)
     _write_reports(run, settings)
     return _exit_code(report, run.selected, compare_result, sharded=options.partition is not None)
 
 
 def _benchmarks(
-    report: dict[str, Any], root: str, settings: RunSettings, console: Any
+    report: dict[str, Any], root: str, settings: RunSettings, reporter: Any
 ) -> dict | None:
     """Save or compare benchmark baselines; returns the comparison."""
     if not report.get("benchmarks"):
         if settings.save_baseline or settings.compare:
-            console.print("dbtest: no benchmark results to save or compare")
+            reporter.console.print("dbtest: no benchmark results to save or compare")
         return None
     import json
 
@@ -245,7 +237,7 @@ def _benchmarks(
                 json.dumps(machine),
                 report["meta"].get("git_commit"),
             )
-            console.print(f"Saved benchmark baseline {settings.save_baseline!r} to {path}")
+            reporter.console.print(f"Saved benchmark baseline {settings.save_baseline!r} to {path}")
         if settings.compare:
             threshold = _core.bench_parse_threshold(settings.fail_on_regression or "0%")
             baseline = _core.bench_load_baseline(root, settings.compare)

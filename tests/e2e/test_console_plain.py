@@ -1,0 +1,58 @@
+"""The console writes plain output itself and brings rich in only when there
+is something for it to render."""
+
+from __future__ import annotations
+
+import io
+
+from dbtest.cli.console import ConsoleReporter, summary_plain
+
+
+def report(outcomes: dict[str, str], **meta: object) -> dict:
+    summary = {"total": len(outcomes), "flaky": 0}
+    for o in outcomes.values():
+        summary[o] = summary.get(o, 0) + 1
+    tests = [
+        {"id": i, "outcome": o, "path": "t.py", "line": 1, "duration": 0.01, "message": "boom"}
+        for i, o in outcomes.items()
+    ]
+    return {"summary": summary, "tests": tests, "meta": {"duration": 0.5, **meta}}
+
+
+def run_plain(outcomes: dict[str, str]) -> tuple[ConsoleReporter, str]:
+    out = io.StringIO()
+    reporter = ConsoleReporter(out, color=False)
+    reporter.start()
+    reporter.handle([{"type": "run_started", "total": len(outcomes), "collection_errors": []}])
+    reporter.handle(
+        [
+            {"type": "test_finished", "record": {"id": i, "outcome": o, "duration": 0.01}}
+            for i, o in outcomes.items()
+        ]
+    )
+    reporter.stop()
+    reporter.finish(report(outcomes))
+    return reporter, out.getvalue()
+
+
+def test_summary_plain_is_the_rich_line_without_styles():
+    for rep in (
+        report({"a": "passed", "b": "failed", "c": "skipped"}),
+        report({}, interrupted=True),
+        {**report({"a": "passed"}), "run_errors": [{"scope": "s", "message": "m"}]},
+    ):
+        assert summary_plain(rep) == ConsoleReporter.summary_line(rep).plain
+
+
+def test_a_passing_plain_run_never_makes_a_rich_console():
+    reporter, text = run_plain({"a": "passed", "b": "passed", "c": "skipped"})
+    assert text == "..s\n2 passed, 1 skipped in 0.50s\n"
+    assert "console" not in vars(reporter)  # the lazy rich console was never built
+
+
+def test_failures_are_rendered_by_rich_after_the_plain_progress():
+    reporter, text = run_plain({"a": "passed", "b": "failed"})
+    assert "console" in vars(reporter)
+    assert text.startswith(".F\n")
+    assert "FAILED b" in text and "boom" in text
+    assert text.rstrip().endswith("1 passed, 1 failed in 0.50s")
