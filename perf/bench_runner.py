@@ -617,9 +617,9 @@ scheduler thread 11%). What changed, in order of effect:
   collection walked every object of 1,000 test modules (20 ms to 5 ms).
 - **Start-up.** No `typing` import before the workers are started, no
   `unittest` import in workers that do not use it; the run starts before
-  rich is imported.
+  rich is imported, and a plain passing run never imports it.
 
-What is left, and why the remaining targets are missed:
+What is left, and why one target is still missed:
 
 - **`-j 2` / `-j 1` on 40 CPU-bound tests (1.8x).** The tests are ~400 ms of
   work; a run also pays ~80 ms before the first test (Python, the CLI, two
@@ -627,13 +627,17 @@ What is left, and why the remaining targets are missed:
   ratio (F + 400) / (F + 200) reaches 1.8 only for F under ~50 ms, and even
   with F = 0 the measured test span at `-j 2` (shared cores, SMT) gives
   ~1.9x. karva, a Rust binary, reaches 1.6x on the same files.
-- **10k trivial tests at half of karva's time.** Per test, a worker spends
-  ~9 µs importing and collecting (1,000 modules), ~13 µs running and
-  reporting (of which ~9 µs is the floor of capture, two messages and a
-  write), and the CLI and scheduler ~30% of the CPU on top. karva runs the
-  tests inside its own process through PyO3, with no protocol in between;
-  dbtest's worker processes are what isolate crashes and hangs, and every
-  result crosses a pipe before the next test starts so that none is lost.
+- **10k trivial tests at half of karva's time: met, at the line** (0.49x,
+  0.50x and 0.50x in three runs, karva 744-801 ms). The last step was the
+  console: without colour, a passing run no longer imports rich (~40 ms of
+  CPU) or has it render 10,000 progress characters (~40 ms), CPU that the
+  workers need (0.47 to 0.39 s). Per test, a worker spends ~9 µs importing
+  and collecting (1,000 modules) and ~13 µs running and reporting (of which
+  ~9 µs is the floor of capture, two messages and a write); the CLI and the
+  scheduler thread take ~25% of the CPU on top. karva runs tests inside its
+  own process, with no protocol in between; dbtest's worker processes are
+  what isolate crashes and hangs, and every result crosses a pipe before the
+  next test starts, so that none is lost.
 """
 
 
