@@ -71,6 +71,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="override dbtest's processes per group (1: the old one-process method)",
     )
+    parser.add_argument(
+        "--dbtest-time",
+        type=float,
+        default=None,
+        help="dbtest's measuring time per entry, s (default: dbtest's default)",
+    )
 
 
 GROUP_FILE = textwrap.dedent(
@@ -108,7 +114,9 @@ FUNCTIONS_FILE = textwrap.dedent(
 )
 
 
-def _dbtest_run(tmp: str, processes: int | None = None) -> dict[str, tuple[float, float]]:
+def _dbtest_run(
+    tmp: str, processes: int | None = None, seconds: float | None = None
+) -> dict[str, tuple[float, float]]:
     """{function name: (median, fastest sample) per call}, measured as
     `dbtest bench` measures: the bench runner with default settings (so its
     fresh processes, one after the other), this process acting as the
@@ -117,8 +125,13 @@ def _dbtest_run(tmp: str, processes: int | None = None) -> dict[str, tuple[float
 
     out: list[dict[str, Any]] = []
     request: dict[str, Any] = {"path": "bench_functions.py"}
+    bench: dict[str, Any] = {}
     if processes is not None:
-        request["bench"] = {"processes": processes}
+        bench["processes"] = processes
+    if seconds is not None:
+        bench["time"] = seconds
+    if bench:
+        request["bench"] = bench
     asyncio.run(run_bench_unit(tmp, request, out.append))
     figures = {}
     for m in out:
@@ -184,6 +197,7 @@ def measure_all(args: Any = None) -> dict[str, Any]:
     rigorous = bool(getattr(args, "rigorous", False))
     repeats = int(getattr(args, "repeats", 5) or 5)
     processes = getattr(args, "dbtest_processes", None)
+    seconds = getattr(args, "dbtest_time", None)
     if ROOT not in sys.path:
         sys.path.insert(0, ROOT)
     load_before = os.getloadavg()[0]
@@ -197,7 +211,7 @@ def measure_all(args: Any = None) -> dict[str, Any]:
             f.write(FUNCTIONS_FILE.format(root=ROOT))
         for _ in range(repeats):
             loads.append(os.getloadavg()[0])
-            for name, figures in _dbtest_run(tmp, processes).items():
+            for name, figures in _dbtest_run(tmp, processes, seconds).items():
                 ours[name].append(figures)
             for name in FUNCTIONS.values():
                 theirs[name].append(_pyperf_run(name, rigorous))
@@ -247,6 +261,7 @@ def measure_all(args: Any = None) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "repeats": repeats,
         "dbtest_processes": processes,
+        "dbtest_time_s": seconds,
         "accuracy": accuracy,
         "empty_async_entry_s": empty,
         "default_run_3_entries_s": total,

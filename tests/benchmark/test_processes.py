@@ -73,6 +73,26 @@ def test_one_result_per_entry_with_samples_from_every_process(three_rounds):
         assert len(r["samples"]) == 6 and all(s > 0 for s in r["samples"])
 
 
+def seeds_by_round(log):
+    """The hash seed each round's process ran with, in round order."""
+    rounds = [pid for ev, pid in log if ev == "setup"]
+    seed = {pid: ev.removeprefix("seed-") for ev, pid in log if ev.startswith("seed-")}
+    return [seed[pid] for pid in rounds]
+
+
+def test_round_r_runs_with_hash_seed_r_plus_1_in_every_run(three_rounds):
+    # The same layouts in every run: runs differ by the code, not the seeds.
+    _, log = three_rounds
+    assert seeds_by_round(log) == ["1", "2", "3"]
+
+
+def test_a_hash_seed_the_user_set_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONHASHSEED", "7")
+    log = tmp_path / "log.txt"
+    run([P + "procs::small"], log, processes=2, min_samples=2)
+    assert seeds_by_round(events(log)) == ["7", "7"]
+
+
 def test_progress_counts_samples_across_rounds_and_is_done_once(three_rounds):
     out, _ = three_rounds
     progress = [m for m in out if m["ev"] == "bench_progress" and m["id"] == P + "procs::small"]
