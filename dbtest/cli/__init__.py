@@ -43,9 +43,13 @@ def _prewarm(args: list[str], bench_only: bool = False) -> None:
         workers = 1  # benchmarks run in one dedicated worker
     capture = not any(a in ("-s", "--no-capture") for a in args)
     try:
-        from dbtest import _core
+        from dbtest.cli.prefork import prefork
 
-        _core.prewarm_workers(sys.executable, workers, capture)
+        # Benchmarks keep a worker of their own, started fresh.
+        if bench_only or not prefork(workers, capture):
+            from dbtest import _core
+
+            _core.prewarm_workers(sys.executable, workers, capture)
     except Exception:  # noqa: BLE001 - only ever an optimisation
         pass
 

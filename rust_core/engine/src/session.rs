@@ -262,6 +262,45 @@ pub fn prewarm(cwd: &Path, python: &Path, workers: Option<u32>, capture: bool) -
     }
 }
 
+/// What the CLI's zygote needs to fork the coming run's workers itself
+/// (see [`crate::scheduler::adopt_forked`]): how many, the directory they
+/// run in and the environment they add. `None` on a config error.
+pub struct PreforkPlan {
+    pub workers: u32,
+    pub root: std::path::PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+/// The plan for forking the workers [`prewarm`] would start.
+pub fn prefork_plan(
+    cwd: &Path,
+    python: &Path,
+    workers: Option<u32>,
+    capture: bool,
+) -> Option<PreforkPlan> {
+    let cfg = config::load(cwd).ok()?;
+    let launcher = launcher_for(python, &cfg.root, capture);
+    Some(PreforkPlan {
+        workers: worker_count(workers, &cfg).min(64),
+        root: launcher.cwd,
+        env: launcher.env,
+    })
+}
+
+/// Pool the workers forked for a [`prefork_plan`] (same python, root and
+/// capture), for the run's launcher to adopt.
+pub fn adopt_forked(
+    python: &Path,
+    root: &Path,
+    capture: bool,
+    zygote: i32,
+    status: std::os::fd::OwnedFd,
+    pipes: Vec<[std::os::fd::OwnedFd; 3]>,
+) -> std::io::Result<()> {
+    let launcher = launcher_for(python, root, capture);
+    crate::scheduler::adopt_forked(&launcher, zygote, status, pipes)
+}
+
 /// Workers of a run: asked for, else the config's, else one per core.
 fn worker_count(requested: Option<u32>, cfg: &Config) -> u32 {
     requested

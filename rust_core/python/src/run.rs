@@ -337,8 +337,68 @@ fn prewarm_workers(py: Python<'_>, python: String, workers: Option<u32>, capture
     })
 }
 
+/// Workers, root directory and added environment of a prefork plan.
+type PlanTuple = (u32, String, Vec<(String, String)>);
+
+/// `(workers, root, env)` for forking the coming run's workers (see
+/// `session::prefork_plan`); `None` on a config error.
+#[pyfunction]
+#[pyo3(signature = (python, workers = None, capture = true))]
+fn prefork_plan(python: String, workers: Option<u32>, capture: bool) -> Option<PlanTuple> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let plan = dbtest_engine::session::prefork_plan(
+        &cwd,
+        std::path::Path::new(&python),
+        workers,
+        capture,
+    )?;
+    Some((
+        plan.workers,
+        plan.root.to_string_lossy().into_owned(),
+        plan.env,
+    ))
+}
+
+/// Become the reaper of orphaned descendants (Linux); whether it worked.
+#[pyfunction]
+fn become_subreaper() -> bool {
+    dbtest_engine::scheduler::become_subreaper()
+}
+
+/// Hand the forked workers to the coming run. Takes ownership of every
+/// descriptor: `status` and, per worker, `(stdin, stdout, stderr)`.
+#[pyfunction]
+fn adopt_forked(
+    python: String,
+    root: String,
+    capture: bool,
+    zygote: i32,
+    status: i32,
+    pipes: Vec<(i32, i32, i32)>,
+) -> PyResult<()> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // SAFETY: the caller hands over descriptors it opened and no longer uses.
+    let own = |fd: i32| unsafe { OwnedFd::from_raw_fd(fd) };
+    let pipes = pipes
+        .into_iter()
+        .map(|(i, o, e)| [own(i), own(o), own(e)])
+        .collect();
+    dbtest_engine::session::adopt_forked(
+        std::path::Path::new(&python),
+        std::path::Path::new(&root),
+        capture,
+        zygote,
+        own(status),
+        pipes,
+    )
+    .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prewarm_workers, m)?)?;
+    m.add_function(wrap_pyfunction!(prefork_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(become_subreaper, m)?)?;
+    m.add_function(wrap_pyfunction!(adopt_forked, m)?)?;
     m.add_class::<RunHandle>()?;
     m.add_class::<InProcessConnection>()?;
     m.add_function(wrap_pyfunction!(start_run, m)?)?;

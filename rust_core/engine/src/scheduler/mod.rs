@@ -12,6 +12,6 @@ pub mod state;
 pub mod units;
 
 pub use driver::{drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
-pub use process::{prewarm, ProcessLauncher};
+pub use process::{adopt_forked, become_subreaper, prewarm, ProcessLauncher};
 pub use state::{Action, SchedulerConfig, State};
 pub use units::{build_units, Unit};

@@ -2,11 +2,12 @@
 //! lines and its raw output, write requests, kill it, report how it ended.
 
 use super::driver::{Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
-use std::io;
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
@@ -42,7 +43,203 @@ type PoolKey = (PathBuf, Vec<String>, PathBuf, Vec<(String, String)>);
 
 struct Prewarmed {
     key: PoolKey,
-    child: std::process::Child,
+    process: Started,
+}
+
+/// How a worker waiting in the pool was started.
+enum Started {
+    /// `python -m dbtest.worker`, a child of this process.
+    Spawned(std::process::Child),
+    /// Forked by the CLI's zygote ([`adopt_forked`]).
+    Forked(Forked),
+}
+
+/// A process the CLI forked before its own imports; it imports the
+/// worker's modules once, forks the workers from itself, writes their pids
+/// on its status pipe and exits. This process is their subreaper
+/// ([`become_subreaper`]), so the workers become its children then.
+struct Zygote {
+    pid: i32,
+    status: Mutex<Option<std::fs::File>>,
+    pids: OnceLock<Vec<u32>>,
+}
+
+impl Zygote {
+    /// The workers' pids, in fork order; empty if the zygote failed. The
+    /// first call waits for the zygote's line (it is written ~50 ms after
+    /// the CLI started, about when the run first needs a worker), at most
+    /// [`ZYGOTE_PATIENCE`]: a zygote stuck importing is killed, and the
+    /// run spawns its workers instead.
+    fn pids(&self) -> &[u32] {
+        self.pids.get_or_init(|| {
+            let file = self.status.lock().ok().and_then(|mut f| f.take());
+            let line = file.and_then(read_line_within).unwrap_or_default();
+            let pids: Vec<u32> = line
+                .split_whitespace()
+                .map(|p| p.parse().unwrap_or(0))
+                .collect();
+            if pids.is_empty() {
+                kill_group(self.pid as u32);
+            }
+            pids
+        })
+    }
+}
+
+/// How long the run waits for a zygote's pids.
+const ZYGOTE_PATIENCE: Duration = Duration::from_secs(10);
+
+/// One line from `file`, if it comes within [`ZYGOTE_PATIENCE`].
+fn read_line_within(mut file: std::fs::File) -> Option<String> {
+    use std::os::fd::AsRawFd;
+    let deadline = std::time::Instant::now() + ZYGOTE_PATIENCE;
+    let mut line = Vec::new();
+    let mut buf = [0u8; 512];
+    while !line.contains(&b'\n') {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut fd = libc::pollfd {
+            fd: file.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll reads and writes only `fd`, which outlives the call.
+        let ready = unsafe { libc::poll(&mut fd, 1, left.as_millis() as libc::c_int) };
+        if ready == 0 {
+            return None; // timed out
+        }
+        if ready < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return None;
+        }
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => line.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// One worker forked by a zygote: the parent's ends of its three pipes.
+struct Forked {
+    zygote: Arc<Zygote>,
+    index: usize,
+    stdin: OwnedFd,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+}
+
+/// A worker process as the launcher drives it, however it was started.
+struct WorkerProcess {
+    pid: u32,
+    stdin: std::process::ChildStdin,
+    stdout: std::process::ChildStdout,
+    stderr: std::process::ChildStderr,
+    /// Blocks until the process ends.
+    wait: Box<dyn FnOnce() -> io::Result<ExitStatus> + Send>,
+}
+
+impl WorkerProcess {
+    fn spawned(mut child: std::process::Child) -> io::Result<WorkerProcess> {
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(io::Error::other("worker pipes are missing"));
+        };
+        Ok(WorkerProcess {
+            pid: child.id(),
+            stdin,
+            stdout,
+            stderr,
+            wait: Box::new(move || child.wait()),
+        })
+    }
+
+    /// `None` when the zygote failed before forking this worker.
+    fn forked(f: Forked) -> Option<WorkerProcess> {
+        let pid = *f.zygote.pids().get(f.index).filter(|&&p| p > 0)?;
+        let zygote = f.zygote.pid;
+        Some(WorkerProcess {
+            pid,
+            stdin: f.stdin.into(),
+            stdout: f.stdout.into(),
+            stderr: f.stderr.into(),
+            wait: Box::new(move || {
+                // The worker is ours only once the zygote has exited: reap
+                // it first (ECHILD: another worker's waiter already did).
+                let _ = wait_pid(zygote);
+                wait_pid(pid as i32)
+            }),
+        })
+    }
+}
+
+/// waitpid(2) for one child, retried on EINTR.
+fn wait_pid(pid: i32) -> io::Result<ExitStatus> {
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid writes only to `status`, which outlives the call.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r == pid {
+            return Ok(ExitStatus::from_raw(status));
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// Make this process the reaper of its orphaned descendants (Linux), so
+/// workers forked by a zygote that has exited can be waited for. Returns
+/// whether that worked; elsewhere, `false`.
+pub fn become_subreaper() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with integer arguments only; it touches no memory of ours.
+        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+/// Pool the workers a zygote (process `zygote`) forks, for a run that
+/// `launcher` would start: `pipes[i]` holds the parent's ends (stdin,
+/// stdout, stderr) of the i-th worker, and `status` the read end on which
+/// the zygote writes their pids. The caller must already be their
+/// subreaper ([`become_subreaper`]).
+pub fn adopt_forked(
+    launcher: &ProcessLauncher,
+    zygote: i32,
+    status: OwnedFd,
+    pipes: Vec<[OwnedFd; 3]>,
+) -> io::Result<()> {
+    let zygote = Arc::new(Zygote {
+        pid: zygote,
+        status: Mutex::new(Some(std::fs::File::from(status))),
+        pids: OnceLock::new(),
+    });
+    let mut pool = POOL
+        .lock()
+        .map_err(|_| io::Error::other("worker pool poisoned"))?;
+    for (index, [stdin, stdout, stderr]) in pipes.into_iter().enumerate() {
+        pool.push(Prewarmed {
+            key: launcher.key(),
+            process: Started::Forked(Forked {
+                zygote: zygote.clone(),
+                index,
+                stdin,
+                stdout,
+                stderr,
+            }),
+        });
+    }
+    Ok(())
 }
 
 /// Start `n` workers now, before the CLI has even parsed its options: a
@@ -58,7 +255,7 @@ pub fn prewarm(launcher: &ProcessLauncher, n: u32) -> io::Result<()> {
         let child = launcher.command(None).spawn()?;
         pool.push(Prewarmed {
             key: launcher.key(),
-            child,
+            process: Started::Spawned(child),
         });
     }
     Ok(())
@@ -92,18 +289,32 @@ impl ProcessLauncher {
         cmd
     }
 
-    fn adopt_or_spawn(&self, slot: u32) -> io::Result<std::process::Child> {
-        if let Ok(mut pool) = POOL.lock() {
-            let key = self.key();
-            while let Some(pos) = pool.iter().position(|p| p.key == key) {
-                let mut p = pool.remove(pos);
+    fn adopt_or_spawn(&self, slot: u32) -> io::Result<WorkerProcess> {
+        let key = self.key();
+        loop {
+            let Some(p) = POOL.lock().ok().and_then(|mut pool| {
+                let pos = pool.iter().position(|p| p.key == key)?;
+                Some(pool.remove(pos))
+            }) else {
+                break;
+            };
+            match p.process {
                 // One that already died (killed from outside) is no use.
-                if matches!(p.child.try_wait(), Ok(None)) {
-                    return Ok(p.child);
+                Started::Spawned(mut child) => {
+                    if matches!(child.try_wait(), Ok(None)) {
+                        return WorkerProcess::spawned(child);
+                    }
+                }
+                // One that died early is reported by its waiter, like any
+                // worker that dies before it is ready.
+                Started::Forked(f) => {
+                    if let Some(w) = WorkerProcess::forked(f) {
+                        return Ok(w);
+                    }
                 }
             }
         }
-        self.command(Some(slot)).spawn()
+        WorkerProcess::spawned(self.command(Some(slot)).spawn()?)
     }
 }
 
@@ -114,13 +325,13 @@ impl Launcher for ProcessLauncher {
         gen: u64,
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> io::Result<WorkerHandle> {
-        let mut child = self.adopt_or_spawn(slot)?;
-        let pid = child.id();
-        let (Some(stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            return Err(io::Error::other("worker pipes are missing"));
-        };
+        let WorkerProcess {
+            pid,
+            stdin,
+            stdout,
+            stderr,
+            wait,
+        } = self.adopt_or_spawn(slot)?;
         let mut stdin = ChildStdin::from_std(stdin)?;
         let stdout = ChildStdout::from_std(stdout)?;
         let mut stderr = ChildStderr::from_std(stderr)?;
@@ -175,7 +386,7 @@ impl Launcher for ProcessLauncher {
         // kill signals the whole process group, which ends that wait.
         let ev = events;
         tokio::spawn(async move {
-            let status = tokio::task::spawn_blocking(move || child.wait()).await;
+            let status = tokio::task::spawn_blocking(wait).await;
             // Let the readers drain what the worker wrote before it ended, but
             // do not wait for grandchildren that inherited the pipes.
             let _ = tokio::time::timeout(Duration::from_millis(500), lines).await;
@@ -202,9 +413,13 @@ impl Launcher for ProcessLauncher {
 
 fn kill_group(pid: u32) {
     if pid > 0 {
-        // SAFETY: kill(2) on a process group we created; no memory is touched.
+        // SAFETY: kill(2) on a process group we created (or on the process
+        // itself, if a forked worker was killed before it made its group);
+        // no memory is touched.
         unsafe {
-            libc::kill(-(pid as i32), libc::SIGKILL);
+            if libc::kill(-(pid as i32), libc::SIGKILL) != 0 {
+                libc::kill(pid as i32, libc::SIGKILL);
+            }
         }
     }
 }

@@ -1,0 +1,62 @@
+"""Workers forked from the CLI's zygote (dbtest/cli/prefork.py) against
+workers spawned with `python -m dbtest.worker` (DBTEST_PREFORK=0): a test
+sees the same process either way, and a forked worker's crash is read
+like a spawned one's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DBTEST
+from tests.e2e.test_runner import project, run_json
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forking workers is Linux-only")
+
+
+def env_of_worker(root: Path, dump: Path, prefork: str) -> tuple[dict, int]:
+    """What test_env saw in its worker, and the CLI's pid."""
+    dump.mkdir()
+    env = {**os.environ, "DBTEST_PREFORK": prefork, "DBTEST_ENV_DUMP": str(dump)}
+    proc = subprocess.Popen(
+        [str(DBTEST), "--headless", "-j", "1", "-k", "test_env"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out + err
+    (info,) = [json.loads(p.read_text()) for p in dump.glob("*.json")]
+    return info, proc.pid
+
+
+def test_a_forked_worker_looks_like_a_spawned_one(tmp_path):
+    root = project(tmp_path, "runner_prefork")
+    forked, cli_forked = env_of_worker(root, tmp_path / "forked", "1")
+    spawned, cli_spawned = env_of_worker(root, tmp_path / "spawned", "0")
+    assert forked.pop("forked") is True
+    assert spawned.pop("forked") is False
+    # Both are the CLI's children: the forked one once its zygote has left.
+    assert forked.pop("ppid") == cli_forked
+    assert spawned.pop("ppid") == cli_spawned
+    assert forked == spawned
+    assert forked["own_process_group"] and forked["stdin_at_eof"]
+    assert forked["main_spec"] == "dbtest.worker"
+    assert Path(forked["cwd"]) == root.resolve()
+
+
+def test_how_a_forked_worker_ended_is_reported(tmp_path):
+    root = project(tmp_path, "runner_prefork")
+    # -j 1 and nothing else selected: the forked worker runs the first one.
+    for name, how in (("test_os_exit", "exit code 3"), ("test_segfault", "SIGSEGV")):
+        proc, report = run_json(root, "-j", "1", "-k", name)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        (record,) = report["tests"]
+        assert record["outcome"] == "crashed" and how in record["message"], record
