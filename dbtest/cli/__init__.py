@@ -42,16 +42,22 @@ def _prewarm(args: list[str], bench_only: bool = False) -> None:
     if bench_only:
         workers = 1  # benchmarks run in one dedicated worker
     capture = not any(a in ("-s", "--no-capture") for a in args)
-    try:
-        from dbtest.cli.prefork import prefork
+    # Only ever an optimisation: on any failure the run starts its workers.
+    forked = False
+    if not bench_only:  # benchmarks keep a worker of their own, started fresh
+        try:
+            from dbtest.cli.prefork import prefork
 
-        # Benchmarks keep a worker of their own, started fresh.
-        if bench_only or not prefork(workers, capture):
+            forked = prefork(workers, capture)
+        except Exception:  # noqa: BLE001
+            forked = False
+    if not forked:
+        try:
             from dbtest import _core
 
             _core.prewarm_workers(sys.executable, workers, capture)
-    except Exception:  # noqa: BLE001 - only ever an optimisation
-        pass
+        except Exception:  # noqa: BLE001
+            pass
 
 
 class UsageError(Exception):

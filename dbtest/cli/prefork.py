@@ -70,6 +70,12 @@ def _zygote(pipes: list[Pipes], status_w: int, root: str, env: list[tuple[str, s
     pids, exit. On any failure it reports none, and the run spawns them."""
     try:
         os.setpgid(0, 0)  # the terminal's Ctrl-C is for the CLI to handle
+        # Not the user's terminal: an import warning has nowhere to go
+        # (a worker's own output goes to its pipes).
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
         for (_, req_w), (proto_r, _), (out_r, _) in pipes:
             os.close(req_w)
             os.close(proto_r)
