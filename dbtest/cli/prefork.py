@@ -82,11 +82,16 @@ def _zygote(pipes: list[Pipes], status_w: int, root: str, env: list[tuple[str, s
             os.close(out_r)
         os.chdir(root)
         os.environ.update(env)
+        import gc
         import runpy  # noqa: F401 - imported here once, for every worker
 
         import dbtest.execution.executor  # noqa: F401
         import dbtest.worker  # noqa: F401
 
+        # What the zygote imported lives as long as the workers: kept out of
+        # their collections, which would otherwise walk it (and copy the
+        # pages they touch) again in every worker.
+        gc.freeze()
         pids = []
         for index in range(len(pipes)):
             pid = os.fork()
