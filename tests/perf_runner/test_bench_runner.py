@@ -55,6 +55,22 @@ def test_missing_tool_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) ->
     assert br.measure(karva[0], Path("."), 1, 1) == (None, "not installed", 0)
 
 
+def test_tools_take_turns_and_a_failing_one_is_dropped(tmp_path: Path) -> None:
+    log = tmp_path / "runs.log"
+
+    def tool(name: str, ok: bool = True) -> br.Tool:
+        script = f"echo {name} >> {log}; echo '1 passed'" + ("" if ok else "; exit 1")
+        return br.Tool(name, ["sh", "-c", script])
+
+    tools = [tool("a"), tool("b"), tool("bad", ok=False), br.Tool("gone", None, "not here")]
+    got = br.measure_interleaved(tools, tmp_path, 1, [3, 2, 3, 3])
+    # Warm-ups first, then one timed run of each in turn (b stops after 2).
+    assert log.read_text().split() == ["a", "b", "bad", "a", "b", "a", "b", "a"]
+    assert [(runs, note) for _, note, runs in got[:2]] == [(3, ""), (2, "")]
+    assert got[2][0] is None and got[2][1].startswith("failed: rc=1")
+    assert got[3] == (None, "not here", 0)
+
+
 def test_tree_rss_includes_children() -> None:
     alone = br._tree_rss_kb(os.getpid())
     assert alone > 0
