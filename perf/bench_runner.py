@@ -670,7 +670,9 @@ scheduler thread 11%). What changed, in order of effect:
   each (15 for 10k), load 1.1-1.7: 40 CPU-bound tests `-j 1` 513 against
   524 ms and `-j 2` 298 against 316 ms (speed-up 1.72x against 1.66x in
   that session), 10k trivial tests 352 against 389 ms. The
-  `DBTEST_PREFORK=0` rows above are the same comparison within this run.
+  `DBTEST_PREFORK=0` rows above are the same comparison within this run;
+  with 5 runs each, a 10-20 ms difference on the CPU-bound suite is within
+  the noise of this machine.
 
 What is left, and why one target is still missed:
 
@@ -681,11 +683,11 @@ What is left, and why one target is still missed:
   F + 420 ms and with `-j 2` about F + 218 ms (the measured span of the two
   workers), so 1.8x needs F under ~39 ms; the speed-up measured between
   1.60x and 1.72x over this session's runs. Forked workers cut F by 10-20
-  ms. What is left is a floor for any worker that runs tests on an
-  asyncio loop, as the runner issue asks: the CLI's interpreter, then the
-  worker's imports, one after the other, and `import asyncio` alone costs
-  ~50 ms on this VM (the `start-up` rows). karva, whose workers import no
-  asyncio, reaches ~1.6x on the same files.
+  ms. What is left is a floor for any worker that runs tests on an asyncio
+  loop, as the runner issue asks: the CLI's interpreter, then the worker's
+  imports, one after the other, and `import asyncio` alone costs ~45 ms on
+  this VM (the `start-up` rows, less `python -c pass`). karva, whose
+  workers import no asyncio, reaches ~1.6x on the same files.
 - **10k trivial tests at half of karva's time: met** (0.46x with forked
   workers; 0.49-0.50x before them). The step before that was the
   console: without colour, a passing run no longer imports rich (~40 ms of
