@@ -42,6 +42,13 @@ def prefork(workers: int | None, capture: bool) -> bool:
     # they hold would stay locked forever in the children.
     if len(os.listdir("/proc/self/task")) != 1:
         return False
+    # With fd 0, 1 or 2 closed, a pipe could take its number, and a worker
+    # would close it again when it sets up its own.
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
     from dbtest import _core
 
     plan = _core.prefork_plan(sys.executable, workers, capture)

@@ -60,3 +60,24 @@ def test_how_a_forked_worker_ended_is_reported(tmp_path):
         assert proc.returncode == 1, proc.stdout + proc.stderr
         (record,) = report["tests"]
         assert record["outcome"] == "crashed" and how in record["message"], record
+
+
+def test_with_stdin_closed_the_workers_are_spawned_and_nothing_dies(tmp_path):
+    # A pipe could take fd 0's number; forking is declined rather than risked.
+    root = project(tmp_path, "runner_prefork")
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    proc = subprocess.run(
+        [str(DBTEST), "--headless", "-v", "-j", "1", "-k", "test_env"],
+        cwd=root,
+        env={**os.environ, "DBTEST_ENV_DUMP": str(dump)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "exit code" not in proc.stdout + proc.stderr
+    (info,) = [json.loads(p.read_text()) for p in dump.glob("*.json")]
+    assert info["forked"] is False
