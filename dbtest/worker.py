@@ -112,15 +112,16 @@ def serve(conn: Connection | PipeConnection, root: str | None = None) -> None:
     """Run units until the scheduler says ``shutdown`` or goes away."""
     root = root or os.getcwd()
     capture = os.environ.get("DBTEST_CAPTURE", "1") != "0"
+    # Not made the thread's current loop: a sync test that asks for one
+    # (`asyncio.get_event_loop()`) gets its own, as it would under pytest,
+    # not this running one, which it could not run (see outside_loop).
     loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
     try:
         loop.run_until_complete(_serve(conn, root, capture))
     finally:
         try:
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
-            asyncio.set_event_loop(None)
             loop.close()
 
 
@@ -287,11 +288,12 @@ def _refine(
     their real ids) and report the others as deselected."""
     from dbtest import _core
     from dbtest.execution.collect import ImportFailure, collect_file
+    from dbtest.execution.outside_loop import outside_loop
 
     refine = request["refine"]
     undecided = set(refine.get("ids", ()))
     try:
-        items = collect_file(root, request["path"])
+        items = outside_loop(collect_file, root, request["path"])
     except ImportFailure:
         return list(request["ids"])  # the executor reports the import error
     spec = json.dumps(refine["filter"])

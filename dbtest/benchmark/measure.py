@@ -30,10 +30,13 @@ import gc
 import inspect
 import math
 import time
+from asyncio.events import _get_running_loop, _set_running_loop
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from itertools import repeat
 from typing import Any
+
+from dbtest.execution.outside_loop import outside_loop
 
 Clock = Callable[[], float]
 Progress = Callable[[str, int], None]
@@ -121,11 +124,18 @@ def timer_resolution(clock: Clock = time.perf_counter, reads: int = 2000) -> flo
 def _sync_batch(func: Callable[[], Any], clock: Clock) -> Callable[[int], Awaitable[float]]:
     async def batch(n: int) -> float:
         # The plain loop: no await inside, so nothing of asyncio is timed.
+        # No loop looks running to the entry (see outside_loop), and the
+        # marker is switched outside the clock reads.
         it = repeat(None, n)
-        t0 = clock()
-        for _ in it:
-            func()
-        return clock() - t0
+        loop = _get_running_loop()
+        _set_running_loop(None)
+        try:
+            t0 = clock()
+            for _ in it:
+                func()
+            return clock() - t0
+        finally:
+            _set_running_loop(loop)
 
     return batch
 
@@ -210,7 +220,7 @@ async def measure(
     if not _is_async(func):
         # A plain function that returns a coroutine would be timed creating
         # coroutines that never run: refuse it with a clear message.
-        probe = func()
+        probe = outside_loop(func)
         if inspect.isawaitable(probe):
             if hasattr(probe, "close"):
                 probe.close()

@@ -11,6 +11,8 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+from dbtest.execution.outside_loop import outside_loop
+
 
 async def peak_per_call(func: Callable[[], Any], calls: int = 5) -> int:
     """Largest peak of memory allocated during one call, in bytes.
@@ -27,7 +29,7 @@ async def peak_per_call(func: Callable[[], Any], calls: int = 5) -> int:
         if is_async:
             await func()
         else:
-            func()
+            outside_loop(func)
 
     await call()
     already = tracemalloc.is_tracing()

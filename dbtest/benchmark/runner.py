@@ -41,6 +41,7 @@ from dbtest.benchmark.measure import (
     timer_resolution,
 )
 from dbtest.benchmark.memory import peak_per_call
+from dbtest.execution.outside_loop import outside_loop
 
 Emit = Callable[[dict[str, Any]], Any]
 
@@ -114,7 +115,7 @@ def _error_text(e: BaseException) -> str:
 
 
 async def _call_hook(hook: Callable[[], Any]) -> None:
-    result = hook()
+    result = outside_loop(hook)
     if inspect.isawaitable(result):
         await result
 
@@ -172,7 +173,7 @@ async def _run_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
 
     before = registered_count()
     try:
-        module = import_file(root, path)
+        module = outside_loop(import_file, root, path)
     except ImportFailure as e:
         for rid in ids:
             await _emit(emit, _result(path, None, rid, error=e.message, traceback=e.traceback))

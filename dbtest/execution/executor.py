@@ -22,6 +22,7 @@ from dbtest.execution import outcome as oc
 from dbtest.execution.collect import ImportFailure, Item, LoadedModule, load
 from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
 from dbtest.execution.introspect import explain_exception
+from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
 from dbtest.execution.traceback import format_exception
 
@@ -135,9 +136,10 @@ class Executor:
         return self._sync_lock_obj
 
     async def _run_sync(self, fn: Callable[[], Any]) -> Any:
-        """Call sync user code on the loop thread, never concurrently with other sync code."""
+        """Call sync user code on the loop thread, never concurrently with other
+        sync code, and with no loop marked as running (see outside_loop)."""
         async with self._sync_lock:
-            return fn()
+            return outside_loop(fn)
 
     async def _call(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """Call a sync or async hook/test with keyword arguments."""
@@ -435,7 +437,7 @@ class Executor:
         cancelled = False
         try:
             func = item.func.__get__(run.instance) if run.instance is not None else item.func
-            result = func(**item.kwargs)
+            result = outside_loop(func, **item.kwargs)
             if inspect.isawaitable(result):
                 await result
         except asyncio.CancelledError:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
+from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
 from dbtest.execution.traceback import format_exception
 
@@ -207,7 +208,7 @@ async def _run_case(ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, r
             # It runs its own event loop, which cannot nest in ours: give it a thread.
             await asyncio.get_running_loop().run_in_executor(None, _in_context(run))
         else:
-            run()
+            outside_loop(run)
     duration = time.perf_counter() - t0
     if os.getcwd() != cwd:
         os.chdir(cwd)

@@ -166,6 +166,20 @@ def test_measure_reuses_the_callers_running_loop():
     assert seen and all(x is loop for x in seen)
 
 
+def test_a_sync_entry_may_run_its_own_loop():
+    # A sync wrapper over async code (asyncio.run per call) is a fair thing
+    # to measure: the measuring loop must not look running to it.
+    async def work():
+        return 1
+
+    async def main():
+        m = await measure(lambda: asyncio.run(work()), QUICK.merged(time=0.002, warmup=0.0))
+        return m, asyncio.get_running_loop()
+
+    m, loop = asyncio.run(main())
+    assert len(m.samples) >= QUICK.min_samples and loop is not None
+
+
 def test_errors_propagate_from_measure():
     def entry():
         raise KeyError("x")
