@@ -75,12 +75,13 @@ def prefork(workers: int | None, capture: bool) -> bool:
 def _zygote(pipes: list[Pipes], status_w: int, root: str, env: list[tuple[str, str]]) -> NoReturn:
     """Import the worker's modules once, fork the workers, report their
     pids, exit. On any failure it reports none, and the run spawns them."""
+    debug = bool(os.environ.get("DBTEST_DEBUG"))
     try:
         os.setpgid(0, 0)  # the terminal's Ctrl-C is for the CLI to handle
-        # Not the user's terminal: an import warning has nowhere to go
-        # (a worker's own output goes to its pipes).
+        # Not the user's terminal: an import warning has nowhere to go (a
+        # worker's own output goes to its pipes). DBTEST_DEBUG keeps stderr.
         null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
+        for fd in (0, 1) if debug else (0, 1, 2):
             os.dup2(null, fd)
         os.close(null)
         for (_, req_w), (proto_r, _), (out_r, _) in pipes:
@@ -107,6 +108,10 @@ def _zygote(pipes: list[Pipes], status_w: int, root: str, env: list[tuple[str, s
             pids.append(pid)
         os.write(status_w, (" ".join(map(str, pids)) + "\n").encode())
     except BaseException:  # noqa: BLE001 - the CLI falls back to spawning
+        if debug:
+            import traceback
+
+            traceback.print_exc()
         os._exit(1)
     os._exit(0)
 
