@@ -252,14 +252,27 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
 /// Returns how many were started; a config error starts none (the run
 /// itself will report it).
 pub fn prewarm(cwd: &Path, python: &Path, workers: Option<u32>, capture: bool) -> u32 {
-    let Ok(cfg) = config::load(cwd) else { return 0 };
-    // At most 64: an optimisation must not flood a machine on a typo.
-    let n = worker_count(workers, &cfg).min(64);
-    let launcher = launcher_for(python, &cfg.root, capture);
+    let Some((n, launcher)) = early_launcher(cwd, python, workers, capture) else {
+        return 0;
+    };
     match crate::scheduler::prewarm(&launcher, n) {
         Ok(()) => n,
         Err(_) => 0,
     }
+}
+
+/// How many workers to start before the run is planned, and the launcher
+/// the run will use; `None` on a config error (the run itself reports it).
+fn early_launcher(
+    cwd: &Path,
+    python: &Path,
+    workers: Option<u32>,
+    capture: bool,
+) -> Option<(u32, ProcessLauncher)> {
+    let cfg = config::load(cwd).ok()?;
+    // At most 64: an optimisation must not flood a machine on a typo.
+    let n = worker_count(workers, &cfg).min(64);
+    Some((n, launcher_for(python, &cfg.root, capture)))
 }
 
 /// What the CLI's zygote needs to fork the coming run's workers itself
@@ -278,10 +291,9 @@ pub fn prefork_plan(
     workers: Option<u32>,
     capture: bool,
 ) -> Option<PreforkPlan> {
-    let cfg = config::load(cwd).ok()?;
-    let launcher = launcher_for(python, &cfg.root, capture);
+    let (workers, launcher) = early_launcher(cwd, python, workers, capture)?;
     Some(PreforkPlan {
-        workers: worker_count(workers, &cfg).min(64),
+        workers,
         root: launcher.cwd,
         env: launcher.env,
     })
