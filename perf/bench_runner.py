@@ -51,6 +51,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--huge-repeat", type=int, default=2, help="timed runs of the 100k case")
     p.add_argument(
+        "--cpu-repeat",
+        type=int,
+        default=15,
+        help="timed runs of the CPU-bound suite (its ratios are the noisiest figures)",
+    )
+    p.add_argument(
         "--only", default=",".join(WORKLOADS), help=f"comma list of {', '.join(WORKLOADS)}"
     )
     p.add_argument("--no-compare", action="store_true", help="dbtest only")
@@ -96,6 +102,10 @@ def _env() -> dict[str, str]:
     return env
 
 
+BARE_1 = "no runner, 1 process"
+BARE_2 = "no runner, 2 processes"
+
+
 def tools(kind: str, *, compare: bool) -> list[Tool]:
     """The commands for a workload; `kind` is async, cpu or trivial."""
     dbtest = _exe("dbtest")
@@ -109,6 +119,13 @@ def tools(kind: str, *, compare: bool) -> list[Tool]:
         # The same with every worker spawned, none forked (docs/architecture.md).
         spawned = ["env", "DBTEST_PREFORK=0"]
         out += [Tool(f"{t.label}, DBTEST_PREFORK=0", [*spawned, *t.argv]) for t in out if t.argv]
+    if kind == "cpu":
+        # The machine's ceiling: the same files with no runner (perf/bare_parallel.py).
+        bare = [sys.executable, str(Path(__file__).with_name("bare_parallel.py")), "."]
+        out += [
+            Tool(BARE_1, [*bare, "--processes", "1"]),
+            Tool(BARE_2, [*bare, "--processes", "2"]),
+        ]
     if not compare:
         return out
     pytest = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
@@ -308,19 +325,42 @@ def bench_async(args: argparse.Namespace) -> list[Row]:
 
 def bench_cpu(args: argparse.Namespace) -> list[Row]:
     root, iters = wl.cpu(4, 10, 0.01)
-    rows = _compare_rows("40 cpu tests", root, 40, "cpu", args, args.repeat)
+    rows = _compare_rows("40 cpu tests", root, 40, "cpu", args, args.cpu_repeat)
     for r in rows:
         r.note = (r.note + f" loop={iters} iterations").strip()
     j1, j2, karva = _get(rows, "dbtest -j 1"), _get(rows, "dbtest -j 2"), _get(rows, "karva")
+    b1, b2 = _get(rows, BARE_1), _get(rows, BARE_2)
     if j1 and j2:
         rows.append(
             Row(
                 "40 cpu tests: wall -j 2 / -j 1",
                 j2 / j1,
                 unit="x",
-                runs=args.repeat,
+                runs=args.cpu_repeat,
                 target=round(1 / 1.8, 3),
                 note=f"speed-up {j1 / j2:.2f}x (target >= 1.8x)",
+            )
+        )
+    if b1 and b2:
+        # What two processes give over one on this machine, with no runner.
+        rows.append(
+            Row(
+                "40 cpu tests: machine ceiling, no runner 2 / 1",
+                b2 / b1,
+                unit="x",
+                runs=args.cpu_repeat,
+                note=f"speed-up {b1 / b2:.2f}x: the best any runner can show here",
+            )
+        )
+    karva1 = _get(rows, "karva -n 1")
+    if karva and karva1:
+        rows.append(
+            Row(
+                "40 cpu tests: karva 2 / 1",
+                karva / karva1,
+                unit="x",
+                runs=args.cpu_repeat,
+                note=f"speed-up {karva1 / karva:.2f}x",
             )
         )
     if j2 and karva:
@@ -329,7 +369,7 @@ def bench_cpu(args: argparse.Namespace) -> list[Row]:
                 "40 cpu tests: wall dbtest / karva",
                 j2 / karva,
                 unit="x",
-                runs=args.repeat,
+                runs=args.cpu_repeat,
                 target=1.0,
                 note="default workers both",
             )
@@ -521,6 +561,7 @@ p.stdin.write(b'{"op": "shutdown"}\\n'); p.stdin.close(); p.wait()
 def run(args: argparse.Namespace) -> list[Row]:
     if args.quick:
         args.repeat = min(args.repeat, 3)
+        args.cpu_repeat = min(args.cpu_repeat, 3)
         args.slow_repeat = 1
     only = [w.strip() for w in args.only.split(",") if w.strip()]
     bad = [w for w in only if w not in WORKLOADS]
@@ -603,6 +644,10 @@ How to read it:
 - `wall -j 2 / -j 1` is the time ratio (target ≤ 0.556, i.e. a speed-up of at
   least 1.8x); `wall dbtest / karva` is the ratio of medians (≤ 0.5 on 10k tests,
   ≤ 1 on the CPU-bound suite).
+- **No runner, 1 / 2 processes** (`perf/bare_parallel.py`) run the CPU-bound
+  files with nothing but one interpreter and a fork; their ratio, the
+  "machine ceiling", is the best speed-up any runner can show on this
+  machine during the run, and it moves with the load of the shared host.
 - **Peak memory (100k)**: "whole tree" samples `/proc/*/stat` every 50 ms and
   sums the resident set of the `dbtest` CLI process and all its descendants
   (the workers); "largest process" is `ru_maxrss` from `wait4` on the CLI, which
@@ -676,18 +721,28 @@ scheduler thread 11%). What changed, in order of effect:
 
 What is left, and why one target is still missed:
 
-- **`-j 2` / `-j 1` on 40 CPU-bound tests (1.8x): missed.** The tests
-  are ~420 ms of work. A run also pays a fixed cost F: ~66 ms before the
-  first test starts and ~9 ms after the last (the JSON report's `start`
-  fields against the process's start). With `-j 1` the wall time is
-  F + 420 ms and with `-j 2` about F + 218 ms (the measured span of the two
-  workers), so 1.8x needs F under ~39 ms; the speed-up measured between
-  1.60x and 1.72x over this session's runs. Forked workers cut F by 10-20
-  ms. What is left is a floor for any worker that runs tests on an asyncio
-  loop, as the runner issue asks: the CLI's interpreter, then the worker's
-  imports, one after the other, and `import asyncio` alone costs ~45 ms on
-  this VM (the `start-up` rows, less `python -c pass`). karva, whose
-  workers import no asyncio, reaches ~1.6x on the same files.
+- **`-j 2` / `-j 1` on 40 CPU-bound tests (1.8x): missed, and above
+  what this machine gives.** The harness also runs the same four files with
+  no runner at all (`perf/bare_parallel.py`: one interpreter imports them
+  and calls the 40 functions; with two processes it forks, and each child
+  takes two files). No runner can beat that, so its speed-up, the "machine
+  ceiling" row, is the most any runner can show here at that moment. Two
+  busy processes on this VM's two vCPUs do not do twice the work of one:
+  in the fourth session's interleaved runs (25-30 of each) the ceiling
+  measured between 1.60x and 1.83x, and in the table's run it is the
+  figure shown. dbtest's speed-up in the same runs was 1.49x-1.62x, and
+  karva's 1.46x.
+  What separates dbtest from the ceiling is its fixed cost: in those runs
+  `dbtest -j 1` and `-j 2` took 50-60 ms longer than the bare script.
+  The first test starts 76-92 ms after the process (the JSON report's
+  `start` fields against the process's start), and the zygote's imports are
+  that path: the CLI reaches `start_run` at 40-47 ms, while the zygote
+  forked at ~14 ms needs the worker's modules, `import asyncio` alone
+  costing 45-60 ms on this VM (the `start-up` rows). After the last test,
+  ~10 ms go to the reports, the cache and the exit. With an asyncio loop in
+  every worker, as the runner issue asks, this cost cannot go below the
+  interpreter plus that import, and even a runner with no cost at all would
+  reach 1.8x only when the machine's ceiling is above 1.8x.
 - **10k trivial tests at half of karva's time: met** (0.46x with forked
   workers; 0.49-0.50x before them). The step before that was the
   console: without colour, a passing run no longer imports rich (~40 ms of

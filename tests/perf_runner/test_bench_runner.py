@@ -105,3 +105,24 @@ def test_write_doc_replaces_only_the_runner_section(
     assert text.count("## Runner") == 1
     br.write_doc(rows, args, (1.0, 2.0), 10.0)
     assert doc.read_text() == text
+
+
+def test_bare_parallel_runs_every_test_once_in_each_process_count(tmp_path: Path) -> None:
+    root, _ = wl.cpu(3, 2, 0.001)
+    script = Path(br.__file__).with_name("bare_parallel.py")
+    for n in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, str(script), ".", "--processes", n],
+            cwd=root, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert out.stdout.strip() == "6 passed, 0 failed"
+    # A failing test is counted and fails the command, as a runner's would.
+    bad = root / "tests" / "test_mod00001.py"
+    bad.write_text(bad.read_text() + "\n\ndef test_bad():\n    assert False\n")
+    out = subprocess.run(
+        [sys.executable, str(script), ".", "--processes", "2"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert (out.returncode, out.stdout.strip()) == (1, "6 passed, 1 failed")
+    labels = [t.label for t in br.tools("cpu", compare=False)]
+    assert br.BARE_1 in labels and br.BARE_2 in labels
