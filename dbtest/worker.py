@@ -199,6 +199,11 @@ async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) ->
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
             await _close(executor, emit)
+            # Teardown is done; what the exit still waits for is named, so a
+            # worker the scheduler must kill is explained (in-process, the
+            # threads are the CLI's, and nothing is killed).
+            lingering = _lingering_threads() if isinstance(conn, PipeConnection) else []
+            emit({"ev": "closed", "threads": lingering})
             return
         elif request is None:
             # The scheduler is gone: stop what runs and leave.
@@ -344,6 +349,12 @@ async def _execute_unit(
         )
         if isinstance(e, asyncio.CancelledError):
             raise
+
+
+def _lingering_threads() -> list[str]:
+    """Names of the non-daemon threads still running: the interpreter's exit waits for them."""
+    main = threading.main_thread()
+    return [t.name for t in threading.enumerate() if t is not main and not t.daemon]
 
 
 async def _close(executor: Any, emit: Callable[[dict[str, Any]], None]) -> None:

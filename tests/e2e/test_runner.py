@@ -281,3 +281,37 @@ def test_results_are_sent_before_user_code_that_kills_the_worker(tmp_path):
         "DiesInTeardown::test_a": "passed",
         "DiesInTeardown::test_b": "passed",
     }, proc.stdout + proc.stderr
+
+
+def run_errors(report: dict) -> list[str]:
+    return [e["message"] for e in report.get("run_errors", [])]
+
+
+def test_teardown_within_its_timeout_completes(tmp_path):
+    root = project(tmp_path, "runner_teardown")
+    proc, report = run_json(root, "-k", "quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert run_errors(report) == []
+    assert (root / "teardown.log").read_text().splitlines() == ["quick done"]
+
+
+def test_teardown_past_its_timeout_is_killed_and_is_a_run_error(tmp_path):
+    root = project(tmp_path, "runner_teardown")
+    # The teardown sleeps 60 s; a run that waited for it would log "slow done".
+    proc, report = run_json(root, "-k", "slow")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert outcomes(report) == {"test_slow_teardown": "passed"}
+    [error] = run_errors(report)
+    assert "teardown" in error and "still running 2s" in error, error
+    assert "teardown-timeout" in error
+    assert (root / "teardown.log").read_text().splitlines() == ["slow started"]
+    assert "still running 2s" in proc.stdout
+
+
+def test_a_thread_outliving_teardown_is_named_and_its_worker_killed(tmp_path):
+    root = project(tmp_path, "runner_teardown")
+    proc, report = run_json(root, "-k", "lingering")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert outcomes(report) == {"test_lingering_thread": "passed"}
+    [error] = run_errors(report)
+    assert "non-daemon threads still running (poller-thread)" in error, error

@@ -19,6 +19,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "exclude",
     "workers",
     "timeout",
+    "teardown-timeout",
     "retries",
     "async-concurrency",
     "fail-fast",
@@ -47,6 +48,8 @@ pub struct Config {
     pub workers: Option<u32>,
     /// Per-test timeout, seconds.
     pub timeout: Option<f64>,
+    /// Seconds a worker's module and session teardown may take after its last test.
+    pub teardown_timeout: Option<f64>,
     pub retries: Option<u32>,
     pub async_concurrency: Option<u32>,
     pub fail_fast: Option<bool>,
@@ -75,6 +78,7 @@ impl Config {
             exclude: Vec::new(),
             workers: None,
             timeout: None,
+            teardown_timeout: None,
             retries: None,
             async_concurrency: None,
             fail_fast: None,
@@ -178,6 +182,9 @@ pub fn from_str(text: &str, root: PathBuf, file: PathBuf) -> Result<Config, Conf
             }
             "durations" => cfg.durations = Some(count(value, 0).map_err(|m| err(k, m))?),
             "timeout" => cfg.timeout = Some(seconds(value, false).map_err(|m| err(k, m))?),
+            "teardown-timeout" => {
+                cfg.teardown_timeout = Some(seconds(value, false).map_err(|m| err(k, m))?)
+            }
             "bench-time" => cfg.bench_time = Some(seconds(value, false).map_err(|m| err(k, m))?),
             "bench-warmup" => cfg.bench_warmup = Some(seconds(value, true).map_err(|m| err(k, m))?),
             "fail-fast" => match value.as_bool() {
@@ -268,6 +275,7 @@ bench-files = ["b_*.py"]
 exclude = ["legacy"]
 workers = 3
 timeout = 2
+teardown-timeout = 45
 retries = 1
 async-concurrency = 8
 fail-fast = true
@@ -285,6 +293,7 @@ durations = 5
         assert_eq!(c.test_files, vec!["check_*.py"]);
         assert_eq!(c.workers, Some(3));
         assert_eq!(c.timeout, Some(2.0));
+        assert_eq!(c.teardown_timeout, Some(45.0));
         assert_eq!(c.fail_fast, Some(true));
         assert_eq!(c.bench_warmup, Some(0.0));
         assert_eq!(c.integration_tags, vec!["slow"]);
@@ -308,6 +317,7 @@ durations = 5
             ("workers = \"4\"", "workers"),
             ("workers = 0", "workers"),
             ("timeout = -1", "timeout"),
+            ("teardown-timeout = \"1m\"", "teardown-timeout"),
             ("paths = \"tests\"", "paths"),
             ("exclude = [1]", "exclude"),
             ("fail-fast = 1", "fail-fast"),

@@ -175,6 +175,9 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
             .unwrap_or(DEFAULT_ASYNC_CONCURRENCY)
             .max(1),
         timeout: req.timeout.or(cfg.timeout),
+        shutdown_grace: cfg
+            .teardown_timeout
+            .unwrap_or(SchedulerConfig::default().shutdown_grace),
         retries: req.retries.or(cfg.retries).unwrap_or(0),
         max_fail,
         bench: req.bench.clone(),

@@ -48,6 +48,19 @@ struct Sim {
     alive: HashMap<u32, bool>,
     /// Units sent to each slot and not yet answered.
     inbox: HashMap<u32, VecDeque<(u64, Vec<String>)>>,
+    /// What a worker does when asked to shut down.
+    on_shutdown: AtShutdown,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+enum AtShutdown {
+    /// Tears down and exits at once.
+    Exit,
+    /// Teardown never ends.
+    TeardownHangs,
+    /// Teardown ends (`closed`), but these non-daemon threads keep the
+    /// process from exiting.
+    ThreadsLinger(Vec<String>),
 }
 
 impl Sim {
@@ -64,6 +77,7 @@ impl Sim {
             now: 0.0,
             alive: HashMap::new(),
             inbox: HashMap::new(),
+            on_shutdown: AtShutdown::Exit,
         };
         sim.apply(first);
         sim
@@ -100,10 +114,23 @@ impl Sim {
                         self.inbox.entry(slot).or_default().push_back((unit, ids));
                         vec![]
                     }
-                    Request::Shutdown => {
-                        self.alive.insert(slot, false);
-                        self.state.on_exit(slot, "exit code 0")
-                    }
+                    Request::Shutdown => match &self.on_shutdown {
+                        AtShutdown::Exit => {
+                            let mut v = self
+                                .state
+                                .on_message(slot, Message::Closed { threads: vec![] });
+                            self.alive.insert(slot, false);
+                            v.extend(self.state.on_exit(slot, "exit code 0"));
+                            v
+                        }
+                        AtShutdown::TeardownHangs => vec![],
+                        AtShutdown::ThreadsLinger(names) => self.state.on_message(
+                            slot,
+                            Message::Closed {
+                                threads: names.clone(),
+                            },
+                        ),
+                    },
                     Request::Cancel => vec![],
                 },
             };
@@ -249,6 +276,69 @@ fn files(n_files: usize, per_file: usize, is_async: bool) -> Vec<TestItem> {
         }
     }
     v
+}
+
+fn run_errors(sim: &Sim) -> Vec<String> {
+    sim.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::RunError { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_teardown_past_its_timeout_is_killed_and_reported() {
+    let items = files(1, 2, false);
+    let mut sim = Sim::new(
+        SchedulerConfig {
+            shutdown_grace: 3.0,
+            ..cfg(1)
+        },
+        items.clone(),
+        &[],
+    );
+    sim.on_shutdown = AtShutdown::TeardownHangs;
+    let sim = sim.run();
+    sim.assert_exactly_once(&items);
+    assert_eq!(sim.kills, 1);
+    let errors = run_errors(&sim);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("teardown") && errors[0].contains("still running 3s"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(sim.state.run_errors().len(), 1);
+    // The tests themselves keep their outcome.
+    assert_eq!(sim.outcome("t0.py::test_00"), Outcome::Passed);
+}
+
+#[test]
+fn threads_that_outlive_teardown_are_named_when_the_worker_is_killed() {
+    let items = files(1, 2, false);
+    let mut sim = Sim::new(cfg(1), items.clone(), &[]);
+    sim.on_shutdown = AtShutdown::ThreadsLinger(vec!["poller".into()]);
+    let sim = sim.run();
+    assert_eq!(sim.kills, 1);
+    let errors = run_errors(&sim);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("non-daemon threads still running (poller)"),
+        "{}",
+        errors[0]
+    );
+    // Killed a few seconds after `closed`, not after the teardown timeout.
+    assert!(sim.now < cfg(1).shutdown_grace, "killed at {}", sim.now);
+}
+
+#[test]
+fn a_worker_that_exits_after_teardown_is_no_error() {
+    let items = files(2, 2, false);
+    let sim = Sim::new(cfg(2), items.clone(), &[]).run();
+    assert_eq!(sim.kills, 0);
+    assert!(run_errors(&sim).is_empty());
 }
 
 #[test]

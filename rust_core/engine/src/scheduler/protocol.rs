@@ -72,6 +72,12 @@ pub enum Message {
     UnitDone {
         unit: u64,
     },
+    /// After `shutdown`: teardown is done; `threads` are the non-daemon
+    /// threads still running, which the process's exit will wait for.
+    Closed {
+        #[serde(default)]
+        threads: Vec<String>,
+    },
 }
 
 fn one() -> u32 {

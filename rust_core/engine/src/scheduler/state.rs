@@ -34,7 +34,8 @@ pub struct SchedulerConfig {
     pub kill_grace: f64,
     /// How long a cancelled run waits for running tests before killing workers.
     pub cancel_grace: f64,
-    /// How long workers get to tear down after the last test.
+    /// How long workers get for module and session teardown after the
+    /// last test (`teardown-timeout`).
     pub shutdown_grace: f64,
     /// Bytes of output kept per test and stream for crash reports.
     pub max_output: usize,
@@ -55,7 +56,7 @@ impl Default for SchedulerConfig {
             max_fail: None,
             kill_grace: 2.0,
             cancel_grace: 5.0,
-            shutdown_grace: 10.0,
+            shutdown_grace: 30.0,
             max_output: 1 << 20,
             bench: None,
             refine: None,
@@ -129,6 +130,10 @@ struct Slot {
     kill: Option<KillCause>,
     /// Raw fd-level output before the worker got ready (start-up errors).
     startup_output: String,
+    /// When the worker said its teardown was done (`closed`), and the
+    /// non-daemon threads it still had then, which its exit waits for.
+    closed_at: Option<f64>,
+    lingering: Vec<String>,
 }
 
 impl Slot {
@@ -141,6 +146,8 @@ impl Slot {
             flights: BTreeMap::new(),
             kill: None,
             startup_output: String::new(),
+            closed_at: None,
+            lingering: Vec::new(),
         }
     }
 
@@ -161,6 +168,9 @@ enum Phase {
 
 /// How many times a unit may be put back after its worker died.
 const MAX_UNIT_REQUEUES: u32 = 3;
+/// Seconds a worker may take to exit once its teardown is done: what its
+/// interpreter's exit waits for is non-daemon threads a test left running.
+const THREAD_GRACE: f64 = 5.0;
 /// Workers that die before they are ready, in a row, before the run gives up.
 const MAX_STARTUP_FAILURES: u32 = 3;
 /// Exclusive units a worker holds at once (the running one and the ones sent
@@ -277,6 +287,8 @@ impl State {
         s.was_ready = false;
         s.kill = None;
         s.startup_output.clear();
+        s.closed_at = None;
+        s.lingering.clear();
         actions.push(Action::Spawn { slot });
     }
 
@@ -408,6 +420,11 @@ impl State {
                     message,
                     traceback,
                 }));
+            }
+            Message::Closed { threads } => {
+                let s = &mut self.slots[slot as usize];
+                s.closed_at = Some(self.now);
+                s.lingering = threads;
             }
             Message::BenchProgress { id, phase, samples } => {
                 actions.push(Action::Emit(Event::BenchProgress { id, phase, samples }));
@@ -606,17 +623,58 @@ impl State {
                 self.kill_busy(KillCause::Cancel, &mut actions);
             }
         }
-        if matches!(self.phase, Phase::ShuttingDown | Phase::ToBench)
-            && now - self.phase_since >= self.cfg.shutdown_grace
-        {
-            for (i, s) in self.slots.iter_mut().enumerate() {
-                if s.state != SlotState::Empty && s.kill.is_none() {
-                    s.kill = Some(KillCause::Shutdown);
-                    actions.push(Action::Kill { slot: i as u32 });
-                }
-            }
+        if matches!(self.phase, Phase::ShuttingDown | Phase::ToBench) {
+            self.kill_stragglers(now, &mut actions);
         }
         actions
+    }
+
+    /// Kill the workers still there after their last test: those whose
+    /// teardown overran `shutdown_grace`, and those whose non-daemon threads
+    /// kept them alive `THREAD_GRACE` after it. Either is a run error: a
+    /// teardown cut short may have left a database or a service behind.
+    fn kill_stragglers(&mut self, now: f64, actions: &mut Vec<Action>) {
+        let grace = self.cfg.shutdown_grace;
+        let mut errors = Vec::new();
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            if s.state == SlotState::Empty || s.kill.is_some() {
+                continue;
+            }
+            let message = match s.closed_at {
+                None if now - self.phase_since >= grace => format!(
+                    "worker {i} (pid {}): teardown (module and session fixtures, \
+                     tearDownModule) still running {grace}s after its last test; \
+                     killed (raise teardown-timeout to allow longer)",
+                    s.pid
+                ),
+                Some(at) if now - at >= THREAD_GRACE => format!(
+                    "worker {i} (pid {}): could not exit {THREAD_GRACE}s after its \
+                     teardown, non-daemon threads still running ({}); killed",
+                    s.pid,
+                    if s.lingering.is_empty() {
+                        "none named".to_string()
+                    } else {
+                        s.lingering.join(", ")
+                    }
+                ),
+                _ => continue,
+            };
+            s.kill = Some(KillCause::Shutdown);
+            actions.push(Action::Kill { slot: i as u32 });
+            errors.push(message);
+        }
+        for message in errors {
+            self.run_errors.push(RunError {
+                scope: "session".into(),
+                message: message.clone(),
+                traceback: None,
+            });
+            actions.push(Action::Emit(Event::RunError {
+                scope: "session".into(),
+                message,
+                traceback: None,
+            }));
+        }
     }
 
     /// Stop the run: nothing new starts, queued tests become `cancelled`,
