@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 from dbtest.cli import UsageError
+from dbtest.cli.color import want_color
 
 if TYPE_CHECKING:  # pragma: no cover
     import typer
@@ -19,16 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
 def split_tags(tags: str | None) -> list[str]:
     """`"a, b"` -> `["a", "b"]`."""
     return [t.strip() for t in (tags or "").split(",") if t.strip()]
-
-
-def want_color(stream: object) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 def list_tests(

@@ -162,13 +162,17 @@ def execute(options: Any, settings: RunSettings) -> int:
     except runner.UsageError as e:
         raise UsageError(str(e)) from None
 
+    if settings.durations is None:
+        # The command line wins; otherwise `durations` in [tool.dbtest].
+        settings.durations = run.config_durations
+    from dbtest.cli.color import want_color
     from dbtest.cli.console import ConsoleReporter
 
     # With a report on stdout, the console goes to stderr so the two never mix.
     to_stderr = settings.fmt != "console" and settings.output is None
     reporter = ConsoleReporter(
         sys.stderr if to_stderr else sys.stdout,
-        color=settings.live or sys.stdout.isatty(),
+        color=want_color(sys.stdout),
         verbosity=settings.verbosity,
         live=settings.live,
         no_capture=settings.no_capture,

@@ -5,6 +5,7 @@ recorded start times and durations."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -315,3 +316,59 @@ def test_a_thread_outliving_teardown_is_named_and_its_worker_killed(tmp_path):
     assert outcomes(report) == {"test_lingering_thread": "passed"}
     [error] = run_errors(report)
     assert "non-daemon threads still running (poller-thread)" in error, error
+
+
+def test_durations_comes_from_the_config_unless_given(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.dbtest]\ndurations = 2\n")
+    (root / "tests" / "test_d.py").write_text(
+        "".join(f"def test_{i}():\n    pass\n\n" for i in range(4))
+    )
+    proc = run_dbtest(["--headless"], root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "slowest 2 tests" in proc.stdout
+    proc = run_dbtest(["--headless", "--durations", "3"], root)
+    assert "slowest 3 tests" in proc.stdout
+
+
+def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """`dbtest *args` on a pseudo-terminal, as a person would run it; its output."""
+    import os
+    import pty
+
+    from tests.conftest import DBTEST
+
+    leader, follower = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CI")}
+    proc = subprocess.Popen(
+        [str(DBTEST), *args], cwd=cwd, env={**full_env, "TERM": "xterm", **env},
+        stdin=follower, stdout=follower, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 1 << 16)
+        except OSError:  # EIO: every writer of the terminal has closed it
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    proc.wait(timeout=60)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_no_color_is_honoured_on_a_terminal(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_c.py").write_text(
+        "def test_ok():\n    pass\n\ndef test_bad():\n    assert 0\n"
+    )
+    colour = re.compile(r"\x1b\[[0-9;]*3[0-7][0-9;]*m")  # an SGR sequence with a foreground colour
+    assert colour.search(run_in_terminal(["--headless"], root, {}))
+    for args in (["--headless"], []):
+        out = run_in_terminal(args, root, {"NO_COLOR": "1"})
+        assert "1 failed" in out, out
+        assert not colour.search(out), repr(out[:400])
