@@ -82,6 +82,12 @@ class Run:
         """The project root the engine resolved (where `.dbtest/` lives)."""
         return str(self._handle.root)
 
+    @property
+    def config_durations(self) -> int | None:
+        """The config's `durations` (slowest tests to show), if it sets one."""
+        value = self._handle.durations
+        return None if value is None else int(value)
+
     def next_batch(
         self, timeout: float = 0.1, progress: bool = False
     ) -> list[dict[str, Any]] | None:

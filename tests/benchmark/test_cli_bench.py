@@ -131,3 +131,20 @@ def test_bench_processes_sets_how_many_fresh_processes_measure(tmp_path, n):
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     setups = {line.split()[1] for line in log.read_text().splitlines() if line.startswith("setup")}
     assert len(setups) == n  # the "procs" group set up once in each fresh process
+
+
+def test_bench_settings_come_from_the_config_unless_given(project):
+    (project / "pyproject.toml").write_text(
+        "[tool.dbtest]\nbench-time = 0.01\nbench-warmup = 0\nbench-min-samples = 150\n"
+    )
+    out = project / "r.json"
+    r = dbtest(project, "--bench-processes", "1", "--json", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    samples = {b["name"]: b["stats"]["samples"] for b in json.loads(out.read_text())["benchmarks"]}
+    # 150 is far above what 10 ms of measuring gives by itself.
+    assert samples and set(samples.values()) == {150}, samples
+    # The command line wins over the config.
+    r = dbtest(project, "--bench-processes", "1", "--bench-min-samples", "170", "--json", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    samples = {b["name"]: b["stats"]["samples"] for b in json.loads(out.read_text())["benchmarks"]}
+    assert set(samples.values()) == {170}, samples

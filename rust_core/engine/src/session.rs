@@ -108,6 +108,9 @@ pub struct Prepared {
     pub meta: RunMeta,
     pub capture: bool,
     pub python: PathBuf,
+    /// The config's `durations` (how many slowest tests to show), for the
+    /// console when the command line does not say.
+    pub durations: Option<u32>,
     /// `git rev-parse HEAD`, asked on a thread of its own: a process start
     /// (~5 ms) that nothing needs before the report.
     git_commit: Mutex<Option<JoinHandle<Option<String>>>>,
@@ -180,7 +183,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
             .unwrap_or(SchedulerConfig::default().shutdown_grace),
         retries: req.retries.or(cfg.retries).unwrap_or(0),
         max_fail,
-        bench: req.bench.clone(),
+        bench: bench_options(req.bench.as_ref(), &cfg),
         refine: serde_json::to_value(&filter_request).ok(),
         ..SchedulerConfig::default()
     };
@@ -218,8 +221,36 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
         } else {
             req.python.clone()
         },
+        durations: cfg.durations,
         git_commit: Mutex::new(Some(git_commit)),
     })
+}
+
+/// The measuring options of a run: the command line's, completed from the
+/// config's `bench-time`, `bench-min-samples` and `bench-warmup`.
+fn bench_options(
+    requested: Option<&serde_json::Value>,
+    cfg: &Config,
+) -> Option<serde_json::Value> {
+    let mut options = match requested {
+        Some(serde_json::Value::Object(m)) => m.clone(),
+        Some(other) => return Some(other.clone()),
+        None => serde_json::Map::new(),
+    };
+    let from_config = [
+        ("time", cfg.bench_time.map(serde_json::Value::from)),
+        (
+            "min_samples",
+            cfg.bench_min_samples.map(serde_json::Value::from),
+        ),
+        ("warmup", cfg.bench_warmup.map(serde_json::Value::from)),
+    ];
+    for (key, value) in from_config {
+        if let Some(v) = value {
+            options.entry(key).or_insert(v);
+        }
+    }
+    (!options.is_empty()).then_some(serde_json::Value::Object(options))
 }
 
 /// Keep the items named by `ids`: exact ids, prefixes (a file, a suite, all

@@ -43,6 +43,7 @@ pub struct RunHandle {
     report: Arc<Mutex<Option<RunReport>>>,
     selected: usize,
     root: String,
+    durations: Option<u32>,
 }
 
 fn next_batch_blocking(
@@ -153,6 +154,12 @@ impl RunHandle {
     fn root(&self) -> &str {
         &self.root
     }
+
+    /// The config's `durations`: how many slowest tests to show, if set.
+    #[getter]
+    fn durations(&self) -> Option<u32> {
+        self.durations
+    }
 }
 
 /// Prepare and start a run. Raises `UsageError` for bad input.
@@ -171,6 +178,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         .map_err(UsageError::new_err)?;
     let selected = prepared.selected.len();
     let root = prepared.root.to_string_lossy().into_owned();
+    let durations = prepared.durations;
     let launcher: Arc<dyn Launcher> = if in_process {
         Arc::new(InProcessLauncher { root: root.clone() })
     } else {
@@ -191,6 +199,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         report,
         selected,
         root,
+        durations,
     })
 }
 
