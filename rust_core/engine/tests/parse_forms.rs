@@ -290,6 +290,45 @@ def test_partial_ids(v): pass
 }
 
 #[test]
+fn an_empty_case_list_is_one_skipped_item_as_at_import() {
+    let f = parse(
+        r#"
+from dbtest import parametrize, skip
+
+@parametrize("v", [])
+def test_empty(v): pass
+
+@parametrize("x", [1, 2])
+@parametrize("y", [])
+def test_empty_product(x, y): pass
+
+@skip("not today")
+@parametrize("v", [])
+def test_empty_skipped(v): pass
+"#,
+    );
+    assert_eq!(
+        ids(&f),
+        vec![
+            "tests/test_x.py::test_empty",
+            "tests/test_x.py::test_empty_product",
+            "tests/test_x.py::test_empty_skipped",
+        ]
+    );
+    let empty = item(&f, "test_empty");
+    assert_eq!(empty.skip.as_deref(), Some("parametrize: no cases"));
+    assert_eq!(empty.params, None);
+    assert_eq!(
+        item(&f, "test_empty_product").skip.as_deref(),
+        Some("parametrize: no cases")
+    );
+    assert_eq!(
+        item(&f, "test_empty_skipped").skip.as_deref(),
+        Some("not today")
+    );
+}
+
+#[test]
 fn benchmark_groups_and_entries() {
     let src = r#"
 from dbtest import BenchmarkGroup, parametrize

@@ -291,8 +291,7 @@ struct FuncInfo {
     skip: Option<String>,
     xfail: bool,
     dynamic: Vec<Dynamic>,
-    /// None: not parametrized; Some(empty) never happens (an empty literal
-    /// list gives no cases, i.e. no items).
+    /// None: not parametrized; Some(empty): an empty literal list of cases.
     cases: Option<Vec<String>>,
     /// `@group.add(...)`: (group variable, entry name).
     bench: Vec<(String, String)>,
@@ -1118,6 +1117,12 @@ fn items_into(
         dynamic: dynamic.clone(),
     };
     match &d.cases {
+        // As at import: no cases is one skipped item, without brackets.
+        Some(cases) if cases.is_empty() => {
+            let mut item = make(prefix, None);
+            item.skip.get_or_insert_with(|| "parametrize: no cases".to_string());
+            out.push(item);
+        }
         Some(cases) => {
             out.reserve(cases.len());
             for c in cases {
