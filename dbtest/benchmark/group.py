@@ -135,14 +135,16 @@ class BenchmarkGroup:
         tags: Iterable[str] = (),
         params: Mapping[str, Sequence[Any]] | None = None,
     ) -> Callable[[F], F]:
-        """Decorator adding a sync or async function as an entry.
+        """Decorator adding a sync or async function as an entry, named
+        `name` or after the function (`@group.add()`, or bare `@group.add`).
 
         Without `params` the function takes no arguments; with
         `params={"n": [10, 100]}` it is called as `f(n=10)`, `f(n=100)`,
         each case its own entry (`entry[n=10]`).
         """
         if callable(name):
-            raise TypeError('use @group.add("entry name"), with parentheses')
+            # Bare `@group.add`: the entry is named after the function.
+            return self.add()(name)  # type: ignore[return-value]
 
         def decorator(func: F) -> F:
             entry_name = name if name is not None else func.__name__

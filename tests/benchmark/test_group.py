@@ -68,13 +68,19 @@ def test_bad_definitions_are_clear_errors(make, message):
         make()
 
 
-def test_duplicate_entry_and_missing_parentheses():
+def test_duplicate_entry_and_bare_decorator():
     g = BenchmarkGroup("g")
     g.add("x")(lambda: None)
     with pytest.raises(ValueError, match="already has an entry 'x'"):
         g.add("x")(lambda: None)
-    with pytest.raises(TypeError, match="with parentheses"):
-        g.add(lambda: None)
+
+    # Bare @g.add names the entry after the function, as the static parse does.
+    @g.add
+    def loads() -> None:
+        pass
+
+    assert loads.__name__ == "loads"
+    assert [e.name for e in g.entries] == ["x", "loads"]
 
 
 def test_hooks_are_recorded():
