@@ -9,8 +9,10 @@ Request (from the scheduler, `kind: "bench"`):
                "quick": false, "gc": false, "memory": false}}
 
 Every key of `bench` is optional; given keys override the group's own
-settings, which override the defaults (`--quick` replaces the defaults
-with the quick preset and then applies the same rule). With more than one
+settings, which override `config` (`{"time", "min_samples", "warmup"}` from
+`[tool.dbtest]`), which overrides the defaults (`--quick` replaces the
+defaults and the config with the quick preset and then applies the same
+rule). With more than one
 process, each group's entries are measured in fresh processes one after
 the other (`dbtest.benchmark.processes`), which run this same module with
 `processes: 1` and `calls: {id: calls per sample}` from the first round.
@@ -91,7 +93,15 @@ def select_entries(
 
 
 def settings_for(group: BenchmarkGroup, options: dict[str, Any]) -> Settings:
-    base = QUICK if options.get("quick") else DEFAULTS
+    if options.get("quick"):
+        base = QUICK
+    else:
+        config = options.get("config") or {}
+        base = DEFAULTS.merged(
+            time=config.get("time"),
+            min_samples=config.get("min_samples"),
+            warmup=config.get("warmup"),
+        )
     s = base.merged(
         time=group.time,
         min_samples=group.min_samples,

@@ -190,3 +190,16 @@ def test_cancelling_the_worker_kills_the_running_round(tmp_path, monkeypatch):
     (pid,) = [int(p) for ev, p in events(log) if ev == "setup"]
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # killed and reaped, not left running
+
+
+def test_config_settings_rank_below_the_group_and_the_command_line():
+    config = {"config": {"time": 2.0, "min_samples": 50, "warmup": 0.1}}
+    plain = settings_for(BenchmarkGroup("plain"), config)
+    assert (plain.time, plain.min_samples, plain.warmup) == (2.0, 50, 0.1)
+    own = settings_for(BenchmarkGroup("own", time=0.3, min_samples=7), config)
+    assert (own.time, own.min_samples, own.warmup) == (0.3, 7, 0.1)
+    cli = settings_for(BenchmarkGroup("own", time=0.3), {**config, "time": 0.05})
+    assert cli.time == 0.05
+    # --quick replaces the defaults and the config alike.
+    quick = settings_for(BenchmarkGroup("q"), {**config, "quick": True})
+    assert (quick.time, quick.min_samples) == (0.1, 10)

@@ -226,17 +226,16 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
     })
 }
 
-/// The measuring options of a run: the command line's, completed from the
-/// config's `bench-time`, `bench-min-samples` and `bench-warmup`.
-fn bench_options(
-    requested: Option<&serde_json::Value>,
-    cfg: &Config,
-) -> Option<serde_json::Value> {
+/// The measuring options of a run: the command line's, and under `config`
+/// the config's `bench-time`, `bench-min-samples` and `bench-warmup`, which
+/// rank below a group's own keywords (`dbtest/benchmark/runner.py`).
+fn bench_options(requested: Option<&serde_json::Value>, cfg: &Config) -> Option<serde_json::Value> {
     let mut options = match requested {
         Some(serde_json::Value::Object(m)) => m.clone(),
         Some(other) => return Some(other.clone()),
         None => serde_json::Map::new(),
     };
+    let mut defaults = serde_json::Map::new();
     let from_config = [
         ("time", cfg.bench_time.map(serde_json::Value::from)),
         (
@@ -247,8 +246,11 @@ fn bench_options(
     ];
     for (key, value) in from_config {
         if let Some(v) = value {
-            options.entry(key).or_insert(v);
+            defaults.insert(key.to_string(), v);
         }
+    }
+    if !defaults.is_empty() {
+        options.insert("config".into(), serde_json::Value::Object(defaults));
     }
     (!options.is_empty()).then_some(serde_json::Value::Object(options))
 }
