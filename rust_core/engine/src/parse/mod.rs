@@ -1120,7 +1120,8 @@ fn items_into(
         // As at import: no cases is one skipped item, without brackets.
         Some(cases) if cases.is_empty() => {
             let mut item = make(prefix, None);
-            item.skip.get_or_insert_with(|| "parametrize: no cases".to_string());
+            item.skip
+                .get_or_insert_with(|| "parametrize: no cases".to_string());
             out.push(item);
         }
         Some(cases) => {
