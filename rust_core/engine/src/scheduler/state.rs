@@ -409,18 +409,7 @@ impl State {
                 scope,
                 message,
                 traceback,
-            } => {
-                self.run_errors.push(RunError {
-                    scope: scope.clone(),
-                    message: message.clone(),
-                    traceback: traceback.clone(),
-                });
-                actions.push(Action::Emit(Event::RunError {
-                    scope,
-                    message,
-                    traceback,
-                }));
-            }
+            } => self.run_error(scope, message, traceback, &mut actions),
             Message::Closed { threads } => {
                 let s = &mut self.slots[slot as usize];
                 s.closed_at = Some(self.now);
@@ -664,17 +653,28 @@ impl State {
             errors.push(message);
         }
         for message in errors {
-            self.run_errors.push(RunError {
-                scope: "session".into(),
-                message: message.clone(),
-                traceback: None,
-            });
-            actions.push(Action::Emit(Event::RunError {
-                scope: "session".into(),
-                message,
-                traceback: None,
-            }));
+            self.run_error("session".into(), message, None, actions);
         }
+    }
+
+    /// Record a run error for the report and emit it.
+    fn run_error(
+        &mut self,
+        scope: String,
+        message: String,
+        traceback: Option<String>,
+        actions: &mut Vec<Action>,
+    ) {
+        self.run_errors.push(RunError {
+            scope: scope.clone(),
+            message: message.clone(),
+            traceback: traceback.clone(),
+        });
+        actions.push(Action::Emit(Event::RunError {
+            scope,
+            message,
+            traceback,
+        }));
     }
 
     /// Stop the run: nothing new starts, queued tests become `cancelled`,
@@ -974,16 +974,7 @@ impl State {
     }
 
     fn fail_everything(&mut self, message: &str, actions: &mut Vec<Action>) {
-        self.run_errors.push(RunError {
-            scope: "run".into(),
-            message: message.to_string(),
-            traceback: None,
-        });
-        actions.push(Action::Emit(Event::RunError {
-            scope: "run".into(),
-            message: message.to_string(),
-            traceback: None,
-        }));
+        self.run_error("run".into(), message.to_string(), None, actions);
         let units: Vec<Unit> = self
             .queue
             .drain(..)
