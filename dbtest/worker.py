@@ -17,6 +17,7 @@ import json.encoder
 import os
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -132,6 +133,7 @@ async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) ->
     inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
     emit = Outbox(conn)
+    stop = _Stop()
 
     def live_output(test_id: str, stream: str, text: str) -> None:
         emit({"ev": "output", "id": test_id, "stream": stream, "data": text})
@@ -160,35 +162,65 @@ async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) ->
                 post(None)
                 return
             request = parse(line)
+            if request is not None and request.get("op") == "cancel":
+                stop.requested.set()  # seen by `poll` between two tests
             if request is not None and not post(request):
                 return
 
+    reading = True
+
     def on_readable() -> None:
+        nonlocal reading
+        if not reading:
+            return
         lines = conn.read_lines()
         if lines is None:
+            reading = False
             loop.remove_reader(conn.fileno())
             inbox.put_nowait(None)
             return
         for line in lines:
             request = parse(line)
             if request is not None:
+                if request.get("op") == "cancel":
+                    stop.now(executor, gate)
                 inbox.put_nowait(request)
+
+    def poll() -> None:
+        # Between two tests of a unit, which may run back to back without
+        # the loop getting control: act on a `cancel` already sent.
+        if stop.due():
+            if isinstance(conn, PipeConnection):
+                on_readable()
+            elif stop.requested.is_set():
+                stop.now(executor, gate)
 
     if isinstance(conn, PipeConnection):
         loop.add_reader(conn.fileno(), on_readable)
     else:
         threading.Thread(target=read_requests, name="dbtest-requests", daemon=True).start()
     executor = Executor(root, capture=capture, live_output=live_output)
+    executor.poll = poll
     tasks: set[asyncio.Task[None]] = set()
     # Exclusive units (with sync tests) run one at a time, in arrival order:
     # the scheduler sends the next one ahead so no round trip sits between them.
     gate = _Gate()
+
+    def on_failure() -> None:
+        if stop.failed():
+            stop.now(executor, gate)
+            task = loop.create_task(executor.cancel())  # async tests running now
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    emit.on_failure = on_failure
     emit({"ev": "ready", "pid": os.getpid()})
 
     while True:
         request = await inbox.get()
         op = request.get("op") if request else None
         if op == "run":
+            stop.budget(request.get("fail_budget"))
             task = loop.create_task(_run_unit(executor, root, request, emit, gate))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
@@ -213,6 +245,48 @@ async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) ->
             return
 
 
+class _Stop:
+    """When a worker stops starting tests on its own: a `cancel` it has
+    read but the loop has not handled yet, or `--max-fail` reached by its
+    own failures (each unit says how many the run had left when it was
+    sent: `fail_budget`)."""
+
+    POLL_INTERVAL = 0.002  # seconds between two reads of the request pipe
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.done = False
+        self.own_failures = 0
+        self.stop_at: int | None = None
+        self._last_poll = 0.0
+
+    def budget(self, left: int | None) -> None:
+        if left is not None:
+            limit = self.own_failures + int(left)
+            self.stop_at = limit if self.stop_at is None else min(self.stop_at, limit)
+
+    def failed(self) -> bool:
+        """Count one failure of ours; True when that exhausts the budget."""
+        self.own_failures += 1
+        return self.stop_at is not None and self.own_failures >= self.stop_at
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last_poll < self.POLL_INTERVAL:
+            return False
+        self._last_poll = now
+        return True
+
+    def now(self, executor: Any, gate: _Gate) -> None:
+        if not self.done:
+            self.done = True
+            gate.cancelled = True
+            executor.stop_starting()
+
+
+_FAILING = frozenset(("failed", "error", "timeout", "crashed"))
+
+
 class Outbox:
     """Sends messages to the scheduler, one write per message, except that
     the executor may *hold* a ``finished`` message until its next message.
@@ -229,8 +303,17 @@ class Outbox:
         self._held: list[str] = []
         # Output of a test's own threads is sent from those threads.
         self._lock = threading.Lock()
+        # Called for every failing result sent (`--max-fail` in the worker).
+        self.on_failure: Callable[[], None] | None = None
+
+    def _watch(self, message: dict[str, Any]) -> None:
+        if self.on_failure is not None and message.get("ev") == "finished":
+            r = message["record"]
+            if r["outcome"] in _FAILING or (r["outcome"] == "xpassed" and r.get("strict")):
+                self.on_failure()
 
     def __call__(self, message: dict[str, Any]) -> None:
+        self._watch(message)
         line = _encode(message)
         with self._lock:
             if self._held:
@@ -241,6 +324,7 @@ class Outbox:
 
     def hold(self, message: dict[str, Any]) -> None:
         """Send `message` with the next one (or at `flush`)."""
+        self._watch(message)
         line = _encode(message)
         with self._lock:
             self._held.append(line)

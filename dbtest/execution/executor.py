@@ -125,6 +125,9 @@ class Executor:
         self._unittest_modules: dict[str, tuple[Any, tuple[str, str] | None]] = {}
         self._unittest_emit: Emit | None = None
         self._closed = False
+        # Called between two tests run one after another: the worker reads a
+        # `cancel` there that the loop would only see after the unit.
+        self.poll: Callable[[], None] | None = None
         if capture:
             cap_mod.install()
 
@@ -211,6 +214,11 @@ class Executor:
             else:
                 await self._run_group(loaded, suite_cls, items, request, emit, gen)
 
+    def stop_starting(self) -> None:
+        """From now on, tests of units already under way end ``cancelled``
+        instead of starting (`cancel` also stops the running ones)."""
+        self._generation += 1
+
     async def cancel(self) -> None:
         """Cancel what is running: tests not finished yet end ``cancelled``."""
         self._generation += 1
@@ -274,7 +282,10 @@ class Executor:
         try:
             concurrency = max(1, int(getattr(suite_cls, "concurrency", 1) or 1)) if suite_cls else 1
             if concurrency == 1:
+                poll = self.poll
                 for item in items:
+                    if poll is not None:
+                        poll()
                     await self._run_test(item, run, request, emit, gen, hold=True)
             else:
                 sem = asyncio.Semaphore(concurrency)

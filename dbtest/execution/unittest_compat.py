@@ -166,6 +166,8 @@ async def run_unittest_group(
                 pass
     try:
         for item in runnable:
+            if ex.poll is not None:
+                ex.poll()
             if gen != ex._generation:
                 record(item, oc.CANCELLED, time.time(), 0.0, "cancelled before it started")
                 continue

@@ -111,6 +111,31 @@ def test_fail_fast_cancels_the_rest(tmp_path, flag):
     assert s["total"] == 12 == sum(s[o] for o in ("passed", "cancelled")) + failing
 
 
+@pytest.mark.parametrize(("flag", "failed"), [(["-x"], 1), (["--max-fail", "2"], 2)])
+def test_fail_fast_stops_sync_tests_run_back_to_back(tmp_path, flag, failed):
+    # Four failing sync tests in one unit: the worker stops on its own
+    # after the allowed failures, without waiting for the scheduler's cancel.
+    root = project(tmp_path, "runner_failfast")
+    proc, report = run_json(root, "-j", "1", "tests/test_failing.py", *flag)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    got = sorted(outcomes(report).values())
+    assert got == ["cancelled"] * (4 - failed) + ["failed"] * failed, got
+
+
+def test_fail_fast_stops_a_suite_running_in_another_worker(tmp_path):
+    # One worker runs a suite of 20 tests of 0.1 s while the other's test
+    # fails after 0.3 s: the suite stops at its next test.
+    root = project(tmp_path, "runner_failfast")
+    args = ["-j", "2", "-x", "tests/test_slow_suite.py", "tests/test_fails_soon.py"]
+    proc, report = run_json(root, *args)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    workers = {t["id"].split("::")[0]: t.get("worker") for t in report["tests"] if "worker" in t}
+    assert len(set(workers.values())) == 2, workers  # one unit per worker
+    suite = [t["outcome"] for t in report["tests"] if "Slow" in t["id"]]
+    assert suite.count("cancelled") >= 10, suite
+    assert set(suite) <= {"passed", "cancelled"}
+
+
 def test_ctrl_c_writes_the_summary_and_a_partial_report(tmp_path):
     root = project(tmp_path, "runner_slow")
     out = root / "report.json"

@@ -50,6 +50,8 @@ struct Sim {
     inbox: HashMap<u32, VecDeque<(u64, Vec<String>)>>,
     /// What a worker does when asked to shut down.
     on_shutdown: AtShutdown,
+    /// Every unit sent: (slot, its ids).
+    sent: Vec<(u32, Vec<String>)>,
 }
 
 #[derive(Clone, PartialEq, Debug)]
@@ -78,6 +80,7 @@ impl Sim {
             alive: HashMap::new(),
             inbox: HashMap::new(),
             on_shutdown: AtShutdown::Exit,
+            sent: vec![],
         };
         sim.apply(first);
         sim
@@ -111,6 +114,7 @@ impl Sim {
                 }
                 Action::Send { slot, request } => match request {
                     Request::Run { unit, ids, .. } => {
+                        self.sent.push((slot, ids.clone()));
                         self.inbox.entry(slot).or_default().push_back((unit, ids));
                         vec![]
                     }
@@ -339,6 +343,60 @@ fn a_worker_that_exits_after_teardown_is_no_error() {
     let sim = Sim::new(cfg(2), items.clone(), &[]).run();
     assert_eq!(sim.kills, 0);
     assert!(run_errors(&sim).is_empty());
+}
+
+#[test]
+fn the_first_worker_ready_does_not_take_the_work_of_one_still_starting() {
+    // Two suites, two workers: whatever their recorded durations, each
+    // worker gets one, rather than the first one ready taking both.
+    let items = vec![
+        item("a.py", Some("A"), "test_1", false),
+        item("b.py", Some("B"), "test_1", false),
+    ];
+    for recorded in [0.0, 2.0] {
+        let durations: HashMap<String, f64> = if recorded > 0.0 {
+            items.iter().map(|i| (i.id.clone(), recorded)).collect()
+        } else {
+            HashMap::new()
+        };
+        let units = build_units(&items, 2, &durations);
+        let (state, first) = State::new(cfg(2), &items, units);
+        let mut sim = Sim::new(cfg(2), vec![], &[]);
+        sim.state = state;
+        sim.apply(first);
+        let slots: Vec<u32> = sim.sent.iter().map(|(s, _)| *s).collect();
+        assert_eq!(slots, vec![0, 1], "recorded {recorded}: {:?}", sim.sent);
+        let sim = sim.run();
+        sim.assert_exactly_once(&items);
+    }
+}
+
+#[test]
+fn a_long_unit_gets_nothing_sent_ahead_behind_it() {
+    // Recorded: one 1 s suite and twenty 1 ms functions. The worker running
+    // the suite holds no second unit; short units still go ahead elsewhere.
+    let mut items = vec![item("slow.py", Some("Slow"), "test_1", false)];
+    items.extend(files(1, 20, false));
+    let durations: HashMap<String, f64> = items
+        .iter()
+        .map(|i| (i.id.clone(), if i.path == "slow.py" { 1.0 } else { 0.001 }))
+        .collect();
+    let units = build_units(&items, 2, &durations);
+    let (state, first) = State::new(cfg(2), &items, units);
+    let mut sim = Sim::new(cfg(2), vec![], &[]);
+    sim.state = state;
+    sim.apply(first);
+    let slow_slot = sim
+        .sent
+        .iter()
+        .find(|(_, ids)| ids[0].starts_with("slow.py"))
+        .map(|(s, _)| *s)
+        .expect("the long unit is sent first");
+    let on_slow_slot = sim.sent.iter().filter(|(s, _)| *s == slow_slot).count();
+    assert_eq!(on_slow_slot, 1, "{:?}", sim.sent);
+    assert!(sim.sent.iter().filter(|(s, _)| *s != slow_slot).count() > 1);
+    let sim = sim.run();
+    sim.assert_exactly_once(&items);
 }
 
 #[test]

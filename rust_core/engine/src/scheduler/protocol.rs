@@ -25,6 +25,12 @@ pub enum Request {
         /// computed at import; the worker applies the filter to them then.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         refine: Option<serde_json::Value>,
+        /// With `--max-fail`/`-x`: failures left before the run stops, as
+        /// the scheduler counted them when it sent the unit. The worker
+        /// stops starting tests once it has seen that many of its own,
+        /// without waiting for the `cancel` that follows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fail_budget: Option<u32>,
     },
     Cancel,
     Shutdown,

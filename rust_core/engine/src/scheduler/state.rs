@@ -1092,6 +1092,13 @@ impl State {
                 self.spawn(slot as u32, actions);
             }
         }
+        // Idle workers first: no unit goes ahead to a busy worker while
+        // another has nothing to do.
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].flights.is_empty() {
+                self.dispatch_one(slot, bench, actions);
+            }
+        }
         // One unit per worker per round, so the units sent ahead are spread
         // evenly instead of all going to the first worker.
         loop {
@@ -1120,6 +1127,13 @@ impl State {
         } else {
             self.cfg.async_concurrency.max(1) as usize
         };
+        // A worker still starting will want work: nothing goes ahead
+        // elsewhere meanwhile, or the first one ready takes it all.
+        let others_starting = self
+            .slots
+            .iter()
+            .enumerate()
+            .any(|(i, o)| i != slot && o.state == SlotState::Starting);
         let queue = if bench {
             &mut self.bench_queue
         } else {
@@ -1139,12 +1153,15 @@ impl State {
         // Exclusive units run one at a time in the worker, in order; more are
         // sent ahead (see EXCLUSIVE_AHEAD_MAX). Async units share the worker,
         // never two of one file at once.
-        let ahead_ok = exclusive < 2
-            || if known {
-                exclusive < EXCLUSIVE_AHEAD_MAX && held < AHEAD_BUDGET
-            } else {
-                exclusive < EXCLUSIVE_AHEAD_UNKNOWN
-            };
+        // A unit waiting behind a long one is stuck there while another
+        // worker may be idle: only short recorded work goes ahead.
+        let ahead_ok = exclusive == 0
+            || (!others_starting
+                && if known {
+                    exclusive < EXCLUSIVE_AHEAD_MAX && held < AHEAD_BUDGET
+                } else {
+                    exclusive < EXCLUSIVE_AHEAD_UNKNOWN
+                });
         let room_exclusive = shared == 0 && ahead_ok;
         let room_shared = exclusive == 0 && shared < concurrency;
         // A full worker takes nothing: say so before scanning the queue,
@@ -1178,6 +1195,10 @@ impl State {
                 },
                 bench: if bench { self.cfg.bench.clone() } else { None },
                 refine: refine_for(&unit, &self.items, &self.cfg.refine),
+                fail_budget: self
+                    .cfg
+                    .max_fail
+                    .map(|max| max.saturating_sub(self.failures)),
             },
         });
         let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
