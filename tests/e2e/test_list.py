@@ -164,3 +164,55 @@ def test_list_help_goes_through_typer() -> None:
     proc = run_dbtest(["list", "--help"], BASIC)
     assert proc.returncode == 0, proc.stderr
     assert "--filter" in proc.stdout and "--tags" in proc.stdout
+
+
+LITERALS = r"""
+from dbtest import parametrize
+
+
+@parametrize("v", [1e-5, 1.5e-7, 1e16, 1.5e16, 123456789012345678.0, 1e15, 0.0001,
+                   -0.0, 0.1, 2.5, 1e22, 5e-324, 1_000.5, -3e-10])
+def test_floats(v):
+    pass
+
+
+@parametrize("v", ["\x41", "caf\u00e9", "\101", "\U0001F600", "a\tb", "\d", "\0", "\012",
+                   "x\
+y", r"\x41"])
+def test_strings(v):
+    pass
+
+
+@parametrize("v", [2j])
+def test_complex(v):
+    pass
+
+
+@parametrize("v", [100000000000000000000])
+def test_big_int(v):
+    pass
+
+
+@parametrize("v", ["\N{BULLET}"])
+def test_named_escape(v):
+    pass
+"""
+
+
+def test_static_case_ids_are_the_ids_the_import_gives(tmp_path):
+    # Where the parse cannot compute a value's id exactly, it lists the
+    # function alone and the import decides; a case is never lost.
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_lit.py").write_text(LITERALS)
+    listed = set(all_ids(list_json(tmp_path)))
+    out = tmp_path / "r.json"
+    proc = run_dbtest(["--headless", "--json", str(out)], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ran = {t["id"]: t["outcome"] for t in json.loads(out.read_text())["tests"]}
+    assert set(ran.values()) == {"passed"}, ran
+    exact = {i for i in ran if "test_floats" in i or "test_strings" in i}
+    assert len(exact) == 24
+    assert exact <= listed, sorted(exact - listed)
+    for name in ("test_complex", "test_big_int", "test_named_escape"):
+        assert f"tests/test_lit.py::{name}" in listed
+        assert [i for i in ran if f"::{name}[" in i], name

@@ -286,8 +286,9 @@ impl<'a> Conv<'a> {
 }
 
 /// A string literal's value from its opening (prefix and quotes) and its raw
-/// body: None for bytes; escapes decoded unless raw. An f-string without
-/// fields is a constant.
+/// body: None for bytes and for a `\N{name}` escape (no table of Unicode
+/// names here); escapes decoded unless raw. An f-string without fields is a
+/// constant.
 pub fn string_value(start: &str, body: &str) -> Option<String> {
     let p = start.trim_end_matches(['\'', '"']).to_ascii_lowercase();
     if p.contains('b') {
@@ -296,37 +297,75 @@ pub fn string_value(start: &str, body: &str) -> Option<String> {
     if p.contains('r') {
         return Some(body.to_string());
     }
-    Some(unescape(body))
+    unescape(body)
 }
 
-/// Decode the escapes of a non-raw string body (the common ones; others are
-/// kept verbatim, as Python does for unknown escapes).
-fn unescape(s: &str) -> String {
+/// Decode the escapes of a non-raw string body as Python does (unknown
+/// escapes are kept verbatim); None for `\N{...}`.
+fn unescape(s: &str) -> Option<String> {
     if !s.contains('\\') {
-        return s.to_string();
+        return Some(s.to_string());
     }
     let mut out = String::with_capacity(s.len());
-    let mut it = s.chars();
+    let mut it = s.chars().peekable();
     while let Some(c) = it.next() {
         if c != '\\' {
             out.push(c);
             continue;
         }
-        match it.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('\\') => out.push('\\'),
-            Some('\'') => out.push('\''),
-            Some('"') => out.push('"'),
-            Some('\n') => {}
-            Some(o) => {
+        let Some(e) = it.next() else {
+            out.push('\\');
+            break;
+        };
+        let simple = match e {
+            'n' => Some('\n'),
+            't' => Some('\t'),
+            'r' => Some('\r'),
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'v' => Some('\u{b}'),
+            '\\' | '\'' | '"' => Some(e),
+            _ => None,
+        };
+        if let Some(ch) = simple {
+            out.push(ch);
+            continue;
+        }
+        match e {
+            '\n' => {}
+            'N' => return None,
+            '0'..='7' => {
+                // Up to three octal digits.
+                let mut v = e.to_digit(8)?;
+                for _ in 0..2 {
+                    match it.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            v = v * 8 + d;
+                            it.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(v)?);
+            }
+            'x' | 'u' | 'U' => {
+                let n = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let hex: String = (0..n).filter_map(|_| it.next()).collect();
+                if hex.len() != n {
+                    return None; // a syntax error in Python
+                }
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            o => {
                 out.push('\\');
                 out.push(o);
             }
-            None => out.push('\\'),
         }
     }
-    out
+    Some(out)
 }

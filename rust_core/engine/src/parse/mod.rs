@@ -249,6 +249,11 @@ enum Lit {
     Bool(bool),
     None,
     Seq(Vec<Option<Lit>>),
+    /// A constant whose value this parse does not compute exactly (a
+    /// complex number, an int past 64 bits, arithmetic, a string with a
+    /// `\N{...}` escape or fields): its case id is the value's `str()`,
+    /// known only at import.
+    Unsure,
 }
 
 impl Lit {
@@ -260,22 +265,63 @@ impl Lit {
             Lit::Float(f) => py_float(*f),
             Lit::Bool(b) => if *b { "True" } else { "False" }.to_string(),
             Lit::None => "None".to_string(),
-            Lit::Seq(_) => return None,
+            Lit::Seq(_) | Lit::Unsure => return None,
         })
     }
 }
 
-/// Python's `repr(float)` for the common cases.
+/// Python's `repr(float)`: the shortest digits that round-trip, positional
+/// for exponents from -4 to 15, else `d.ddde±XX` with two exponent digits.
 fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_string();
+    }
     if f.is_infinite() {
         return if f > 0.0 { "inf" } else { "-inf" }.to_string();
     }
-    let s = format!("{f:?}");
-    if s.contains('e') && !s.contains("e-") {
-        s.replacen('e', "e+", 1)
-    } else {
-        s
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }
+    // `{:e}` gives the shortest round-trip digits: "-1.25e-7".
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut out = String::from(sign);
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            out.push_str(&"0".repeat((-exp - 1) as usize));
+            out.push_str(&digits);
+        } else {
+            let point = exp as usize + 1;
+            if digits.len() <= point {
+                out.push_str(&digits);
+                out.push_str(&"0".repeat(point - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..point]);
+                out.push('.');
+                out.push_str(&digits[point..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str(&format!(
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        ));
+    }
+    out
 }
 
 /// What the decorators and name of one `def` say.
@@ -390,31 +436,33 @@ impl<'a> Walker<'a> {
 
     fn lit(e: &Expr) -> Option<Lit> {
         match e {
-            Expr::Str(s) => s.clone().map(Lit::Str),
+            // No value: bytes, or a string with fields or a `\N{}` escape.
+            Expr::Str(s) => Some(s.clone().map_or(Lit::Unsure, Lit::Str)),
             Expr::Concat(parts) => {
                 let mut s = String::new();
                 for c in parts {
                     match c {
                         Expr::Str(Some(v)) => s.push_str(v),
-                        _ => return None,
+                        _ => return Some(Lit::Unsure),
                     }
                 }
                 Some(Lit::Str(s))
             }
+            Expr::Int(t) | Expr::Float(t) if t.ends_with(['j', 'J']) => Some(Lit::Unsure),
             Expr::Int(t) => {
                 let t = t.replace('_', "");
                 let v = if let Some(h) = t.strip_prefix("0x").or(t.strip_prefix("0X")) {
-                    i64::from_str_radix(h, 16).ok()?
+                    i64::from_str_radix(h, 16).ok()
                 } else if let Some(o) = t.strip_prefix("0o").or(t.strip_prefix("0O")) {
-                    i64::from_str_radix(o, 8).ok()?
+                    i64::from_str_radix(o, 8).ok()
                 } else if let Some(b) = t.strip_prefix("0b").or(t.strip_prefix("0B")) {
-                    i64::from_str_radix(b, 2).ok()?
+                    i64::from_str_radix(b, 2).ok()
                 } else {
-                    t.parse().ok()?
+                    t.parse().ok()
                 };
-                Some(Lit::Int(v))
+                Some(v.map_or(Lit::Unsure, Lit::Int))
             }
-            Expr::Float(t) => t.replace('_', "").parse().ok().map(Lit::Float),
+            Expr::Float(t) => Some(t.replace('_', "").parse().map_or(Lit::Unsure, Lit::Float)),
             Expr::True => Some(Lit::Bool(true)),
             Expr::False => Some(Lit::Bool(false)),
             Expr::None => Some(Lit::None),
@@ -422,6 +470,7 @@ impl<'a> Walker<'a> {
                 (Some("-"), Lit::Int(i)) => Some(Lit::Int(-i)),
                 (Some("-"), Lit::Float(f)) => Some(Lit::Float(-f)),
                 (Some("+"), v @ (Lit::Int(_) | Lit::Float(_))) => Some(v),
+                (_, Lit::Unsure) => Some(Lit::Unsure),
                 _ => None,
             },
             Expr::Paren(c) => Self::lit(c.first()?),
@@ -775,12 +824,16 @@ impl<'a> Walker<'a> {
                 out.push(given);
                 continue;
             }
-            let one = |name: &str, v: Option<Lit>| {
-                v.and_then(|l| l.id())
-                    .unwrap_or_else(|| format!("{name}{idx}"))
+            // None: a value whose id only the import knows (the cases are dynamic).
+            let one = |name: &str, v: Option<Lit>| match v {
+                Some(Lit::Unsure) => None,
+                v => Some(
+                    v.and_then(|l| l.id())
+                        .unwrap_or_else(|| format!("{name}{idx}")),
+                ),
             };
             if names.len() == 1 {
-                out.push(one(&names[0], Self::lit(row)));
+                out.push(one(&names[0], Self::lit(row))?);
             } else {
                 let (Expr::Tuple(k) | Expr::List(k) | Expr::Paren(k)) = row else {
                     return None;
@@ -792,7 +845,7 @@ impl<'a> Walker<'a> {
                     .iter()
                     .zip(k)
                     .map(|(n, v)| one(n, Self::lit(v)))
-                    .collect();
+                    .collect::<Option<_>>()?;
                 out.push(id.join("-"));
             }
         }
