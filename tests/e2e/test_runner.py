@@ -150,6 +150,21 @@ def test_ctrl_c_writes_the_summary_and_a_partial_report(tmp_path):
     assert report["summary"]["cancelled"] >= 3
 
 
+def test_ctrl_c_cancels_sync_tests_waiting_in_a_worker(tmp_path):
+    # Four sync tests of 1.5 s on two workers: at Ctrl-C two run, and the two
+    # sent ahead to the workers must not start once the running ones end.
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_sync.py").write_text(
+        "import time\n\n" + "".join(f"def test_{i}():\n    time.sleep(1.5)\n\n" for i in range(4))
+    )
+    out = root / "r.json"
+    proc = interrupt_dbtest(["--headless", "-j", "2", "--json", str(out)], root, after=0.7)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    got = sorted(t["outcome"] for t in json.loads(out.read_text())["tests"])
+    assert got.count("cancelled") >= 2 and got.count("passed") <= 2, got
+
+
 def test_last_failed_and_failed_first(tmp_path):
     root = project(tmp_path, "runner_flaky")
     (root / "tests" / "crashed_once.mark").write_text("x")  # no crash here
