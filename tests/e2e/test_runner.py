@@ -412,3 +412,23 @@ def test_no_color_is_honoured_on_a_terminal(tmp_path):
         out = run_in_terminal(args, root, {"NO_COLOR": "1"})
         assert "1 failed" in out, out
         assert not colour.search(out), repr(out[:400])
+
+
+def test_last_failed_reruns_the_test_of_a_failing_unittest_subtest(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_s.py").write_text(
+        "import unittest\n\n\nclass T(unittest.TestCase):\n"
+        "    def test_sub(self):\n"
+        "        for i in range(2):\n"
+        "            with self.subTest(i=i):\n"
+        "                self.assertEqual(i, 0)\n\n"
+        "    def test_ok(self):\n        pass\n"
+    )
+    proc, report = run_json(root)
+    assert proc.returncode == 1
+    assert outcomes(report)["T::test_sub[i=1]"] == "failed"
+    proc, report = run_json(root, "--lf")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    # The subtest's test runs again (test_ok, which passed, does not).
+    assert outcomes(report) == {"T::test_sub[i=1]": "failed"}, outcomes(report)

@@ -13,7 +13,7 @@ use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
 use crate::report::{RunMeta, RunReport, Selection, SCHEMA_VERSION};
 use crate::scheduler::{build_units, units, ProcessLauncher, SchedulerConfig, State, Unit};
-use crate::tree::{CollectionError, TestItem};
+use crate::tree::{CollectionError, Dynamic, TestItem};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -269,12 +269,18 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
             }
         }
         if !matched {
-            // `q` is a case of an item the parse could not expand.
             if let Some(it) = items.iter().find(|it| id_has_prefix(q, &it.id)) {
-                if seen.insert(q.clone()) {
-                    let mut case = it.clone();
-                    case.id = q.clone();
-                    out.push(case);
+                if it.dynamic.contains(&Dynamic::Params) {
+                    // `q` is a case of an item the parse could not expand.
+                    if seen.insert(q.clone()) {
+                        let mut case = it.clone();
+                        case.id = q.clone();
+                        out.push(case);
+                    }
+                } else if seen.insert(it.id.clone()) {
+                    // Something the item reported under it, such as a
+                    // unittest subtest (`test_x[i=1]`): the item runs again.
+                    out.push(it.clone());
                 }
             }
         }
