@@ -156,6 +156,7 @@ def execute(options: Any, settings: RunSettings) -> int:
     """Run, show, write the reports; return the exit code."""
     from dbtest import runner
 
+    _prepare_outputs(settings)
     # Start first: the workers get their first tests while rich is imported.
     try:
         run = runner.start_run(options)
@@ -253,7 +254,34 @@ def _benchmarks(
     return None
 
 
+def _report_paths(settings: RunSettings) -> list[str]:
+    return [p for p in (settings.output, settings.json_path, settings.markdown_path,
+                        settings.junit_path) if p]  # fmt: skip
+
+
+def _prepare_outputs(settings: RunSettings) -> None:
+    """Before the run: a report path is not a directory, and its folder
+    exists (made if missing, as pytest does for --junitxml), so a typo
+    fails in a second, not after the whole run."""
+    for path in _report_paths(settings):
+        if os.path.isdir(path):
+            raise UsageError(f"cannot write report to {path}: it is a directory")
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"cannot write report to {path}: {e.strerror or e}") from None
+
+
 def _write_reports(run: Any, settings: RunSettings) -> None:
+    try:
+        _write_reports_to(run, settings)
+    except OSError as e:
+        # Checked before the run; what fails now (a full disk, permissions
+        # changed meanwhile) is still the user's to fix, in one line.
+        raise UsageError(str(e)) from None
+
+
+def _write_reports_to(run: Any, settings: RunSettings) -> None:
     from dbtest import _core
 
     # Rendered by the engine from the report itself, each format at most once.

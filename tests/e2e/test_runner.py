@@ -432,3 +432,16 @@ def test_last_failed_reruns_the_test_of_a_failing_unittest_subtest(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     # The subtest's test runs again (test_ok, which passed, does not).
     assert outcomes(report) == {"T::test_sub[i=1]": "failed"}, outcomes(report)
+
+
+def test_report_folders_are_made_and_a_bad_report_path_fails_before_the_run(tmp_path):
+    root = project(tmp_path, "runner_failfast")
+    nested = root / "out" / "ci" / "r.json"
+    proc = run_dbtest(["--headless", "--json", str(nested), "tests/test_failing.py"], root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the tests' own code
+    assert len(json.loads(nested.read_text())["tests"]) == 4
+    for bad in (str(root / "out"), "/proc/no/such/r.xml"):
+        proc = run_dbtest(["--headless", "--junit", bad], root)
+        assert proc.returncode == 4, proc.stdout + proc.stderr
+        assert proc.stderr.startswith("dbtest: error: cannot write report to")
+        assert proc.stderr.count("\n") == 1 and "passed" not in proc.stdout
