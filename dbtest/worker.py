@@ -109,10 +109,16 @@ def _finite(value: Any) -> bool:
     return type(value) is float and value - value == 0.0
 
 
-def serve(conn: Connection | PipeConnection, root: str | None = None) -> None:
-    """Run units until the scheduler says ``shutdown`` or goes away."""
+def serve(
+    conn: Connection | PipeConnection, root: str | None = None, capture: bool | None = None
+) -> None:
+    """Run units until the scheduler says ``shutdown`` or goes away.
+
+    ``capture`` defaults to the environment's ``DBTEST_CAPTURE`` (set by the
+    scheduler for ``-s``)."""
     root = root or os.getcwd()
-    capture = os.environ.get("DBTEST_CAPTURE", "1") != "0"
+    if capture is None:
+        capture = os.environ.get("DBTEST_CAPTURE", "1") != "0"
     # Not made the thread's current loop: a sync test that asks for one
     # (`asyncio.get_event_loop()`) gets its own, as it would under pytest,
     # not this running one, which it could not run (see outside_loop).
@@ -455,7 +461,7 @@ async def _close(executor: Any, emit: Callable[[dict[str, Any]], None]) -> None:
         )
 
 
-def serve_in_thread(conn: Any, root: str) -> threading.Thread:
+def serve_in_thread(conn: Any, root: str, capture: bool = True) -> threading.Thread:
     """``--in-process``: run the worker loop in a thread of this process.
 
     ``conn`` is the engine's in-memory connection (``recv``/``send``/``close``).
@@ -464,7 +470,7 @@ def serve_in_thread(conn: Any, root: str) -> threading.Thread:
     def target() -> None:
         how = "exit code 0"
         try:
-            serve(conn, root)
+            serve(conn, root, capture)
         except BaseException as e:  # noqa: BLE001 - reported to the scheduler as the exit
             how = f"in-process worker failed: {type(e).__name__}: {e}"
         finally:

@@ -136,6 +136,9 @@ def _worker(pipes: list[Pipes], index: int, status_w: int, root: str) -> NoRetur
         sys.path[0] = root  # `python -m` puts its working directory first
         import runpy
 
+        # As `python -m`, the module runs once, as __main__: the copy the
+        # zygote imported (for its imports) would make runpy warn.
+        sys.modules.pop("dbtest.worker", None)
         runpy.run_module("dbtest.worker", run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as e:

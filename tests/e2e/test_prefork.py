@@ -81,3 +81,21 @@ def test_with_stdin_closed_the_workers_are_spawned_and_nothing_dies(tmp_path):
     assert "exit code" not in proc.stdout + proc.stderr
     (info,) = [json.loads(p.read_text()) for p in dump.glob("*.json")]
     assert info["forked"] is False
+
+
+def test_a_forked_worker_says_nothing_of_its_own_with_no_capture(tmp_path):
+    # With -s the workers' start-up output reaches the terminal: a forked
+    # worker must print nothing a spawned one would not (runpy warned once).
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_q.py").write_text("def test_quiet():\n    pass\n")
+    out = {}
+    for prefork in ("1", "0"):
+        proc = subprocess.run(
+            [str(DBTEST), "--headless", "-s", "-j", "2"], cwd=root, capture_output=True,
+            text=True, timeout=120, env={**os.environ, "DBTEST_PREFORK": prefork},
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out[prefork] = proc.stdout + proc.stderr
+    assert "Warning" not in out["1"], out["1"]
+    assert out["1"].splitlines()[0] == out["0"].splitlines()[0] == "."

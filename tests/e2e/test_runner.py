@@ -224,17 +224,18 @@ def test_in_process_mode_gets_every_result_of_serial_sync_tests(tmp_path):
     assert in_process["summary"]["passed"] == 7 and in_process["summary"]["failed"] == 2
 
 
-def test_no_capture_lets_output_through(tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--in-process"]])
+def test_no_capture_lets_output_through(tmp_path, mode):
     tests = tmp_path / "proj" / "tests"
     tests.mkdir(parents=True)
     (tests / "test_p.py").write_text(
         "import os\n\ndef test_print():\n"
         "    print('visible-through')\n    os.write(1, b'raw-fd-write\\n')\n"
     )
-    shown = run_dbtest(["--headless", "-s"], tests.parent)
+    shown = run_dbtest(["--headless", "-s", *mode], tests.parent)
     assert shown.returncode == 0
     assert "visible-through" in shown.stdout and "raw-fd-write" in shown.stdout
-    hidden = run_dbtest(["--headless"], tests.parent)
+    hidden = run_dbtest(["--headless", *mode], tests.parent)
     assert "visible-through" not in hidden.stdout
 
 

@@ -180,7 +180,10 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
     let root = prepared.root.to_string_lossy().into_owned();
     let durations = prepared.durations;
     let launcher: Arc<dyn Launcher> = if in_process {
-        Arc::new(InProcessLauncher { root: root.clone() })
+        Arc::new(InProcessLauncher {
+            root: root.clone(),
+            capture: prepared.capture,
+        })
     } else {
         Arc::new(prepared.process_launcher())
     };
@@ -259,6 +262,8 @@ fn run_thread(
 /// `dbtest.worker.serve` loop over an in-memory connection.
 struct InProcessLauncher {
     root: String,
+    /// `-s` turns capture off (a process worker reads DBTEST_CAPTURE).
+    capture: bool,
 }
 
 #[pyclass(module = "dbtest._core")]
@@ -313,7 +318,10 @@ impl Launcher for InProcessLauncher {
         };
         Python::attach(|py| -> PyResult<()> {
             let worker = py.import("dbtest.worker")?;
-            worker.call_method1("serve_in_thread", (Py::new(py, conn)?, self.root.clone()))?;
+            worker.call_method1(
+                "serve_in_thread",
+                (Py::new(py, conn)?, self.root.clone(), self.capture),
+            )?;
             Ok(())
         })
         .map_err(|e| io::Error::other(e.to_string()))?;
