@@ -83,6 +83,11 @@ class Run:
         return str(self._handle.root)
 
     @property
+    def selected_unsharded(self) -> int:
+        """Tests and entries selected before `--partition` took this shard's share."""
+        return int(self._handle.selected_unsharded)
+
+    @property
     def config_durations(self) -> int | None:
         """The config's `durations` (slowest tests to show), if it sets one."""
         value = self._handle.durations

@@ -209,7 +209,7 @@ def execute(options: Any, settings: RunSettings) -> int:
     compare_result = _benchmarks(report, run.root, settings, reporter)
     reporter.finish(report, compare_result)
     _write_reports(run, settings)
-    return _exit_code(report, run.selected, compare_result, sharded=options.partition is not None)
+    return _exit_code(report, run.selected, compare_result, unsharded=run.selected_unsharded)
 
 
 def _benchmarks(
@@ -317,7 +317,7 @@ def _write_reports_to(run: Any, settings: RunSettings) -> None:
 
 
 def _exit_code(
-    report: dict[str, Any], selected: int, compare: dict | None, sharded: bool = False
+    report: dict[str, Any], selected: int, compare: dict | None, unsharded: int | None = None
 ) -> int:
     s = report["summary"]
     if report["meta"].get("interrupted"):
@@ -329,7 +329,10 @@ def _exit_code(
         return exit_codes.TESTS_FAILED
     if compare and compare.get("gate") and compare.get("regressions"):
         return exit_codes.TESTS_FAILED
-    # A shard left empty (more shards than units) is not an error of the CI job.
-    if selected == 0 and not report.get("collection_errors") and not sharded:
+    # A shard left empty (more shards than units) is not an error of its CI
+    # job; a selection that was empty before sharding is.
+    if (unsharded if unsharded is not None else selected) == 0 and not report.get(
+        "collection_errors"
+    ):
         return exit_codes.NO_TESTS
     return exit_codes.OK

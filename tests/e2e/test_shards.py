@@ -171,3 +171,18 @@ def test_run_report_flags_stdout_output_and_github_summary(tmp_path):
     assert ET.parse(root / "out.xml").getroot().tag == "testsuites"
     appended = summary.read_text()
     assert appended.startswith("# earlier step\n") and "## " in appended
+
+
+def test_an_empty_shard_passes_but_an_empty_selection_does_not(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_one.py").write_text("def test_only():\n    pass\n")
+    codes = {}
+    for shard in ("1/3", "2/3", "3/3"):
+        proc = run_dbtest(["--headless", "--partition", f"slice:{shard}"], root)
+        codes[shard] = proc.returncode
+    # One test, three shards: one shard runs it, the other two are empty.
+    assert sorted(codes.values()) == [0, 0, 0], codes
+    # A filter that matches nothing fails every shard, as it fails a plain run.
+    proc = run_dbtest(["--headless", "-k", "nomatch", "--partition", "slice:1/2"], root)
+    assert proc.returncode == 5, proc.stdout + proc.stderr

@@ -111,6 +111,9 @@ pub struct Prepared {
     /// The config's `durations` (how many slowest tests to show), for the
     /// console when the command line does not say.
     pub durations: Option<u32>,
+    /// How many were selected before `--partition` took this shard's share:
+    /// an empty shard is fine, an empty selection is not.
+    pub selected_unsharded: usize,
     /// `git rev-parse HEAD`, asked on a thread of its own: a process start
     /// (~5 ms) that nothing needs before the report.
     git_commit: Mutex<Option<JoinHandle<Option<String>>>>,
@@ -159,6 +162,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
         let failed: Vec<String> = history.failed.iter().cloned().collect();
         selected = select_ids(&selected, &failed);
     }
+    let selected_unsharded = selected.len();
     if let Some(p) = &req.partition {
         let spec = PartitionSpec::parse(p)?;
         selected = partition(&selected, spec, Some(&history.durations));
@@ -222,6 +226,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
             req.python.clone()
         },
         durations: cfg.durations,
+        selected_unsharded,
         git_commit: Mutex::new(Some(git_commit)),
     })
 }

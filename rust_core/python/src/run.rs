@@ -44,6 +44,7 @@ pub struct RunHandle {
     selected: usize,
     root: String,
     durations: Option<u32>,
+    selected_unsharded: usize,
 }
 
 fn next_batch_blocking(
@@ -160,6 +161,12 @@ impl RunHandle {
     fn durations(&self) -> Option<u32> {
         self.durations
     }
+
+    /// How many were selected before `--partition` (equal to `selected` without it).
+    #[getter]
+    fn selected_unsharded(&self) -> usize {
+        self.selected_unsharded
+    }
 }
 
 /// Prepare and start a run. Raises `UsageError` for bad input.
@@ -179,6 +186,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
     let selected = prepared.selected.len();
     let root = prepared.root.to_string_lossy().into_owned();
     let durations = prepared.durations;
+    let selected_unsharded = prepared.selected_unsharded;
     let launcher: Arc<dyn Launcher> = if in_process {
         Arc::new(InProcessLauncher {
             root: root.clone(),
@@ -203,6 +211,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         selected,
         root,
         durations,
+        selected_unsharded,
     })
 }
 
