@@ -216,3 +216,17 @@ def test_static_case_ids_are_the_ids_the_import_gives(tmp_path):
     for name in ("test_complex", "test_big_int", "test_named_escape"):
         assert f"tests/test_lit.py::{name}" in listed
         assert [i for i in ran if f"::{name}[" in i], name
+
+
+def test_an_id_that_names_nothing_is_a_usage_error(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("def test_real():\n    pass\n")
+    (tmp_path / "tests" / "test_broken.py").write_text("def test_x(:\n")
+    for cmd in (["list"], ["--headless"]):
+        proc = run_dbtest([*cmd, "tests/test_a.py::test_typo"], tmp_path)
+        assert proc.returncode == 4, proc.stdout + proc.stderr
+        assert proc.stderr == "dbtest: error: no test or suite named tests/test_a.py::test_typo\n"
+    assert run_dbtest(["--headless", "tests/test_a.py::test_real"], tmp_path).returncode == 0
+    # A file that does not parse cannot say what it holds: its error is shown instead.
+    proc = run_dbtest(["--headless", "tests/test_broken.py::test_x"], tmp_path)
+    assert proc.returncode == 1 and "no test or suite named" not in proc.stderr, proc.stderr

@@ -70,6 +70,9 @@ pub struct Discovery {
     pub errors: Vec<CollectionError>,
     /// Command-line paths that do not exist (a usage error for the CLI).
     pub missing_paths: Vec<String>,
+    /// Command-line ids (`file::name`) that name nothing in a file that
+    /// parsed: a typo, a usage error as for pytest.
+    pub missing_ids: Vec<String>,
     /// Wall time of walk + parse.
     pub elapsed: Duration,
 }
@@ -483,9 +486,22 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
         items,
         files,
         missing_paths: missing,
+        missing_ids: Vec::new(),
         elapsed: Duration::ZERO,
     };
     let prefixes: Vec<&str> = targets.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    for p in &prefixes {
+        // Matched by an item, or under one (a case the parse could not
+        // expand); a file that did not parse cannot say.
+        let known = d
+            .items
+            .iter()
+            .any(|it| id_has_prefix(&it.id, p) || id_has_prefix(p, &it.id))
+            || d.errors.iter().any(|e| id_has_prefix(p, &e.path));
+        if !known {
+            d.missing_ids.push((*p).to_string());
+        }
+    }
     if !prefixes.is_empty() {
         let whole: Vec<String> = targets
             .iter()

@@ -30,6 +30,7 @@ pub enum ListError {
     Config(ConfigError),
     Filter { error: FilterError, expr: String },
     MissingPaths(Vec<String>),
+    MissingIds(Vec<String>),
 }
 
 impl fmt::Display for ListError {
@@ -42,6 +43,7 @@ impl fmt::Display for ListError {
                 write!(f, "{error}\n    {caret}")
             }
             ListError::MissingPaths(p) => write!(f, "no such file or directory: {}", p.join(", ")),
+            ListError::MissingIds(p) => write!(f, "no test or suite named {}", p.join(", ")),
         }
     }
 }
@@ -81,6 +83,9 @@ pub fn list(req: &ListRequest) -> Result<Listed, ListError> {
     let mut d = discover(&opts);
     if !d.missing_paths.is_empty() {
         return Err(ListError::MissingPaths(d.missing_paths));
+    }
+    if !d.missing_ids.is_empty() {
+        return Err(ListError::MissingIds(d.missing_ids));
     }
     let discovered = d.items.len();
     // The figure reported as filter time is the selection itself; pruning
