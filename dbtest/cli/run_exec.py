@@ -72,6 +72,10 @@ def run(mode: str, a: RunArgs) -> int:
 
     if a.fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {a.fmt!r}")
+    # As in [tool.dbtest]: a zero timeout or measuring time means nothing.
+    for flag, value in (("--timeout", a.timeout), ("--bench-time", a.bench_time)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{flag} must be a number of seconds above 0, not {value:g}")
     if a.fail_on_regression and not a.compare:
         raise UsageError("--fail-on-regression needs --compare NAME")
     if a.fail_on_regression:

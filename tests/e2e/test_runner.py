@@ -199,6 +199,9 @@ def test_exit_codes(tmp_path):
     assert bad.stderr.startswith("dbtest: error:")
     assert "Traceback" not in bad.stderr
     assert run_dbtest(["--headless", "no/such/dir"], root).returncode == 4
+    for zero in (["--timeout", "0"], ["--bench-time", "0"]):
+        proc = run_dbtest(["--headless", *zero], root)
+        assert proc.returncode == 4 and "above 0" in proc.stderr, proc.stderr
 
 
 def test_in_process_mode_runs_the_same_tests(tmp_path):
