@@ -319,8 +319,11 @@ class ConsoleReporter:
         from rich.text import Text
 
         ran = [t for t in tests if t["outcome"] not in ("cancelled", "skipped")]
+        if not ran:
+            return  # no heading over an empty list (`dbtest bench`, nothing selected)
         ran.sort(key=lambda t: t["duration"], reverse=True)
-        self.console.rule(Text(f"slowest {min(n, len(ran))} tests"), align="left")
+        k = min(n, len(ran))
+        self.console.rule(Text(f"slowest {k} test" + ("s" if k > 1 else "")), align="left")
         for t in ran[:n]:
             self.console.print(Text(f"{t['duration']:8.3f}s  {t['outcome']:<9} {t['id']}"))
 
@@ -341,10 +344,10 @@ def summary_parts(report: dict[str, Any]) -> list[tuple[str, str]]:
     counts = [(f"{s[o]} {o}", STYLE[o]) for o in ORDER if s.get(o)]
     if s.get("flaky"):
         counts.append((f"{s['flaky']} flaky", "yellow"))
-    if report.get("collection_errors"):
-        counts.append((f"{len(report['collection_errors'])} collection errors", "red"))
-    if report.get("run_errors"):
-        counts.append((f"{len(report['run_errors'])} run errors", "red"))
+    for key, label in (("collection_errors", "collection error"), ("run_errors", "run error")):
+        n = len(report.get(key) or ())
+        if n:
+            counts.append((f"{n} {label}" + ("s" if n > 1 else ""), "red"))
     benches = report.get("benchmarks") or []
     if benches:
         counts.append((f"{len(benches)} benchmarks", "cyan"))

@@ -56,3 +56,24 @@ def test_failures_are_rendered_by_rich_after_the_plain_progress():
     assert text.startswith(".F\n")
     assert "FAILED b" in text and "boom" in text
     assert text.rstrip().endswith("1 passed, 1 failed in 0.50s")
+
+
+def test_error_counts_are_singular_or_plural():
+    one = {**report({"a": "passed"}), "run_errors": [{"scope": "s", "message": "m"}]}
+    assert "1 run error " in summary_plain(one) or summary_plain(one).endswith("1 run error")
+    assert "1 run errors" not in summary_plain(one)
+    two = {**report({}), "collection_errors": [{}, {}]}
+    assert "2 collection errors" in summary_plain(two)
+
+
+def test_no_slowest_heading_over_nothing_that_ran():
+    out = io.StringIO()
+    reporter = ConsoleReporter(out, color=False, durations=3)
+    reporter.start()
+    reporter.stop()
+    reporter.finish(report({"a": "skipped"}))
+    assert "slowest" not in out.getvalue()
+    out = io.StringIO()
+    reporter = ConsoleReporter(out, color=False, durations=3)
+    reporter.finish(report({"a": "passed"}))
+    assert "slowest 1 test\n" in out.getvalue() or "slowest 1 test " in out.getvalue()
