@@ -10,7 +10,7 @@ import typer
 
 from dbtest.cli import exit_codes, fail
 
-NO_TERMINAL = "dbtest tui needs a terminal; use --headless for CI"
+NO_TERMINAL = "dbtest tui needs a terminal; in CI, run dbtest --headless instead"
 
 
 def has_terminal() -> bool:

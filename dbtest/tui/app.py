@@ -198,7 +198,7 @@ class DbtestApp(App[int]):
             self.query_one(FilterBar).show_tags(self.state.tags)
         self.tree_ready = True
         self.discovery_error = None
-        self.tree.populate()
+        self._repopulate()
         if self.tree_shown_at is None:
             self.tree_shown_at = time.monotonic()
         self._update_status()
@@ -212,6 +212,18 @@ class DbtestApp(App[int]):
         self.discovery_error = message.message
         self.notify(message.message, title="discovery failed", severity="error", timeout=10)
         self._after_discovery = []
+
+    def _repopulate(self) -> None:
+        """Rebuild the tree's rows, then show the details of whatever row the
+        cursor is on once it has settled: filtering or a rediscovery may have
+        hidden the row it was on without any highlight event."""
+        self.tree.populate()
+        self.call_after_refresh(self._sync_details)
+
+    def _sync_details(self) -> None:
+        key = self.tree.cursor_key
+        if key is not None and key != self.details.key:
+            self.details.show(key)
 
     def _first_key(self) -> str | None:
         return self.state.root.children[0].key if self.state.root.children else None
@@ -237,7 +249,7 @@ class DbtestApp(App[int]):
             self.query_one(FilterBar).show_error(None)
             if self.state.visible is not None:
                 self.state.set_visible(None)
-                self.tree.populate()
+                self._repopulate()
             return
         self._run_filter(self._filter_gen, pattern, expr, list(self.state.tags))
 
@@ -265,8 +277,7 @@ class DbtestApp(App[int]):
             return
         bar.show_error(None)
         self.state.set_visible(message.ids)
-        self.tree.populate()
-        self.details.show(self.tree.cursor_key)
+        self._repopulate()
 
     # --------------------------------------------------------------- runs
 
@@ -326,7 +337,7 @@ class DbtestApp(App[int]):
         if change is None:
             return
         if change.structure:
-            self.tree.populate()
+            self._repopulate()
         else:
             self.tree.refresh_keys(change.ids)
         self.details.refresh_if_affected(change.ids)

@@ -44,7 +44,10 @@ def flatten(discovered: dict[str, Any]) -> dict[str, Any]:
         if f.get("error"):
             errors.append(f["error"])
         for suite in f.get("suites") or []:
-            items.extend(suite.get("items") or [])
+            for item in suite.get("items") or []:
+                # The suite's own line (its `class`), for its row.
+                item.setdefault("suite_line", suite.get("line"))
+                items.append(item)
         items.extend(f.get("items") or [])
     if isinstance(discovered.get("errors"), list):
         errors.extend(discovered["errors"])

@@ -226,7 +226,8 @@ class TuiState:
             kind = "group" if item.get("kind") == "bench" else "suite"
             key = f"{path}::{suite}"
             existed = key in self.nodes
-            parent = self._child(parent, key, kind, suite, path=path, line=item.get("line", 0))
+            line = item.get("suite_line") or item.get("line", 0)
+            parent = self._child(parent, key, kind, suite, path=path, line=line)
             if not existed:
                 # Suite-level tags are the ones every item of the suite carries.
                 parent.tags = list(item.get("tags", []))

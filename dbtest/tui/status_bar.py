@@ -15,18 +15,14 @@ from dbtest.tui.tree import STATUS_ICON
 
 
 def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> Text:
-    """`12/40  ✔ 10 ✘ 2  3.1s  workers 2/2 busy  [watch]`."""
+    """`12/40  3.1s  workers 2/2 busy  [watch]  ✔10 passed  ✘2 failed`: the
+    state first, the counts last, so a narrow terminal cuts only counts
+    (the tree shows every result anyway)."""
     t = Text(no_wrap=True, end="")
     if p.started_at is None:
         t.append("no run yet", "dim")
     else:
         t.append(f"{p.done}/{p.total}", "bold")
-        for outcome in ORDER:
-            n = p.counts.get(outcome, 0)
-            if n:
-                icon, style = STATUS_ICON[outcome]
-                t.append("  ")
-                t.append(f"{icon}{n} {outcome}", style)
         t.append(f"  {p.elapsed(now):.1f}s", "dim")
         if p.running:
             t.append(f"  workers {len(p.busy)}/{p.workers} busy", "cyan")
@@ -42,9 +38,17 @@ def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> T
                 else "red",
             )
         if p.run_errors:
-            t.append(f"  {len(p.run_errors)} run error(s)", "bold red")
+            n = len(p.run_errors)
+            t.append(f"  {n} run error" + ("s" if n > 1 else ""), "bold red")
     if watching:
         t.append("  [watch]", "bold yellow")
+    if p.started_at is not None:
+        for outcome in ORDER:
+            n = p.counts.get(outcome, 0)
+            if n:
+                icon, style = STATUS_ICON[outcome]
+                t.append("  ")
+                t.append(f"{icon}{n} {outcome}", style)
     return t
 
 

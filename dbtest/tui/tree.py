@@ -86,6 +86,8 @@ class TestTree(Tree[str]):
         self.guide_depth = 3
         self.auto_expand = False
         self.by_key: dict[str, TreeNode[str]] = {}
+        # Expanded nodes, remembered while a filter hides them.
+        self._remembered: set[str] = set()
 
     # --------------------------------------------------------- population
 
@@ -95,7 +97,9 @@ class TestTree(Tree[str]):
 
         Children of a collapsed node are added when it is first expanded: a
         10,000-test project then costs one row per file, not 13,000 nodes."""
-        expanded = {k for k, tn in self.by_key.items() if tn.is_expanded}
+        shown = {k: tn.is_expanded for k, tn in self.by_key.items() if tn.allow_expand}
+        expanded = (self._remembered - shown.keys()) | {k for k, e in shown.items() if e}
+        self._remembered = expanded
         first_time = not self.by_key
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()

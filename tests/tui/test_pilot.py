@@ -317,3 +317,45 @@ async def test_crashes_hangs_and_floods_show_as_outcomes_and_the_ui_survives(tmp
         assert "crashed" in text or "timeout" in text
         # Escapes from the flood are shown as text if displayed, never executed.
         assert "\x1b[2J" not in text
+
+
+@async_test
+async def test_clearing_a_filter_brings_rows_back_as_they_were(project):
+    app = new_app(project, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        tree = app.tree
+        # A small project opens expanded; the rows a filter hides keep that.
+        assert tree.by_key["tests/test_math.py::Arithmetic"].is_expanded
+        await filtered(pilot, "upper")
+        assert "tests/test_math.py" not in tree.by_key
+        await filtered(pilot, "")
+        await wait_for(pilot, lambda: "tests/test_math.py" in tree.by_key)
+        assert tree.by_key["tests/test_math.py"].is_expanded
+        assert tree.by_key["tests/test_math.py::Arithmetic"].is_expanded
+
+
+@async_test
+async def test_details_follow_the_cursor_when_a_filter_hides_its_row(project):
+    app = new_app(project, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        tree = app.tree
+        tree.move_cursor(tree.by_key["tests/test_strings.py::test_split"])
+        await pilot.pause()
+        assert app.details.key == "tests/test_strings.py::test_split"
+        # Typing in the filter bar, the tree never gets a highlight event.
+        await pilot.press("slash", *"upper")
+        await wait_for(pilot, lambda: app.state.filter_text == "upper")
+        await wait_for(pilot, lambda: "tests/test_strings.py::test_split" not in tree.by_key)
+        await pilot.pause(0.2)
+        assert tree.cursor_key is not None
+        assert app.details.key == tree.cursor_key
+
+
+@async_test
+async def test_a_suite_row_points_at_its_class_line(project):
+    app = new_app(project, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert app.state.nodes["tests/test_math.py::Arithmetic"].line == 4

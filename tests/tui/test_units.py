@@ -75,5 +75,7 @@ def test_tui_without_a_terminal_exits_4_with_one_line(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 4
-    assert proc.stderr == "dbtest: error: dbtest tui needs a terminal; use --headless for CI\n"
+    assert proc.stderr == (
+        "dbtest: error: dbtest tui needs a terminal; in CI, run dbtest --headless instead\n"
+    )
     assert proc.stdout == ""
