@@ -74,7 +74,7 @@ class DbtestApp(App[int]):
     KEYS: ClassVar[list[tuple[str, str, str]]] = [
         (
             "r",
-            "run the selection (or the highlighted node when nothing is selected)",
+            "run the selection the filter shows (or the highlighted node when nothing is selected)",
             "run_selection",
         ),
         ("a", "run everything the current filter shows", "run_all"),
@@ -394,7 +394,19 @@ class DbtestApp(App[int]):
     def action_run_selection(self) -> None:
         """Run the selected tests, or the highlighted node when none is selected."""
         if self.state.selected:
-            ids = [leaf.key for leaf in self.state.leaves if leaf.key in self.state.selected]
+            # What you see is what runs: a selection the filter or tags hide
+            # would run out of sight, its failures beyond `n`.
+            chosen = [leaf for leaf in self.state.leaves if leaf.key in self.state.selected]
+            ids = [leaf.key for leaf in chosen if self.state.is_visible(leaf)]
+            hidden = len(chosen) - len(ids)
+            if not ids:
+                self.notify(
+                    f"the {hidden} selected tests are hidden by the filter or tags",
+                    severity="warning",
+                )
+                return
+            if hidden:
+                self.notify(f"{hidden} selected tests hidden by the filter are not run")
             self.start(ids, f"{len(ids)} selected")
             return
         node = self._cursor_node()

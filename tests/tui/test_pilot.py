@@ -359,3 +359,23 @@ async def test_a_suite_row_points_at_its_class_line(project):
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         assert app.state.nodes["tests/test_math.py::Arithmetic"].line == 4
+
+
+@async_test
+async def test_r_runs_only_what_the_filter_shows_of_the_selection(project):
+    app = new_app(project, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        # Select the whole strings file, then narrow the view to one test of it.
+        app.tree.move_cursor(app.tree.by_key["tests/test_strings.py"])
+        await pilot.press("space")
+        assert len(app.state.selected) > 1
+        await filtered(pilot, "upper")
+        await pilot.press("r")
+        await run_done(pilot, 1)
+        assert set(app.state.last_run_ids) == {"tests/test_strings.py::test_upper"}
+        # A selection the filter hides entirely runs nothing.
+        await filtered(pilot, "test_math")
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert app.run_serial == 1
