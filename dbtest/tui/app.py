@@ -425,6 +425,9 @@ class DbtestApp(App[int]):
 
     def action_rerun_failures(self) -> None:
         """Rerun the failures of the last run."""
+        if self.active_run is not None:
+            self.notify("a run is in progress: s stops it", severity="warning")
+            return
         ids = list(self.state.last_failures) or [n.key for n in self.state.failures()]
         if not ids:
             self.notify("no failures to rerun")

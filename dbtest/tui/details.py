@@ -231,7 +231,8 @@ def render_group(state: TuiState, node: Node) -> RenderableType:
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
     head.add_row(node.kind, cell(node.key))
-    head.add_row("file", cell(f"{node.path}:{node.line}"))
+    if node.kind != "file":  # a file's row above already names it
+        head.add_row("file", cell(f"{node.path}:{node.line}"))
     if node.tags:
         head.add_row("tags", cell(", ".join(node.tags)))
     counts = state.counts(node)
