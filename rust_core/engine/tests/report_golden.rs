@@ -152,3 +152,23 @@ fn console_golden() {
     ), "{text}");
     check_golden("report.console.txt", &text);
 }
+
+#[test]
+fn a_benchmark_error_alone_fails_the_report_in_every_format() {
+    let mut r = input();
+    r.meta.interrupted = false;
+    r.tests.retain(|t| !t.is_failure());
+    r.run_errors.clear();
+    r.collection_errors.clear();
+    r.summary.run_errors = 0;
+    assert!(r.benchmarks.iter().any(|b| b.error.is_some()));
+    assert_eq!(r.verdict().as_str(), "failed");
+    assert!(markdown::render(&r)
+        .lines()
+        .next()
+        .unwrap()
+        .contains("failed"));
+    assert!(junit::render(&r).contains("type=\"benchmark_error\""));
+    r.benchmarks.iter_mut().for_each(|b| b.error = None);
+    assert_eq!(r.verdict().as_str(), "passed");
+}

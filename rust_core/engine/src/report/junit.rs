@@ -8,7 +8,8 @@
 //! `<skipped>`; passed and non-strict xpassed have no child. Errors outside any
 //! test (collection errors, run errors) become an extra `<testcase>` with an
 //! `<error>` in their file's suite so CI shows them too; they count in `tests`
-//! and `errors`.
+//! and `errors`. So does a benchmark entry that errored (measured entries
+//! are not tests and are left out).
 
 use super::text::{clean, first_line};
 use super::RunReport;
@@ -172,6 +173,23 @@ pub fn render(report: &RunReport) -> String {
             message: first_line(&e.message),
             body,
         });
+    }
+
+    for b in report.benchmarks.iter().filter(|b| b.error.is_some()) {
+        let message = b.error.clone().unwrap_or_default();
+        let (classname, name) = classname_and_name(&b.id, &b.path);
+        by_file
+            .entry(b.path.as_str())
+            .or_default()
+            .1
+            .push(Incident {
+                classname,
+                name,
+                line: 0,
+                kind: "benchmark_error",
+                message: first_line(&message),
+                body: message,
+            });
     }
 
     let timestamp = iso_timestamp(report.meta.start);

@@ -143,7 +143,8 @@ impl RunReport {
     }
 
     /// Interrupted wins; otherwise failed when any record fails the run
-    /// (strict xpassed included) or an error outside the tests happened.
+    /// (strict xpassed included), a benchmark entry errored, or an error
+    /// outside the tests happened (as the CLI's exit code says).
     pub fn verdict(&self) -> Verdict {
         if self.meta.interrupted {
             Verdict::Interrupted
@@ -151,6 +152,7 @@ impl RunReport {
             || !self.run_errors.is_empty()
             || !self.collection_errors.is_empty()
             || self.tests.iter().any(TestRecord::is_failure)
+            || self.benchmarks.iter().any(|b| b.error.is_some())
         {
             Verdict::Failed
         } else {
