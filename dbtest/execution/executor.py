@@ -281,6 +281,8 @@ class Executor:
         self._open_suites.append((run, emit))
         try:
             concurrency = max(1, int(getattr(suite_cls, "concurrency", 1) or 1)) if suite_cls else 1
+            # --async-concurrency caps it: 1 makes every test strictly serial.
+            concurrency = min(concurrency, int(request.get("concurrency_cap") or concurrency))
             if concurrency == 1:
                 poll = self.poll
                 for item in items:

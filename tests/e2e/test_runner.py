@@ -85,6 +85,22 @@ def test_async_tests_of_different_files_overlap_in_one_worker(tmp_path):
     assert max_overlap(serial["tests"]) == 1
 
 
+def test_async_concurrency_1_serializes_a_suite_that_allows_more(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_s.py").write_text(
+        "import asyncio\nfrom dbtest import TestSuite\n\n\nclass S(TestSuite):\n"
+        "    concurrency = 3\n"
+        + "".join(
+            f"    async def test_{i}(self):\n        await asyncio.sleep(0.2)\n" for i in range(3)
+        )
+    )
+    _, report = run_json(root, "-j", "1")
+    assert max_overlap(report["tests"]) == 3
+    _, serial = run_json(root, "-j", "1", "--async-concurrency", "1")
+    assert max_overlap(serial["tests"]) == 1
+
+
 def test_retries_rerun_crashes_and_failures(tmp_path):
     root = project(tmp_path, "runner_flaky")
     proc, report = run_json(root, "-j", "1", "--retries", "1")

@@ -31,6 +31,10 @@ pub enum Request {
         /// without waiting for the `cancel` that follows.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fail_budget: Option<u32>,
+        /// `--async-concurrency`: a suite's own `concurrency` is capped at
+        /// it, so that 1 makes everything strictly serial.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        concurrency_cap: Option<u32>,
     },
     Cancel,
     Shutdown,

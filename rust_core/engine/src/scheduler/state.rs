@@ -1199,6 +1199,7 @@ impl State {
                     .cfg
                     .max_fail
                     .map(|max| max.saturating_sub(self.failures)),
+                concurrency_cap: Some(self.cfg.async_concurrency),
             },
         });
         let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
