@@ -167,6 +167,11 @@ def execute(options: Any, settings: RunSettings) -> int:
     except runner.UsageError as e:
         raise UsageError(str(e)) from None
 
+    try:
+        _check_baselines(run.root, settings)
+    except UsageError:
+        run.kill()  # nothing measured for a comparison that cannot happen
+        raise
     if settings.durations is None:
         # The command line wins; otherwise `durations` in [tool.dbtest].
         settings.durations = run.config_durations
@@ -214,6 +219,20 @@ def execute(options: Any, settings: RunSettings) -> int:
     reporter.finish(report, compare_result)
     _write_reports(run, settings)
     return _exit_code(report, run.selected, compare_result, unsharded=run.selected_unsharded)
+
+
+def _check_baselines(root: str, settings: RunSettings) -> None:
+    """Before anything is measured: the baseline to compare with exists and
+    the one to save has a usable name."""
+    from dbtest import _core
+
+    try:
+        if settings.save_baseline:
+            _core.bench_validate_baseline_name(settings.save_baseline)
+        if settings.compare:
+            _core.bench_load_baseline(root, settings.compare)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def _benchmarks(

@@ -92,10 +92,14 @@ def test_baseline_round_trip_and_regression_gate(project):
     assert r.returncode == 0, r.stderr
 
 
-def test_unknown_baseline_is_a_one_line_error(project):
-    r = dbtest(project, *FAST, "--compare", "nope")
-    assert r.returncode != 0
-    assert "no saved baseline" in r.stderr and "Traceback" not in r.stderr
+def test_unknown_baseline_is_a_one_line_error_before_anything_is_measured(project):
+    out = project / "r.json"
+    r = dbtest(project, *FAST, "--compare", "nope", "--json", str(out))
+    assert r.returncode == 4
+    assert r.stderr.startswith("dbtest: error: no saved baseline") and r.stderr.count("\n") == 1
+    assert r.stdout == "" and not out.exists()  # no table: nothing was measured
+    r = dbtest(project, *FAST, "--save-baseline", "bad/name")
+    assert r.returncode == 4 and "invalid baseline name" in r.stderr and r.stdout == ""
 
 
 def test_default_settings_measure_in_fresh_processes_end_to_end(project):

@@ -105,6 +105,12 @@ fn bench_load_baseline(root: &str, name: &str) -> PyResult<String> {
     serde_json::to_string(&b).map_err(value_error)
 }
 
+/// Raise ValueError unless NAME can name a baseline file.
+#[pyfunction]
+fn bench_validate_baseline_name(name: &str) -> PyResult<()> {
+    baseline::validate_name(name).map_err(value_error)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench_stats, m)?)?;
     m.add_function(wrap_pyfunction!(bench_analyze, m)?)?;
@@ -115,5 +121,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench_speedup, m)?)?;
     m.add_function(wrap_pyfunction!(bench_save_baseline, m)?)?;
     m.add_function(wrap_pyfunction!(bench_load_baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_validate_baseline_name, m)?)?;
     Ok(())
 }
