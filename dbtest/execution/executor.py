@@ -238,7 +238,9 @@ class Executor:
 
                 await teardown_module(self, path, module, self._unittest_emit)
         self._unittest_modules.clear()
-        for path, scope in list(self._module_scopes.items()):
+        # Newest first, as within a scope: a later module may use what an
+        # earlier one set up.
+        for path, scope in reversed(list(self._module_scopes.items())):
             for name, e in await scope.close():
                 self._orphan_error(
                     f"{path}", f"fixture {name!r} teardown failed: {oc.headline(e)}", e

@@ -465,3 +465,23 @@ def test_report_folders_are_made_and_a_bad_report_path_fails_before_the_run(tmp_
         assert proc.returncode == 4, proc.stdout + proc.stderr
         assert proc.stderr.startswith("dbtest: error: cannot write report to")
         assert proc.stderr.count("\n") == 1 and "passed" not in proc.stdout
+
+
+def test_module_fixtures_are_torn_down_newest_first(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    log = root / "order.log"
+    for i in range(3):
+        (root / "tests" / f"test_m{i}.py").write_text(
+            "from dbtest import fixture\n\n\n"
+            "@fixture(scope='module')\nasync def res():\n"
+            f"    open({str(log)!r}, 'a').write('up {i}\\n')\n    yield {i}\n"
+            f"    open({str(log)!r}, 'a').write('down {i}\\n')\n\n\n"
+            f"def test_uses(res):\n    assert res == {i}\n"
+        )
+    proc, _ = run_json(root, "-j", "1", "--async-concurrency", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = log.read_text().split("\n")[:-1]
+    ups = [line for line in lines if line.startswith("up")]
+    downs = [line for line in lines if line.startswith("down")]
+    assert [d.split()[1] for d in downs] == [u.split()[1] for u in reversed(ups)], lines
