@@ -95,6 +95,14 @@ async def _setup_module(ex: Executor, loaded: LoadedModule, emit: Emit) -> tuple
     if setup is not None:
         try:
             await ex._run_sync(setup)
+        except unittest.SkipTest as e:
+            # As unittest: the module's tests are skipped (an empty traceback
+            # marks the skip), and its tearDownModule does not run.
+            err = (str(e) or "skipped", "")
+            try:
+                unittest.case.doModuleCleanups()
+            except BaseException:  # noqa: BLE001
+                pass
         except BaseException as e:  # noqa: BLE001
             err = (f"setUpModule of {loaded.path} failed: {oc.headline(e)}", format_exception(e))
             try:
@@ -145,6 +153,10 @@ async def run_unittest_group(
     if not runnable:
         return
     class_error = await _setup_module(ex, loaded, emit)
+    if class_error is not None and not class_error[1]:
+        for item in runnable:  # setUpModule raised SkipTest
+            record(item, oc.SKIPPED, time.time(), 0.0, class_error[0])
+        return
     class_ready = False
     if class_error is None:
         try:

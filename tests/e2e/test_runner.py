@@ -485,3 +485,19 @@ def test_module_fixtures_are_torn_down_newest_first(tmp_path):
     ups = [line for line in lines if line.startswith("up")]
     downs = [line for line in lines if line.startswith("down")]
     assert [d.split()[1] for d in downs] == [u.split()[1] for u in reversed(ups)], lines
+
+
+def test_skiptest_in_setupmodule_skips_the_module_as_unittest_does(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_u.py").write_text(
+        "import unittest\n\n\ndef setUpModule():\n    raise unittest.SkipTest('no database')\n\n\n"
+        "def tearDownModule():\n    raise RuntimeError('must not run')\n\n\n"
+        "class T(unittest.TestCase):\n    def test_a(self):\n        pass\n\n"
+        "    def test_b(self):\n        pass\n"
+    )
+    proc, report = run_json(root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outcomes(report) == {"T::test_a": "skipped", "T::test_b": "skipped"}
+    assert {t["message"] for t in report["tests"]} == {"no database"}
+    assert not report.get("run_errors")
