@@ -171,7 +171,9 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
         by_group.setdefault(group, []).append((label, e))
     tables = []
     for group, rows in by_group.items():
-        title = escape(f"{group} against baseline {name!r} (fail above +{pct:g}%)")
+        # Without --fail-on-regression there is no gate to name.
+        gate = f" (fail above +{pct:g}%)" if report.get("gate") else ""
+        title = escape(f"{group} against baseline {name!r}{gate}")
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("entry", no_wrap=True, overflow="ellipsis", max_width=40)
         for column in ("baseline", "now", "change", "p"):
@@ -186,7 +188,7 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
                 "error": "red",
                 "unchanged": "dim",
             }.get(status, "")
-            if e.get("regression"):
+            if e.get("regression") and report.get("gate"):
                 status, style = "REGRESSION", "bold red"
             table.add_row(
                 Text(label),

@@ -82,6 +82,7 @@ def test_table_shows_entries_ratios_significance_and_errors():
     report = {
         "baseline": "main",
         "threshold": 0.05,
+        "gate": True,
         "regressions": ["b.py::g::json"],
         "entries": [
             {
@@ -102,7 +103,12 @@ def test_table_shows_entries_ratios_significance_and_errors():
     assert "1.01x slower (0.96–1.05)" in text and "n.s." in text
     assert "baseline" in text and "ValueError: boom" in text
     assert "REGRESSION" in text and "+100.0%" in text
-    assert "b.py::g against baseline 'main'" in text
+    assert "b.py::g against baseline 'main' (fail above +5%)" in text
+    # Without --fail-on-regression there is no gate: no threshold, no REGRESSION.
+    ungated = Console(width=140, record=True)
+    print_results(results, {**report, "gate": False}, console=ungated)
+    plain = ungated.export_text()
+    assert "REGRESSION" not in plain and "fail above" not in plain and "slower" in plain
     assert "████████████" in text  # the slowest entry gets the full bar
     narrow = Console(width=80, record=True)
     print_results(results, console=narrow)

@@ -198,7 +198,13 @@ fn regression_gate_on_constructed_baselines() {
 fn thresholds_parse() {
     assert_eq!(compare::parse_threshold("5%").unwrap(), 0.05);
     assert_eq!(compare::parse_threshold("5").unwrap(), 0.05);
-    assert_eq!(compare::parse_threshold("0.05").unwrap(), 0.05);
+    // A bare number is a percentage; one below 1 must say which it means.
+    assert_eq!(compare::parse_threshold("1").unwrap(), 0.01);
+    assert_eq!(compare::parse_threshold("1.5").unwrap(), 0.015);
+    assert_eq!(compare::parse_threshold("0").unwrap(), 0.0);
+    assert!(compare::parse_threshold("0.05")
+        .unwrap_err()
+        .contains("write 0.05% or 5%"));
     assert_eq!(compare::parse_threshold(" 12.5 % ").unwrap(), 0.125);
     assert!(compare::parse_threshold("five").is_err());
     assert!(compare::parse_threshold("-3%").is_err());

@@ -414,11 +414,19 @@ pub fn parse_threshold(s: &str) -> Result<f64, String> {
     };
     let v: f64 = num
         .parse()
-        .map_err(|_| format!("invalid regression threshold {s:?}: expected e.g. 5% or 0.05"))?;
+        .map_err(|_| format!("invalid regression threshold {s:?}: expected e.g. 5% or 5"))?;
     if !v.is_finite() || v < 0.0 {
         return Err(format!(
             "invalid regression threshold {s:?}: must be a non-negative number"
         ));
     }
-    Ok(if pct || v > 1.0 { v / 100.0 } else { v })
+    // A bare number is a percentage. Below 1 it could as well be a fraction
+    // (is 0.5 half a percent or half?): say which.
+    if !pct && v > 0.0 && v < 1.0 {
+        return Err(format!(
+            "ambiguous regression threshold {s:?}: write {v}% or {}%",
+            (v * 1e8).round() / 1e6
+        ));
+    }
+    Ok(v / 100.0)
 }
