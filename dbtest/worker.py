@@ -469,11 +469,19 @@ def serve_in_thread(conn: Any, root: str, capture: bool = True) -> threading.Thr
 
     def target() -> None:
         how = "exit code 0"
+        # Tests run in the project root, as in a worker process; the CLI's
+        # own directory is back before the run ends (reports are written after).
+        cwd = os.getcwd()
         try:
+            os.chdir(root)
             serve(conn, root, capture)
         except BaseException as e:  # noqa: BLE001 - reported to the scheduler as the exit
             how = f"in-process worker failed: {type(e).__name__}: {e}"
         finally:
+            try:
+                os.chdir(cwd)
+            except OSError:
+                pass
             conn.close(how)
 
     thread = threading.Thread(target=target, name="dbtest-worker", daemon=True)

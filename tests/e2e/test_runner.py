@@ -226,6 +226,21 @@ def test_in_process_mode_runs_the_same_tests(tmp_path):
     assert report["summary"]["passed"] == 10
 
 
+@pytest.mark.parametrize("mode", [[], ["--in-process"]])
+def test_tests_run_in_the_project_root_from_a_subdirectory(tmp_path, mode):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.dbtest]\n")
+    (root / "config.ini").write_text("x")
+    (root / "tests" / "test_cwd.py").write_text(
+        "import os\n\ndef test_root():\n    assert os.path.exists('config.ini'), os.getcwd()\n"
+    )
+    # Run from tests/, with a report path relative to there.
+    proc = run_dbtest(["--headless", "--json", "r.json", *mode], root / "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (root / "tests" / "r.json").exists()
+
+
 def test_in_process_mode_gets_every_result_of_serial_sync_tests(tmp_path):
     """Serial sync tests travel two messages to a write; in-process too."""
     tests = tmp_path / "proj" / "tests"
