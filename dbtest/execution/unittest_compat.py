@@ -139,11 +139,11 @@ async def run_unittest_group(
 
     def record(item: Item, outcome: str, start: float, duration: float, message: str | None = None,
                tb: str | None = None, capture: Any = None, test_id: str | None = None,
-               strict: bool = False) -> None:  # fmt: skip
+               strict: bool = False, attempts: int = 1, flaky: bool = False) -> None:  # fmt: skip
         emit({"ev": "finished", "unit": unit, "record": make_record(
             id=test_id or item.id, outcome=outcome, path=item.path, line=item.line, tags=item.tags,
             duration=duration, start=start, message=message, traceback=tb, capture=capture,
-            strict=strict,
+            strict=strict, attempts=attempts, flaky=flaky,
         )})  # fmt: skip
 
     runnable = [i for i in items if i.skip is None]
@@ -186,7 +186,8 @@ async def run_unittest_group(
             if class_error is not None:
                 record(item, oc.ERROR, time.time(), 0.0, class_error[0], class_error[1])
                 continue
-            await _run_case(ex, cls, item, unit, emit, record)
+            retries = item.retries if item.retries is not None else int(request.get("retries") or 0)
+            await _run_case(ex, cls, item, unit, emit, record, retries, gen)
     finally:
         if class_ready:
             for step in (cls.tearDownClass, cls.doClassCleanups):
@@ -196,12 +197,43 @@ async def run_unittest_group(
                     emit({"ev": "run_error", "scope": scope_id, "message": f"tearDownClass of {scope_id} failed: {oc.headline(e)}", "traceback": format_exception(e)})  # fmt: skip
 
 
-async def _run_case(ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, record: Any) -> None:
+async def _run_case(
+    ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, record: Any, retries: int, gen: int
+) -> None:
+    """One test method, run again up to `retries` times while it fails (its
+    subtests included), as the executor retries other tests."""
+    attempt = 1
+    while True:
+        last = await _attempt_case(ex, cls, item, unit, emit, attempt)
+        failing = [e for e in last[2] if e[0] in oc.RETRYABLE]
+        if failing and attempt <= retries and gen == ex._generation:
+            emit({"ev": "retrying", "id": item.id, "attempt": attempt, "outcome": failing[0][0]})
+            attempt += 1
+            continue
+        break
+    start, duration, entries, capture = last
+    flaky = attempt > 1 and not any(e[0] in oc.RETRYABLE for e in entries)
+    seen: dict[str, int] = {}
+    for outcome, sub, message, tb in entries:
+        test_id = item.id
+        if sub is not None:
+            base = f"{item.id}[{sub}]"
+            n = seen.get(base, 0)
+            seen[base] = n + 1
+            test_id = base if n == 0 else f"{item.id}[{sub}#{n}]"
+        record(item, outcome, start, duration, message, tb, capture, test_id,
+               strict=outcome == oc.XPASSED, attempts=attempt, flaky=flaky)  # fmt: skip
+
+
+async def _attempt_case(
+    ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, attempt: int
+) -> tuple[float, float, list[tuple[str, Any, Any, Any]], Any]:
+    """Run the test method once: (start, duration, result entries, capture)."""
     capture = (
         cap_mod.TestCapture(item.id, ex.max_output_bytes, ex.live_output) if ex.capture else None
     )
     emit({"ev": "started", "unit": unit, "id": item.id, "start": time.time(), "timeout": item.timeout,
-          "attempt": 1, "sync": True})  # fmt: skip
+          "attempt": attempt, "sync": True})  # fmt: skip
     start = time.time()
     t0 = time.perf_counter()
     result = _Result()
@@ -227,17 +259,7 @@ async def _run_case(ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, r
     if os.getcwd() != cwd:
         os.chdir(cwd)
     cap_mod.ensure_streams()
-    entries = result.entries or [(oc.PASSED, None, None, None)]
-    seen: dict[str, int] = {}
-    for outcome, sub, message, tb in entries:
-        test_id = item.id
-        if sub is not None:
-            base = f"{item.id}[{sub}]"
-            n = seen.get(base, 0)
-            seen[base] = n + 1
-            test_id = base if n == 0 else f"{item.id}[{sub}#{n}]"
-        record(item, outcome, start, duration, message, tb, capture, test_id,
-               strict=outcome == oc.XPASSED)  # fmt: skip
+    return start, duration, result.entries or [(oc.PASSED, None, None, None)], capture
 
 
 def _in_context(fn: Any) -> Any:

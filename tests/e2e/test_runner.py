@@ -516,3 +516,24 @@ def test_skiptest_in_setupmodule_skips_the_module_as_unittest_does(tmp_path):
     assert outcomes(report) == {"T::test_a": "skipped", "T::test_b": "skipped"}
     assert {t["message"] for t in report["tests"]} == {"no database"}
     assert not report.get("run_errors")
+
+
+def test_retries_rerun_a_failing_unittest_test(tmp_path):
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    counter = root / "count"
+    (root / "tests" / "test_u.py").write_text(
+        "import os, unittest\n\n\nclass T(unittest.TestCase):\n"
+        "    def test_second_time_lucky(self):\n"
+        f"        path = {str(counter)!r}\n"
+        "        n = int(open(path).read()) if os.path.exists(path) else 0\n"
+        "        open(path, 'w').write(str(n + 1))\n"
+        "        self.assertGreater(n, 0)\n\n"
+        "    def test_always_fails(self):\n        self.fail('no')\n"
+    )
+    proc, report = run_json(root, "--retries", "2", "-j", "1")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    got = {t["id"].split("::")[-1]: t for t in report["tests"]}
+    lucky, bad = got["test_second_time_lucky"], got["test_always_fails"]
+    assert (lucky["outcome"], lucky["attempts"], lucky.get("flaky")) == ("passed", 2, True)
+    assert (bad["outcome"], bad["attempts"]) == ("failed", 3)
