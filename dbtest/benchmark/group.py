@@ -176,7 +176,9 @@ class BenchmarkGroup:
 
 
 def register_group(group: BenchmarkGroup) -> BenchmarkGroup:
-    """Register a group explicitly (module-level groups are found anyway)."""
+    """Register a group explicitly. What runs is what the static parse lists:
+    `g = register_group(BenchmarkGroup(...))` at module level is listed like
+    `g = BenchmarkGroup(...)`; a group built inside a function is not."""
     if not isinstance(group, BenchmarkGroup):
         raise TypeError(f"register_group expects a BenchmarkGroup, got {type(group).__name__}")
     if not any(g is group for g in _REGISTERED):

@@ -350,7 +350,11 @@ def summary_parts(report: dict[str, Any]) -> list[tuple[str, str]]:
             counts.append((f"{n} {label}" + ("s" if n > 1 else ""), "red"))
     benches = report.get("benchmarks") or []
     if benches:
-        counts.append((f"{len(benches)} benchmarks", "cyan"))
+        n = len(benches)
+        counts.append((f"{n} benchmark" + ("s" if n > 1 else ""), "cyan"))
+        errors = sum(1 for b in benches if b.get("error"))
+        if errors:  # they fail the run: say so where the counts are
+            counts.append((f"{errors} benchmark error" + ("s" if errors > 1 else ""), "red"))
     if not counts:
         counts.append(("no tests ran", "yellow"))
     parts: list[tuple[str, str]] = []

@@ -77,3 +77,10 @@ def test_no_slowest_heading_over_nothing_that_ran():
     reporter = ConsoleReporter(out, color=False, durations=3)
     reporter.finish(report({"a": "passed"}))
     assert "slowest 1 test\n" in out.getvalue() or "slowest 1 test " in out.getvalue()
+
+
+def test_benchmark_counts_name_their_errors():
+    one = {**report({}), "benchmarks": [{"id": "b"}]}
+    assert summary_plain(one).startswith("1 benchmark in")
+    two = {**report({}), "benchmarks": [{"id": "a"}, {"id": "b", "error": "ValueError: x"}]}
+    assert summary_plain(two).startswith("2 benchmarks, 1 benchmark error in")

@@ -349,10 +349,15 @@ def summing(n): ...
 
 @unknown.add("x")
 def nope(): ...
+
+wrapped = register_group(BenchmarkGroup("wrapped"))
+
+@wrapped.add("w")
+def w(): ...
 "#;
     let mut p = new_parser();
     let f = parse_file(&mut p, "bench_j.py", ItemKind::Bench, src, false);
-    assert_eq!(f.suites.len(), 2);
+    assert_eq!(f.suites.len(), 3);
     assert_eq!(f.suites[0].kind, SuiteKind::Group);
     let ids: Vec<&str> = f.all_items().map(|i| i.id.as_str()).collect();
     assert_eq!(
@@ -361,7 +366,8 @@ def nope(): ...
             "bench_j.py::json::dumps",
             "bench_j.py::json::loads",
             "bench_j.py::other::sum[10]",
-            "bench_j.py::other::sum[100]"
+            "bench_j.py::other::sum[100]",
+            "bench_j.py::wrapped::w"
         ]
     );
     let d = f.all_items().next().unwrap();

@@ -552,7 +552,8 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// `g = BenchmarkGroup("name", tags=[...])` at module level.
+    /// `g = BenchmarkGroup("name", tags=[...])` at module level, also
+    /// wrapped as `g = register_group(BenchmarkGroup(...))`.
     fn module_assignment(&mut self, stmt: &Stmt) {
         let Stmt::Assign {
             line,
@@ -562,9 +563,28 @@ impl<'a> Walker<'a> {
         else {
             return;
         };
-        let Some(func) = func.as_deref().and_then(Self::dotted) else {
+        let Some(mut func) = func.as_deref().and_then(Self::dotted) else {
             return;
         };
+        let mut args = args;
+        if func.rsplit('.').next() == Some("register_group") {
+            let inner = args
+                .iter()
+                .flatten()
+                .find(|a| !matches!(a, Expr::Keyword { .. } | Expr::Comment));
+            let Some(Expr::Call {
+                func: Some(f),
+                args: a,
+            }) = inner
+            else {
+                return;
+            };
+            let Some(f) = Self::dotted(f) else {
+                return;
+            };
+            func = f;
+            args = a;
+        }
         if func.rsplit('.').next() != Some("BenchmarkGroup") {
             return;
         }
