@@ -230,3 +230,32 @@ def test_an_id_that_names_nothing_is_a_usage_error(tmp_path):
     # A file that does not parse cannot say what it holds: its error is shown instead.
     proc = run_dbtest(["--headless", "tests/test_broken.py::test_x"], tmp_path)
     assert proc.returncode == 1 and "no test or suite named" not in proc.stderr, proc.stderr
+
+
+def test_two_test_packages_of_one_name_are_an_error_whatever_the_workers(tmp_path):
+    # A monorepo: libs/bar/tests and libs/foo/tests are both the package `tests`.
+    (tmp_path / "pyproject.toml").write_text('[tool.dbtest]\npaths = ["libs"]\n')
+    for lib in ("bar", "foo"):
+        pkg = tmp_path / "libs" / lib / "tests"
+        pkg.mkdir(parents=True)
+        (pkg / "__init__.py").write_text("")
+        (pkg / "helpers.py").write_text(f"LIB = {lib!r}\n")
+        (pkg / f"test_{lib}.py").write_text(
+            f"from .helpers import LIB\n\n\ndef test_{lib}_helpers():\n    assert LIB == {lib!r}\n"
+        )
+    doc = list_json(tmp_path)
+    errors = {e["path"]: e["message"] for e in doc["errors"]}
+    assert list(errors) == ["libs/foo/tests/test_foo.py"], errors
+    assert (
+        "package 'tests' in libs/foo/tests has the same name as"
+        in errors["libs/foo/tests/test_foo.py"]
+    )
+    for workers in ("1", "2"):
+        out = tmp_path / f"r{workers}.json"
+        proc = run_dbtest(["--headless", "-j", workers, "--json", str(out)], tmp_path)
+        report = json.loads(out.read_text())
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert {t["id"]: t["outcome"] for t in report["tests"]} == {
+            "libs/bar/tests/test_bar.py::test_bar_helpers": "passed"
+        }
+        assert [e["path"] for e in report["collection_errors"]] == ["libs/foo/tests/test_foo.py"]

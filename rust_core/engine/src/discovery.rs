@@ -473,7 +473,22 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     // Every file is parsed on every discovery: with the fast parse path that
     // costs less than reading back a cache of trees would.
     let work: Vec<(String, Found)> = found.into_iter().collect();
-    let (files, mut items, sorted) = parse_all(&work, opts.full_parse, opts.threads);
+    let (mut files, mut items, sorted) = parse_all(&work, opts.full_parse, opts.threads);
+    let clashes = package_clashes(&work, &root);
+    if !clashes.is_empty() {
+        for f in files.iter_mut() {
+            if let Some(message) = clashes.get(&f.path) {
+                f.suites.clear();
+                f.items.clear();
+                f.error = Some(CollectionError {
+                    path: f.path.clone(),
+                    line: 1,
+                    message: message.clone(),
+                });
+            }
+        }
+        items.retain(|it| !clashes.contains_key(&it.path));
+    }
     // Each file's items are sorted and files come in path order, so the
     // concatenation is nearly always sorted by id already; a stable sort of
     // it gives exactly the order a stable sort of everything would.
@@ -517,6 +532,67 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     }
     d.elapsed = start.elapsed();
     d
+}
+
+/// Test files in packages whose top-level name another package of test files
+/// also has (`libs/a/tests/` and `libs/b/tests/`, each with `__init__.py`):
+/// one process can import only one package of that name, so which one a
+/// file got would depend on which ran first in its worker. The package
+/// first in path order keeps the name; the files of the others get this
+/// collection error, as pytest fails to import them.
+fn package_clashes(work: &[(String, Found)], root: &Path) -> BTreeMap<String, String> {
+    let mut has_init: std::collections::HashMap<PathBuf, bool> = std::collections::HashMap::new();
+    let mut is_package = |dir: &Path| -> bool {
+        *has_init
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| dir.join("__init__.py").is_file())
+    };
+    // Top-level package name -> the package directories of that name, and
+    // the files in each.
+    let mut by_name: BTreeMap<String, BTreeMap<PathBuf, Vec<String>>> = BTreeMap::new();
+    for (rel, found) in work {
+        let Found::File(abs, _) = found else { continue };
+        let mut top = None;
+        let mut dir = abs.parent();
+        while let Some(d) = dir {
+            if !is_package(d) {
+                break;
+            }
+            top = Some(d.to_path_buf());
+            dir = d.parent();
+        }
+        let Some(top) = top else { continue };
+        let name = top
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        by_name
+            .entry(name)
+            .or_default()
+            .entry(top)
+            .or_default()
+            .push(rel.clone());
+    }
+    let mut out = BTreeMap::new();
+    for (name, dirs) in by_name {
+        if dirs.len() < 2 {
+            continue;
+        }
+        let mut dirs = dirs.into_iter();
+        let (first, _) = dirs.next().expect("two or more");
+        let first = rel_string(root, &first);
+        for (dir, files) in dirs {
+            let message = format!(
+                "package '{name}' in {} has the same name as the package in {first}: one \
+                 process can import only one of them; rename one, or remove its __init__.py",
+                rel_string(root, &dir)
+            );
+            for f in files {
+                out.insert(f, message.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Whether `id` is `prefix` or lies under it (`prefix::...`, `prefix[...]`).
