@@ -622,10 +622,23 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
     items, path, index = loaded.items, loaded.path, loaded.by_id
     chosen: set[str] = set()
     missing = []
+    renamed: dict[str, str] = {}
     for req in ids:
         if req in index:
             chosen.add(req)
             continue
+        if not req.isascii() and req.startswith(path + "::"):
+            # Python keeps identifiers in NFKC form (`µ` becomes `μ`); the
+            # static parse keeps the source's: the id it listed is the one
+            # kept. Only the names are normalized, not the file or the cases.
+            import unicodedata
+
+            names, bracket, cases = req[len(path) + 2 :].partition("[")
+            real = f"{path}::{unicodedata.normalize('NFKC', names)}{bracket}{cases}"
+            if real in index:
+                chosen.add(real)
+                renamed[real] = req
+                continue
         hit = False
         for item in items:
             if req == path or item.id.startswith(req + "::") or item.id.startswith(req + "["):
@@ -633,4 +646,9 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
                 hit = True
         if not hit:
             missing.append(req)
-    return [i for i in items if i.id in chosen], missing
+    picked = [i for i in items if i.id in chosen]
+    if renamed:
+        from dataclasses import replace
+
+        picked = [replace(i, id=renamed[i.id]) if i.id in renamed else i for i in picked]
+    return picked, missing

@@ -537,3 +537,25 @@ def test_retries_rerun_a_failing_unittest_test(tmp_path):
     lucky, bad = got["test_second_time_lucky"], got["test_always_fails"]
     assert (lucky["outcome"], lucky["attempts"], lucky.get("flaky")) == ("passed", 2, True)
     assert (bad["outcome"], bad["attempts"]) == ("failed", 3)
+
+
+def test_a_test_name_python_normalizes_still_runs_under_its_listed_id(tmp_path):
+    # `µ` (MICRO SIGN) in an identifier is stored by Python as `μ` (GREEK MU).
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_units.py").write_text(
+        "def test_convert_\u00b5m():\n    pass\n\n\n"
+        "class \uff33uite:\n    pass\n\n\n"
+        "from dbtest import TestSuite\n\n\nclass Metric\u00b5(TestSuite):\n"
+        "    def test_x(self):\n        pass\n",
+        encoding="utf-8",
+    )
+    listed = json.loads(run_dbtest(["list", "--format", "json"], root).stdout)
+    proc, report = run_json(root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ran = {t["id"]: t["outcome"] for t in report["tests"]}
+    assert ran == {
+        "tests/test_units.py::test_convert_\u00b5m": "passed",
+        "tests/test_units.py::Metric\u00b5::test_x": "passed",
+    }
+    assert listed["counts"]["tests"] == 2
