@@ -329,6 +329,38 @@ def test_empty_skipped(v): pass
 }
 
 #[test]
+fn a_function_defined_again_is_listed_once_as_its_last_definition() {
+    let f = parse(
+        r#"
+from dbtest import test
+
+def test_same(): assert False
+
+@test(tags=["later"])
+def test_same(): pass
+
+@test
+def check(): pass
+
+@test(tags=["second"])
+def check(): pass
+
+def test_other(): pass
+"#,
+    );
+    assert_eq!(
+        ids(&f),
+        vec![
+            "tests/test_x.py::test_same",
+            "tests/test_x.py::check",
+            "tests/test_x.py::test_other"
+        ]
+    );
+    assert_eq!(item(&f, "check").tags, vec!["second"]);
+    assert_eq!(item(&f, "test_same").tags, vec!["later"]);
+}
+
+#[test]
 fn benchmark_groups_and_entries() {
     let src = r#"
 from dbtest import BenchmarkGroup, parametrize

@@ -499,13 +499,23 @@ impl<'a> Walker<'a> {
         // Most module-level defs of a test file are tests: size the list once.
         let defs = stmts.iter().filter(|s| matches!(s, Stmt::Def(_))).count();
         self.file.items.reserve(defs);
+        let mut defined: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for stmt in stmts {
             match stmt {
                 Stmt::Import(_) | Stmt::FromImport { .. } => self.import(stmt),
                 Stmt::Assign { .. } => self.module_assignment(stmt),
                 Stmt::Class(c) => self.class(c, None),
                 // An undecorated def in a bench file adds nothing.
-                Stmt::Def(d) if kind == ItemKind::Test => self.module_function(d),
+                Stmt::Def(d) if kind == ItemKind::Test => {
+                    // A second `def` of a test's name replaces the first, as
+                    // in Python. (Only defs that can be tests: the skeleton
+                    // parse sees no others.)
+                    let candidate = d.name.starts_with("test") || !d.decorators.is_empty();
+                    if candidate && !defined.insert(d.name.as_str()) {
+                        self.file.items.retain(|it| it.name != d.name);
+                    }
+                    self.module_function(d)
+                }
                 Stmt::Def(d) => self.bench_function(d),
                 Stmt::Other => {}
             }
