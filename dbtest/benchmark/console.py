@@ -208,6 +208,12 @@ def render(
     """Every group's table, then the baseline comparison if any."""
     compact = width < 110
     parts: list[Any] = [group_table(p, g, rs, compact) for p, g, rs in _groups(results)]
+    # A table cell shows an error's start; here it is whole, as a test's is.
+    failed = [r for r in results if r.get("error")]
+    if failed:
+        parts.append(Text("benchmark errors", style="bold red"))
+        for r in failed:
+            parts.append(Text.assemble((f"{r.get('id', '?')}: ", "red"), str(r["error"])))
     if compare is not None:
         parts.extend(comparison_tables(compare))
     return Group(*parts)

@@ -102,6 +102,7 @@ def test_table_shows_entries_ratios_significance_and_errors():
     assert "2.00x faster (1.90–2.10)" in text
     assert "1.01x slower (0.96–1.05)" in text and "n.s." in text
     assert "baseline" in text and "ValueError: boom" in text
+    assert "benchmark errors" in text  # each error in full after the tables
     assert "REGRESSION" in text and "+100.0%" in text
     assert "b.py::g against baseline 'main' (fail above +5%)" in text
     # Without --fail-on-regression there is no gate: no threshold, no REGRESSION.
@@ -134,3 +135,11 @@ def test_brackets_in_names_are_not_rich_markup():
 def test_progress_line():
     line = progress_line({"id": "b.py::g::e", "phase": "sampling", "samples": 12})
     assert line == "b.py::g::e: sampling (12 samples)"
+
+
+def test_a_long_benchmark_error_is_shown_whole_after_the_tables():
+    long = "RuntimeError: " + "the service at localhost:5432 refused the connection " * 3
+    console = Console(width=100, record=True)
+    print_results([_result("fine", 1e-6), _result("down", 1.0, error=long)], console=console)
+    text = " ".join(console.export_text().split())
+    assert " ".join(f"b.py::g::down: {long}".split()) in text
