@@ -30,6 +30,14 @@ def run_json(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], d
     return proc, json.loads(out.read_text())
 
 
+def project_with(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    """A project whose only test file is tests/NAME."""
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / name).write_text(text, encoding=encoding)
+    return root
+
+
 def outcomes(report: dict) -> dict[str, str]:
     return {t["id"].split("::", 1)[1]: t["outcome"] for t in report["tests"]}
 
@@ -86,14 +94,14 @@ def test_async_tests_of_different_files_overlap_in_one_worker(tmp_path):
 
 
 def test_async_concurrency_1_serializes_a_suite_that_allows_more(tmp_path):
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "tests" / "test_s.py").write_text(
+    root = project_with(
+        tmp_path,
+        "test_s.py",
         "import asyncio\nfrom dbtest import TestSuite\n\n\nclass S(TestSuite):\n"
         "    concurrency = 3\n"
         + "".join(
             f"    async def test_{i}(self):\n        await asyncio.sleep(0.2)\n" for i in range(3)
-        )
+        ),
     )
     _, report = run_json(root, "-j", "1")
     assert max_overlap(report["tests"]) == 3
@@ -169,10 +177,10 @@ def test_ctrl_c_writes_the_summary_and_a_partial_report(tmp_path):
 def test_ctrl_c_cancels_sync_tests_waiting_in_a_worker(tmp_path):
     # Four sync tests of 1.5 s on two workers: at Ctrl-C two run, and the two
     # sent ahead to the workers must not start once the running ones end.
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "tests" / "test_sync.py").write_text(
-        "import time\n\n" + "".join(f"def test_{i}():\n    time.sleep(1.5)\n\n" for i in range(4))
+    root = project_with(
+        tmp_path,
+        "test_sync.py",
+        "import time\n\n" + "".join(f"def test_{i}():\n    time.sleep(1.5)\n\n" for i in range(4)),
     )
     out = root / "r.json"
     proc = interrupt_dbtest(["--headless", "-j", "2", "--json", str(out)], root, after=0.7)
@@ -436,10 +444,8 @@ def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
 
 
 def test_no_color_is_honoured_on_a_terminal(tmp_path):
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "tests" / "test_c.py").write_text(
-        "def test_ok():\n    pass\n\ndef test_bad():\n    assert 0\n"
+    root = project_with(
+        tmp_path, "test_c.py", "def test_ok():\n    pass\n\ndef test_bad():\n    assert 0\n"
     )
     colour = re.compile(r"\x1b\[[0-9;]*3[0-7][0-9;]*m")  # an SGR sequence with a foreground colour
     assert colour.search(run_in_terminal(["--headless"], root, {}))
@@ -450,15 +456,15 @@ def test_no_color_is_honoured_on_a_terminal(tmp_path):
 
 
 def test_last_failed_reruns_the_test_of_a_failing_unittest_subtest(tmp_path):
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "tests" / "test_s.py").write_text(
+    root = project_with(
+        tmp_path,
+        "test_s.py",
         "import unittest\n\n\nclass T(unittest.TestCase):\n"
         "    def test_sub(self):\n"
         "        for i in range(2):\n"
         "            with self.subTest(i=i):\n"
         "                self.assertEqual(i, 0)\n\n"
-        "    def test_ok(self):\n        pass\n"
+        "    def test_ok(self):\n        pass\n",
     )
     proc, report = run_json(root)
     assert proc.returncode == 1
@@ -503,13 +509,13 @@ def test_module_fixtures_are_torn_down_newest_first(tmp_path):
 
 
 def test_skiptest_in_setupmodule_skips_the_module_as_unittest_does(tmp_path):
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "tests" / "test_u.py").write_text(
+    root = project_with(
+        tmp_path,
+        "test_u.py",
         "import unittest\n\n\ndef setUpModule():\n    raise unittest.SkipTest('no database')\n\n\n"
         "def tearDownModule():\n    raise RuntimeError('must not run')\n\n\n"
         "class T(unittest.TestCase):\n    def test_a(self):\n        pass\n\n"
-        "    def test_b(self):\n        pass\n"
+        "    def test_b(self):\n        pass\n",
     )
     proc, report = run_json(root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -541,9 +547,9 @@ def test_retries_rerun_a_failing_unittest_test(tmp_path):
 
 def test_a_test_name_python_normalizes_still_runs_under_its_listed_id(tmp_path):
     # `µ` (MICRO SIGN) in an identifier is stored by Python as `μ` (GREEK MU).
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "tests" / "test_units.py").write_text(
+    root = project_with(
+        tmp_path,
+        "test_units.py",
         "def test_convert_\u00b5m():\n    pass\n\n\n"
         "class \uff33uite:\n    pass\n\n\n"
         "from dbtest import TestSuite\n\n\nclass Metric\u00b5(TestSuite):\n"
