@@ -152,3 +152,16 @@ def test_bench_settings_come_from_the_config_unless_given(project):
     assert r.returncode == 0, r.stdout + r.stderr
     samples = {b["name"]: b["stats"]["samples"] for b in json.loads(out.read_text())["benchmarks"]}
     assert set(samples.values()) == {170}, samples
+
+
+def test_one_parametrized_entry_can_be_run_by_its_id(tmp_path):
+    (tmp_path / "bench_p.py").write_text(
+        "from dbtest import BenchmarkGroup\n\ng = BenchmarkGroup('p')\n\n\n"
+        "@g.add('sz', params={'n': [1, 2]})\ndef sz(n):\n    pass\n"
+    )
+    out = tmp_path / "r.json"
+    r = dbtest(tmp_path, *FAST, "--json", str(out), "bench_p.py::p::sz[n=2]")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [b["id"] for b in json.loads(out.read_text())["benchmarks"]] == [
+        "bench_p.py::p::sz[n=2]"
+    ]

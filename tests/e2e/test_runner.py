@@ -565,3 +565,15 @@ def test_a_test_name_python_normalizes_still_runs_under_its_listed_id(tmp_path):
         "tests/test_units.py::Metric\u00b5::test_x": "passed",
     }
     assert listed["counts"]["tests"] == 2
+
+
+def test_one_case_of_a_dynamic_parametrization_can_be_run_by_its_id(tmp_path):
+    root = project_with(
+        tmp_path,
+        "test_d.py",
+        "from dbtest import parametrize\n\nN = [1, 2, 3]\n\n\n"
+        "@parametrize('n', N)\ndef test_n(n):\n    assert n\n",
+    )
+    proc, report = run_json(root, "tests/test_d.py::test_n[2]")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outcomes(report) == {"test_n[2]": "passed"}

@@ -10,7 +10,7 @@ pub mod list;
 use crate::config::Config;
 use crate::filter::glob::Glob;
 use crate::parse;
-use crate::tree::{CollectionError, FileNode, ItemKind, TestItem};
+use crate::tree::{CollectionError, Dynamic, FileNode, ItemKind, TestItem};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -83,6 +83,49 @@ impl Discovery {
     pub fn restrict(&mut self, keep: impl Fn(&TestItem) -> bool) {
         self.items.retain(&keep);
         self.files = restrict_files(&self.files, &keep);
+    }
+}
+
+impl Discovery {
+    /// `file::test[case]` asked for on the command line, where the parse
+    /// could not expand `test`'s cases: an item for that case alone, which
+    /// the worker finds by its id at import.
+    fn add_requested_cases(&mut self, requested: &[&str]) {
+        let mut added = false;
+        for p in requested {
+            if self.items.iter().any(|it| id_has_prefix(&it.id, p)) {
+                continue;
+            }
+            // Benchmark entries get their `params=` cases at import too.
+            let Some(base) = self.items.iter().find(|it| {
+                (it.dynamic.contains(&Dynamic::Params) || it.kind == ItemKind::Bench)
+                    && p.len() > it.id.len()
+                    && p.starts_with(it.id.as_str())
+                    && p[it.id.len()..].starts_with('[')
+                    && p.ends_with(']')
+            }) else {
+                continue;
+            };
+            let mut case = base.clone();
+            case.id = (*p).to_string();
+            case.params = Some(p[base.id.len() + 1..p.len() - 1].to_string());
+            case.dynamic.retain(|d| *d != Dynamic::Params);
+            if let Some(f) = self.files.iter_mut().find(|f| f.path == case.path) {
+                match f
+                    .suites
+                    .iter_mut()
+                    .find(|s| Some(&s.name) == case.suite.as_ref())
+                {
+                    Some(s) => s.items.push(case.clone()),
+                    None => f.items.push(case.clone()),
+                }
+            }
+            self.items.push(case);
+            added = true;
+        }
+        if added {
+            self.items.sort_by(|a, b| a.id.cmp(&b.id));
+        }
     }
 }
 
@@ -517,6 +560,7 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
             d.missing_ids.push((*p).to_string());
         }
     }
+    d.add_requested_cases(&prefixes);
     if !prefixes.is_empty() {
         let whole: Vec<String> = targets
             .iter()
