@@ -73,6 +73,10 @@ class PipeConnection:
 
 
 _str = json.encoder.encode_basestring  # the C encoder of one JSON string
+# Bound once: a test that replaces json.loads/json.dumps (and does not put
+# them back) must not leave its worker deaf to requests, hanging the run.
+_loads = json.loads
+_dumps = json.dumps
 _PLAIN_RECORD = ("id", "outcome", "duration", "start", "path", "line")
 _STARTED = ("ev", "unit", "id", "start", "timeout", "attempt", "sync")
 
@@ -101,7 +105,7 @@ def _encode(message: dict[str, Any]) -> str:
                     f'"start":{t!r},"attempt":{int(message["attempt"])},'
                     f'"sync":{"true" if message["sync"] else "false"}}}'
                 )
-    return json.dumps(message, ensure_ascii=False, default=str)
+    return _dumps(message, ensure_ascii=False, default=str)
 
 
 def _finite(value: Any) -> bool:
@@ -156,7 +160,7 @@ async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) ->
         if not line:
             return None
         try:
-            return json.loads(line)
+            return _loads(line)
         except ValueError:
             return None
 
@@ -391,7 +395,7 @@ def _refine(
         items = outside_loop(collect_file, root, request["path"])
     except ImportFailure:
         return list(request["ids"])  # the executor reports the import error
-    spec = json.dumps(refine["filter"])
+    spec = _dumps(refine["filter"])
     ids: list[str] = []
     for q in request["ids"]:
         if q not in undecided:
@@ -403,7 +407,7 @@ def _refine(
             continue
         chosen = [
             it["id"]
-            for it, ok in zip(under, _core.filter_items(spec, json.dumps(under)), strict=True)
+            for it, ok in zip(under, _core.filter_items(spec, _dumps(under)), strict=True)
             if ok
         ]
         if chosen:

@@ -577,3 +577,19 @@ def test_one_case_of_a_dynamic_parametrization_can_be_run_by_its_id(tmp_path):
     proc, report = run_json(root, "tests/test_d.py::test_n[2]")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert outcomes(report) == {"test_n[2]": "passed"}
+
+
+def test_a_test_that_breaks_the_json_module_does_not_hang_the_run(tmp_path):
+    root = project_with(
+        tmp_path,
+        "test_j.py",
+        "import json\n\n\ndef test_a_patch():\n"
+        "    json.loads = lambda *a, **k: {}\n    json.dumps = lambda *a, **k: 'x'\n\n\n"
+        "def test_b():\n    pass\n\n\nasync def test_c():\n    pass\n\n\n"
+        "def test_d():\n    assert 1 == 2\n",
+    )
+    proc, report = run_json(root, "-j", "1")  # run_dbtest's timeout catches a hang
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert outcomes(report) == {
+        "test_a_patch": "passed", "test_b": "passed", "test_c": "passed", "test_d": "failed"
+    }  # fmt: skip
