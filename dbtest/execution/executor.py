@@ -19,6 +19,7 @@ from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.suite import TestSuite
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
+from dbtest.execution import workdir
 from dbtest.execution.collect import ImportFailure, Item, LoadedModule, load
 from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
 from dbtest.execution.introspect import explain_exception
@@ -164,15 +165,14 @@ class Executor:
             self._import_lock = asyncio.Lock()
         async with self._import_lock:
             if path not in self._modules:
-                cwd = os.getcwd()
+                cwd = workdir.current()
                 try:
                     # Imports run user code: sync, on the loop thread, under the sync lock.
                     self._modules[path] = await self._run_sync(lambda: load(self.root, path))
                 except ImportFailure as f:
                     self._modules[path] = f
                 finally:
-                    if os.getcwd() != cwd:
-                        os.chdir(cwd)
+                    workdir.restore(cwd, self.root)
         result = self._modules[path]
         if isinstance(result, ImportFailure):
             raise result
@@ -445,7 +445,7 @@ class Executor:
         anyway (the scheduler kills the worker for that).
         """
         token = cap_mod.current.set(capture)
-        cwd = os.getcwd()
+        cwd = workdir.current()
         start = time.time()
         t0 = time.perf_counter()
         exc: BaseException | None = None
@@ -462,8 +462,7 @@ class Executor:
         finally:
             cap_mod.current.reset(token)
         duration = time.perf_counter() - t0
-        if os.getcwd() != cwd:
-            os.chdir(cwd)
+        workdir.restore(cwd, self.root)
         cap_mod.ensure_streams()
         if cancelled:
             return Attempt(
@@ -475,7 +474,7 @@ class Executor:
         self, item: Item, run: SuiteRun, timeout: float | None, capture: cap_mod.TestCapture | None
     ) -> Attempt:
         cap_mod.current.set(capture)  # this task's context only
-        cwd = os.getcwd()
+        cwd = workdir.current()
         start = time.time()
         t0 = time.perf_counter()
         test_scope = FixtureScope("test")
@@ -563,8 +562,7 @@ class Executor:
             teardown_exc = teardown_exc or e
         duration = time.perf_counter() - t0
         del duration_body
-        if os.getcwd() != cwd:
-            os.chdir(cwd)  # a test's chdir must not leak into the next test
+        workdir.restore(cwd, self.root)  # a test's chdir must not leak into the next
         cap_mod.ensure_streams()
 
         if cancelled:

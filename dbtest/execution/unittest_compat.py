@@ -18,13 +18,13 @@ class ``error`` (unittest reports one error for the class instead).
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import unittest
 from typing import TYPE_CHECKING, Any
 
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
+from dbtest.execution import workdir
 from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
 from dbtest.execution.traceback import format_exception
@@ -237,7 +237,7 @@ async def _attempt_case(
     start = time.time()
     t0 = time.perf_counter()
     result = _Result()
-    cwd = os.getcwd()
+    cwd = workdir.current()
 
     def run() -> None:
         token = cap_mod.current.set(capture)
@@ -256,8 +256,7 @@ async def _attempt_case(
         else:
             outside_loop(run)
     duration = time.perf_counter() - t0
-    if os.getcwd() != cwd:
-        os.chdir(cwd)
+    workdir.restore(cwd, ex.root)
     cap_mod.ensure_streams()
     return start, duration, result.entries or [(oc.PASSED, None, None, None)], capture
 

@@ -593,3 +593,18 @@ def test_a_test_that_breaks_the_json_module_does_not_hang_the_run(tmp_path):
     assert outcomes(report) == {
         "test_a_patch": "passed", "test_b": "passed", "test_c": "passed", "test_d": "failed"
     }  # fmt: skip
+
+
+def test_a_test_that_deletes_its_working_directory_harms_nothing_else(tmp_path):
+    root = project_with(
+        tmp_path,
+        "test_c.py",
+        "import os, tempfile\n\n\ndef test_chdir_deleted():\n"
+        "    d = tempfile.mkdtemp()\n    os.chdir(d)\n    os.rmdir(d)\n\n\n"
+        "def test_after():\n    assert os.path.isdir('tests')\n",
+    )
+    (root / "tests" / "test_other.py").write_text("def test_other():\n    pass\n")
+    proc, report = run_json(root, "-j", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert set(outcomes(report).values()) == {"passed"} and len(report["tests"]) == 3
+    assert not report.get("run_errors")
