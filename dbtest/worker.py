@@ -22,6 +22,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from dbtest.outcomes import is_failure
+
 
 class Connection(Protocol):
     """Where requests come from and messages go to."""
@@ -294,9 +296,6 @@ class _Stop:
             executor.stop_starting()
 
 
-_FAILING = frozenset(("failed", "error", "timeout", "crashed"))
-
-
 class Outbox:
     """Sends messages to the scheduler, one write per message, except that
     the executor may *hold* a ``finished`` message until its next message.
@@ -317,10 +316,12 @@ class Outbox:
         self.on_failure: Callable[[], None] | None = None
 
     def _watch(self, message: dict[str, Any]) -> None:
-        if self.on_failure is not None and message.get("ev") == "finished":
-            r = message["record"]
-            if r["outcome"] in _FAILING or (r["outcome"] == "xpassed" and r.get("strict")):
-                self.on_failure()
+        if (
+            self.on_failure is not None
+            and message.get("ev") == "finished"
+            and is_failure(message["record"])
+        ):
+            self.on_failure()
 
     def __call__(self, message: dict[str, Any]) -> None:
         self._watch(message)
