@@ -218,7 +218,7 @@ def execute(options: Any, settings: RunSettings) -> int:
     compare_result = _benchmarks(report, run.root, settings, reporter)
     reporter.finish(report, compare_result)
     _write_reports(run, settings)
-    return _exit_code(report, run.selected, compare_result, unsharded=run.selected_unsharded)
+    return _exit_code(report, compare_result, run.selected_unsharded)
 
 
 def _check_baselines(root: str, settings: RunSettings) -> None:
@@ -339,9 +339,9 @@ def _write_reports_to(run: Any, settings: RunSettings) -> None:
                 f.write("\n")
 
 
-def _exit_code(
-    report: dict[str, Any], selected: int, compare: dict | None, unsharded: int | None = None
-) -> int:
+def _exit_code(report: dict[str, Any], compare: dict | None, unsharded: int) -> int:
+    """The documented exit code; `unsharded` is how many were selected
+    before `--partition` took this shard's share."""
     s = report["summary"]
     if report["meta"].get("interrupted"):
         return exit_codes.INTERRUPTED
@@ -354,8 +354,6 @@ def _exit_code(
         return exit_codes.TESTS_FAILED
     # A shard left empty (more shards than units) is not an error of its CI
     # job; a selection that was empty before sharding is.
-    if (unsharded if unsharded is not None else selected) == 0 and not report.get(
-        "collection_errors"
-    ):
+    if unsharded == 0 and not report.get("collection_errors"):
         return exit_codes.NO_TESTS
     return exit_codes.OK
