@@ -212,7 +212,7 @@ async def _run_case(
             continue
         break
     start, duration, entries, capture = last
-    flaky = attempt > 1 and not any(e[0] in oc.RETRYABLE for e in entries)
+    flaky = attempt > 1 and not failing
     seen: dict[str, int] = {}
     for outcome, sub, message, tb in entries:
         test_id = item.id

@@ -98,8 +98,7 @@ class TestTree(Tree[str]):
         Children of a collapsed node are added when it is first expanded: a
         10,000-test project then costs one row per file, not 13,000 nodes."""
         shown = {k: tn.is_expanded for k, tn in self.by_key.items() if tn.allow_expand}
-        expanded = (self._remembered - shown.keys()) | {k for k, e in shown.items() if e}
-        self._remembered = expanded
+        self._remembered = (self._remembered - shown.keys()) | {k for k, e in shown.items() if e}
         first_time = not self.by_key
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()
@@ -111,7 +110,6 @@ class TestTree(Tree[str]):
         open_all = first_time and state.leaf_count.get("", 0) <= 60
         filtered = state.visible is not None
         self._auto_open = open_all or (filtered and len(files) <= 8)
-        self._expanded = expanded
         for f in files:
             self._add(self.root, f)
         if cursor is not None:
@@ -125,7 +123,7 @@ class TestTree(Tree[str]):
         if node.is_leaf:
             tn = parent.add_leaf(_EMPTY, data=node.key)
         else:
-            expand = self._auto_open or node.key in self._expanded
+            expand = self._auto_open or node.key in self._remembered
             tn = parent.add(_EMPTY, data=node.key, expand=expand)
             if node.kind == "error":
                 tn.allow_expand = False
