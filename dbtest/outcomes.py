@@ -27,3 +27,8 @@ def is_failure(record: Mapping[str, Any]) -> bool:
     """Does this record make the run fail?"""
     outcome = record.get("outcome")
     return outcome in FAILING or (outcome == "xpassed" and bool(record.get("strict")))
+
+
+def count(n: int, noun: str) -> str:
+    """`1 run error`, `2 run errors`: how the views say how many."""
+    return f"{n} {noun}" + ("s" if n != 1 else "")

@@ -18,7 +18,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from dbtest.outcomes import ORDER, is_failure
+from dbtest.outcomes import ORDER, count, is_failure
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -323,7 +323,7 @@ class ConsoleReporter:
             return  # no heading over an empty list (`dbtest bench`, nothing selected)
         ran.sort(key=lambda t: t["duration"], reverse=True)
         k = min(n, len(ran))
-        self.console.rule(Text(f"slowest {k} test" + ("s" if k > 1 else "")), align="left")
+        self.console.rule(Text(f"slowest {count(k, 'test')}"), align="left")
         for t in ran[:n]:
             self.console.print(Text(f"{t['duration']:8.3f}s  {t['outcome']:<9} {t['id']}"))
 
@@ -347,14 +347,13 @@ def summary_parts(report: dict[str, Any]) -> list[tuple[str, str]]:
     for key, label in (("collection_errors", "collection error"), ("run_errors", "run error")):
         n = len(report.get(key) or ())
         if n:
-            counts.append((f"{n} {label}" + ("s" if n > 1 else ""), "red"))
+            counts.append((count(n, label), "red"))
     benches = report.get("benchmarks") or []
     if benches:
-        n = len(benches)
-        counts.append((f"{n} benchmark" + ("s" if n > 1 else ""), "cyan"))
+        counts.append((count(len(benches), "benchmark"), "cyan"))
         errors = sum(1 for b in benches if b.get("error"))
         if errors:  # they fail the run: say so where the counts are
-            counts.append((f"{errors} benchmark error" + ("s" if errors > 1 else ""), "red"))
+            counts.append((count(errors, "benchmark error"), "red"))
     if not counts:
         counts.append(("no tests ran", "yellow"))
     parts: list[tuple[str, str]] = []

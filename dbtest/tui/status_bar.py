@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from dbtest.outcomes import ORDER
+from dbtest.outcomes import ORDER, count
 from dbtest.tui.state import RunProgress
 from dbtest.tui.tree import STATUS_ICON
 
@@ -38,8 +38,7 @@ def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> T
                 else "red",
             )
         if p.run_errors:
-            n = len(p.run_errors)
-            t.append(f"  {n} run error" + ("s" if n > 1 else ""), "bold red")
+            t.append(f"  {count(len(p.run_errors), 'run error')}", "bold red")
     if watching:
         t.append("  [watch]", "bold yellow")
     if p.started_at is not None:
