@@ -84,9 +84,7 @@ impl Discovery {
         self.items.retain(&keep);
         self.files = restrict_files(&self.files, &keep);
     }
-}
 
-impl Discovery {
     /// `file::test[case]` asked for on the command line, where the parse
     /// could not expand `test`'s cases: an item for that case alone, which
     /// the worker finds by its id at import.
@@ -106,10 +104,7 @@ impl Discovery {
             }) else {
                 continue;
             };
-            let mut case = base.clone();
-            case.id = (*p).to_string();
-            case.params = Some(p[base.id.len() + 1..p.len() - 1].to_string());
-            case.dynamic.retain(|d| *d != Dynamic::Params);
+            let case = base.case(p);
             if let Some(f) = self.files.iter_mut().find(|f| f.path == case.path) {
                 match f
                     .suites

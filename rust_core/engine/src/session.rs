@@ -278,9 +278,7 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
                 if it.dynamic.contains(&Dynamic::Params) {
                     // `q` is a case of an item the parse could not expand.
                     if seen.insert(q.clone()) {
-                        let mut case = it.clone();
-                        case.id = q.clone();
-                        out.push(case);
+                        out.push(it.case(q));
                     }
                 } else if seen.insert(it.id.clone()) {
                     // Something the item reported under it, such as a

@@ -85,6 +85,21 @@ pub struct TestItem {
 }
 
 impl TestItem {
+    /// The item for one case `id` (`<self.id>[<case>]`, or another id under
+    /// this one) of an item whose cases only the import knows: the same
+    /// test, under that id, no longer standing for all its cases.
+    pub fn case(&self, id: &str) -> TestItem {
+        let mut case = self.clone();
+        case.params = id
+            .strip_prefix(self.id.as_str())
+            .and_then(|rest| rest.strip_prefix('['))
+            .and_then(|rest| rest.strip_suffix(']'))
+            .map(str::to_string);
+        case.id = id.to_string();
+        case.dynamic.retain(|d| *d != Dynamic::Params);
+        case
+    }
+
     /// A sync test at line 1 with no tags or options: a suite method when
     /// `suite` is given, else a module-level function. Callers set the rest.
     pub fn new_test(path: &str, suite: Option<&str>, name: &str) -> TestItem {
