@@ -124,11 +124,17 @@ fn a_forked_worker_is_adopted_and_how_it_ended_is_read_after_its_zygote_left() {
     let (out_r, out_w) = pipe();
     let (status_r, status_w) = pipe();
     // The zygote starts the worker in the background on fds 3, 4 and 5,
-    // writes its pid on fd 6 and leaves: the worker is orphaned to us.
+    // writes its pid on fd 6 and leaves: the worker is orphaned to us. The
+    // worker exits only once it has been reparented to us (its ppid in
+    // /proc is ours): a shell zygote still exiting could itself reap a
+    // child that ended first, which a real zygote never does.
     let mut zygote = std::process::Command::new("/bin/sh");
+    zygote.env("REAPER", std::process::id().to_string());
     zygote.args([
         "-c",
-        "sh -c 'read line; echo \"got $line\"; echo oops >&2; exit 7' \
+        "sh -c 'read line; echo \"got $line\"; echo oops >&2; \
+         while read -r _ _ _ p _ </proc/$$/stat; [ $p != $REAPER ]; do sleep 0.01; done; \
+         exit 7' \
          <&3 >&4 2>&5 3<&- 4>&- 5>&- 6>&- & echo $! >&6; exit 0",
     ]);
     let fds = [
