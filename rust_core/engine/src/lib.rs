@@ -7,6 +7,7 @@ pub mod cache;
 pub mod config;
 pub mod discovery;
 pub mod events;
+pub mod exit_code;
 pub mod filter;
 pub mod parse;
 pub mod partition;

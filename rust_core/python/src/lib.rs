@@ -12,7 +12,7 @@ mod run;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("UsageError", m.py().get_type::<errors::UsageError>())?;
+    errors::register(m)?;
     discovery::register(m)?;
     report::register(m)?;
     bench::register(m)?;
