@@ -1,0 +1,251 @@
+//! A worker exited: the tests it was running get an outcome or another
+//! chance, the units it held go back to the queue, and workers that keep
+//! dying before they are ready end the run.
+
+use super::{Action, Flight, KillCause, SlotState, State};
+use crate::events::Event;
+use crate::record::Outcome;
+use crate::scheduler::units::Unit;
+use crate::tree::{ItemKind, TestItem};
+use std::collections::{HashMap, HashSet};
+
+/// How many times a unit may be put back after its worker died.
+const MAX_UNIT_REQUEUES: u32 = 3;
+/// Workers that die before they are ready, in a row, before the run gives up.
+const MAX_STARTUP_FAILURES: u32 = 3;
+
+impl State {
+    /// The worker process of `slot` exited; `how` says how ("exit code 1",
+    /// "killed by signal 11 (SIGSEGV)").
+    pub fn on_exit(&mut self, slot: u32, how: &str) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let (state, was_ready, pid, cause, flights, startup_output) = {
+            let s = &mut self.slots[slot as usize];
+            let state = s.state;
+            s.state = SlotState::Empty;
+            (
+                state,
+                s.was_ready,
+                s.pid,
+                s.kill.take(),
+                std::mem::take(&mut s.flights),
+                std::mem::take(&mut s.startup_output),
+            )
+        };
+        let expected = state == SlotState::Stopping || cause == Some(KillCause::Shutdown);
+        if !expected {
+            actions.push(Action::Emit(Event::WorkerCrashed {
+                worker: slot,
+                pid,
+                reason: match &cause {
+                    Some(KillCause::Timeout { id, after }) => {
+                        format!("killed: {id} timed out after {after}s")
+                    }
+                    Some(KillCause::Cancel) => "killed: run cancelled".into(),
+                    _ => how.to_string(),
+                },
+            }));
+        }
+        if !was_ready && state == SlotState::Starting {
+            self.startup_failures += 1;
+            if self.startup_failures >= MAX_STARTUP_FAILURES {
+                let detail = startup_output.trim();
+                let msg = if detail.is_empty() {
+                    format!("worker processes exit before they are ready ({how})")
+                } else {
+                    format!("worker processes exit before they are ready ({how}): {detail}")
+                };
+                self.fail_everything(&msg, &mut actions);
+            }
+        }
+
+        let total_running: usize = flights.values().map(|f| f.running.len()).sum();
+        let executing = flights
+            .values()
+            .filter(|f| f.unit.exclusive)
+            .map(|f| f.seq)
+            .min();
+        for (_, f) in flights {
+            if f.unit.exclusive && Some(f.seq) != executing && self.cancelling.is_none() {
+                // Sent ahead and still waiting in the worker: nothing of it ran,
+                // so it goes back as it was, without counting an attempt.
+                let mut unit = f.unit;
+                unit.ids.retain(|q| !self.finals.contains(q));
+                if !unit.ids.is_empty() {
+                    match unit.kind {
+                        ItemKind::Bench => self.bench_queue.push_front(unit),
+                        ItemKind::Test => self.queue.push_front(unit),
+                    }
+                }
+                continue;
+            }
+            self.recover_flight(f, &cause, how, total_running, &mut actions);
+        }
+        self.check_progress(&mut actions);
+        actions
+    }
+
+    /// A worker died with `f` in flight: give the tests that were running an
+    /// outcome (or another chance) and put the ones that had not started back.
+    pub(super) fn recover_flight(
+        &mut self,
+        f: Flight,
+        cause: &Option<KillCause>,
+        how: &str,
+        total_running: usize,
+        actions: &mut Vec<Action>,
+    ) {
+        let cancelling = self.cancelling.is_some() || matches!(cause, Some(KillCause::Cancel));
+        let mut requeue_alone = Vec::new();
+        for (id, r) in &f.running {
+            let (outcome, message) = match cause {
+                _ if cancelling => (Outcome::Cancelled, "cancelled while running".to_string()),
+                Some(KillCause::Timeout { id: tid, after }) if tid == id => (
+                    Outcome::Timeout,
+                    format!("timed out after {after}s; its worker was killed and replaced"),
+                ),
+                Some(KillCause::Timeout { id: tid, .. }) => {
+                    // Collateral: killed because another test timed out.
+                    let _ = tid;
+                    requeue_alone.push(id.clone());
+                    continue;
+                }
+                Some(KillCause::Shutdown) | None
+                    if total_running > 1 && !self.isolated.contains(id) =>
+                {
+                    // Several tests ran at once: run each alone to find the culprit.
+                    self.isolated.insert(id.clone());
+                    requeue_alone.push(id.clone());
+                    continue;
+                }
+                _ => (Outcome::Crashed, format!("the worker process died: {how}")),
+            };
+            let mut rec = self.synthetic(id, outcome, &message, Some(r));
+            rec.extra.insert(
+                "worker_exit".into(),
+                serde_json::Value::String(how.to_string()),
+            );
+            if outcome.is_retryable() && self.retry_budget(id) > 0 {
+                *self.extra_attempts.entry(id.clone()).or_default() += r.attempt;
+                actions.push(Action::Emit(Event::TestRetrying {
+                    id: id.clone(),
+                    attempt: rec.attempts,
+                    outcome,
+                }));
+                requeue_alone.push(id.clone());
+                continue;
+            }
+            self.finalize(rec, actions);
+        }
+
+        // Requested ids not finished yet and not handled above.
+        let running: HashSet<&String> = f.running.keys().collect();
+        let pending: Vec<String> = f
+            .unit
+            .ids
+            .iter()
+            .filter(|q| {
+                let got = f.got.get(*q).copied().unwrap_or(0);
+                let exact_done = self.finals.contains(*q);
+                !exact_done && !running.contains(q) && (got == 0 || is_prefix_id(q, &self.items))
+            })
+            .cloned()
+            .collect();
+
+        for id in requeue_alone {
+            if cancelling {
+                let rec = self.synthetic(&id, Outcome::Cancelled, "cancelled while running", None);
+                self.finalize(rec, actions);
+                continue;
+            }
+            let unit = self.derived_unit(&f.unit, vec![id], true);
+            self.queue.push_front(unit);
+        }
+        if pending.is_empty() {
+            return;
+        }
+        if cancelling {
+            for id in pending {
+                if f.unit.kind == ItemKind::Test {
+                    let rec = self.synthetic(
+                        &id,
+                        Outcome::Cancelled,
+                        "cancelled before it started",
+                        None,
+                    );
+                    self.finalize(rec, actions);
+                }
+            }
+        } else if f.unit.attempt >= MAX_UNIT_REQUEUES {
+            for id in pending {
+                if f.unit.kind == ItemKind::Bench {
+                    let msg = format!("its worker died {MAX_UNIT_REQUEUES} times ({how})");
+                    self.bench_error(&id, &msg, actions);
+                    continue;
+                }
+                let rec = self.synthetic(
+                    &id,
+                    Outcome::Crashed,
+                    &format!("not run: its worker died {MAX_UNIT_REQUEUES} times ({how})"),
+                    None,
+                );
+                self.finalize(rec, actions);
+            }
+        } else {
+            let unit = self.derived_unit(&f.unit, pending, f.unit.exclusive);
+            if f.unit.kind == ItemKind::Bench {
+                self.bench_queue.push_front(unit);
+            } else {
+                self.queue.push_front(unit);
+            }
+        }
+    }
+
+    pub(super) fn derived_unit(&mut self, from: &Unit, ids: Vec<String>, exclusive: bool) -> Unit {
+        let id = self.next_unit;
+        self.next_unit += 1;
+        Unit {
+            id,
+            path: from.path.clone(),
+            ids,
+            exclusive,
+            kind: from.kind,
+            attempt: from.attempt + 1,
+            estimate: 0.0,
+            splittable: from.splittable,
+        }
+    }
+
+    pub(super) fn fail_everything(&mut self, message: &str, actions: &mut Vec<Action>) {
+        self.run_error("run".into(), message.to_string(), None, actions);
+        let units: Vec<Unit> = self
+            .queue
+            .drain(..)
+            .chain(self.bench_queue.drain(..))
+            .chain(
+                self.slots
+                    .iter_mut()
+                    .flat_map(|s| std::mem::take(&mut s.flights).into_values().map(|f| f.unit)),
+            )
+            .collect();
+        for unit in units {
+            if unit.kind == ItemKind::Test {
+                for id in &unit.ids {
+                    let rec = self.synthetic(id, Outcome::Error, message, None);
+                    self.finalize(rec, actions);
+                }
+            }
+        }
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            if s.state != SlotState::Empty {
+                s.kill = Some(KillCause::Shutdown);
+                actions.push(Action::Kill { slot: i as u32 });
+            }
+        }
+    }
+}
+
+/// Ids that stand for several tests found at import time.
+fn is_prefix_id(q: &str, items: &HashMap<String, TestItem>) -> bool {
+    items.get(q).map(|i| !i.dynamic.is_empty()).unwrap_or(true)
+}
