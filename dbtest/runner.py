@@ -12,57 +12,68 @@ import os
 import platform
 import sys
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-class UsageError(Exception):
-    """Bad options, configuration or filter; the message is for the user."""
-
-
-@dataclass
 class RunOptions:
-    """What to run and how. `None` means: the config's value, else the default."""
+    """What to run and how: every run option of `dbtest.cli.options` that the
+    engine takes (`request=True`; `None` means the config's value, else the
+    default), plus where (`root`, `paths`), which (`mode`, `ids`) and how
+    the workers run (`in_process`).
 
-    paths: list[str] = field(default_factory=list)
-    root: str | None = None
-    pattern: str | None = None
-    tags: list[str] = field(default_factory=list)
-    expr: str | None = None
-    mode: str = "all"
-    ids: list[str] | None = None
-    workers: int | None = None
-    async_concurrency: int | None = None
-    timeout: float | None = None
-    retries: int | None = None
-    max_fail: int | None = None
-    fail_fast: bool = False
-    in_process: bool = False
-    capture: bool = True
-    last_failed: bool = False
-    failed_first: bool = False
-    partition: str | None = None
-    bench: dict[str, Any] | None = None
-    command: list[str] = field(default_factory=lambda: list(sys.argv))
+    `RunOptions(root=".", expr="tag(db)", workers=2)`; an unknown name is a
+    TypeError.
+    """
+
+    def __init__(
+        self,
+        *,
+        paths: list[str] | None = None,
+        root: str | None = None,
+        mode: str = "all",
+        ids: list[str] | None = None,
+        in_process: bool = False,
+        command: list[str] | None = None,
+        **options: Any,
+    ) -> None:
+        from dbtest.options import request_options
+
+        self.paths = list(paths or [])
+        self.root = root
+        self.mode = mode
+        self.ids = ids
+        self.in_process = in_process
+        self.command = list(sys.argv) if command is None else command
+        for o in request_options():
+            setattr(self, o.name, options.pop(o.name, o.default))
+        if options:
+            raise TypeError(f"RunOptions has no option {', '.join(sorted(options))}")
+
+    def __repr__(self) -> str:
+        return f"RunOptions({vars(self)!r})"
 
     def to_request(self) -> dict[str, Any]:
-        """The JSON request the engine's `start_run` takes."""
+        """The JSON request the engine's `start_run` takes (`RunRequest`)."""
         from dbtest import _core
+        from dbtest.options import request_options
 
-        data = asdict(self)
-        data.pop("command")
-        data.pop("in_process")
-        data["cwd"] = os.path.abspath(data.pop("root") or os.getcwd())
-        data["python"] = sys.executable
-        data["meta"] = {
-            "dbtest_version": _core.__version__,
-            "python": platform.python_version(),
-            "platform": f"{platform.system()}-{platform.machine()}".lower(),
-            "start": 0.0,
-            "duration": 0.0,
-            "workers": 0,
-            "command": self.command,
-        }
+        data: dict[str, Any] = {o.name: getattr(self, o.name) for o in request_options()}
+        data.update(
+            paths=self.paths,
+            mode=self.mode,
+            ids=self.ids,
+            cwd=os.path.abspath(self.root or os.getcwd()),
+            python=sys.executable,
+            meta={
+                "dbtest_version": _core.__version__,
+                "python": platform.python_version(),
+                "platform": f"{platform.system()}-{platform.machine()}".lower(),
+                "start": 0.0,
+                "duration": 0.0,
+                "workers": 0,
+                "command": self.command,
+            },
+        )
         return {k: v for k, v in data.items() if v is not None}
 
 
@@ -156,6 +167,16 @@ class Run:
         """The finished run's report as `fmt` (json, markdown, junit, console)."""
         return self._handle.render(fmt)
 
+    def save_baseline(self, name: str, machine_json: str) -> str | None:
+        """Save the finished run's benchmark results as baseline `name`
+        (`.dbtest/benchmarks/NAME.json`); its path. Raises `UsageError`."""
+        return self._handle.save_baseline(name, machine_json)
+
+    def compare_baseline(self, name: str, threshold: float) -> str | None:
+        """The finished run's benchmark results against the saved baseline
+        `name` (JSON of the comparison). Raises `UsageError`."""
+        return self._handle.compare_baseline(name, threshold)
+
     def report(self) -> dict[str, Any] | None:
         """The run report (docs/report-schema.json) once `run_finished` was seen."""
         data = self._handle.report_json()
@@ -163,12 +184,8 @@ class Run:
 
 
 def start_run(options: RunOptions) -> Run:
-    """Prepare and start a run. Raises `UsageError` for bad input."""
+    """Prepare and start a run. Raises `dbtest._core.UsageError` for bad input."""
     from dbtest import _core
 
     request = json.dumps(options.to_request())
-    try:
-        handle = _core.start_run(request, in_process=options.in_process)
-    except _core.UsageError as e:
-        raise UsageError(str(e)) from None
-    return Run(handle)
+    return Run(_core.start_run(request, in_process=options.in_process))

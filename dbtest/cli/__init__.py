@@ -5,13 +5,20 @@ from __future__ import annotations
 import os
 import sys
 
+from dbtest._core import UsageError
 from dbtest.cli import exit_codes
+
+# `UsageError` is the one class of bad input, raised by the engine and by
+# the CLI's own checks alike; `_guarded` shows it as one line.
+__all__ = ["UsageError", "fail", "main"]
 
 # Annotations only: importing typing (~9 ms) would delay starting the workers.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import NoReturn
+
+    from dbtest.options import Values
 
 # Subcommands; anything else on the command line means `run`.
 SUBCOMMANDS = {"run", "list", "unit", "integration", "bench", "tui", "report"}
@@ -20,28 +27,19 @@ SUBCOMMANDS = {"run", "list", "unit", "integration", "bench", "tui", "report"}
 # Commands that start worker processes.
 RUN_COMMANDS = {"run", "unit", "integration", "bench"}
 
+# Commands whose common command lines are parsed without typer (`run_args`).
+FAST_COMMANDS = RUN_COMMANDS | {"list"}
 
-def _prewarm(args: list[str], bench_only: bool = False) -> None:
+
+def _prewarm(values: Values | None, bench_only: bool = False) -> None:
     """Start the run's workers before importing the CLI's own modules: each
-    needs ~60 ms to start, and so does the CLI, so the two overlap. Options
-    are read roughly here; when the run's real settings differ, the run
-    starts its own workers and these exit unused."""
-    if any(a in ("--in-process", "--help", "-h") for a in args):
+    needs ~60 ms to start, and so does the CLI, so the two overlap. `values`
+    are the options as `run_args` reads them leniently; when the run's real
+    settings differ, the run starts its own workers and these exit unused."""
+    if values is None or values.in_process:  # --help, or no workers to start
         return
-    workers: int | None = None
-    for i, a in enumerate(args):
-        value = None
-        if a in ("-j", "--workers") and i + 1 < len(args):
-            value = args[i + 1]
-        elif a.startswith("--workers="):
-            value = a.split("=", 1)[1]
-        elif a.startswith("-j") and a[2:].isdigit():
-            value = a[2:]
-        if value is not None and value.isdigit() and int(value) > 0:
-            workers = int(value)
-    if bench_only:
-        workers = 1  # benchmarks run in one dedicated worker
-    capture = not any(a in ("-s", "--no-capture") for a in args)
+    workers = 1 if bench_only else values.workers  # benchmarks run in one dedicated worker
+    capture = not values.no_capture
     # Only ever an optimisation: on any failure the run starts its workers.
     forked = False
     if not bench_only:  # benchmarks keep a worker of their own, started fresh
@@ -58,10 +56,6 @@ def _prewarm(args: list[str], bench_only: bool = False) -> None:
             _core.prewarm_workers(sys.executable, workers, capture)
         except Exception:  # noqa: BLE001
             pass
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 4."""
 
 
 def fail(message: str, code: int = exit_codes.USAGE_ERROR) -> NoReturn:
@@ -100,7 +94,7 @@ def _guarded(command: Callable[[], int]) -> int:
     try:
         return command()
     except UsageError as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
     except KeyboardInterrupt:
         return exit_codes.INTERRUPTED
     except BrokenPipeError:
@@ -122,25 +116,26 @@ def main(argv: list[str] | None = None) -> None:
     if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version")):
         args = ["run", *args]
 
-    if args[0] == "list":
-        # Fast path: importing typer and rich costs ~57 ms, more than
-        # the whole listing; `list --help` still goes through typer.
-        from dbtest.cli.list_cmd import fast_list
-
-        fast = fast_list(args[1:])
-        if fast is not None:
-            raise SystemExit(fast)
-
     code: int | None = None
-    if args[0] in RUN_COMMANDS:
-        _prewarm(args[1:], bench_only=args[0] == "bench")
-        # Fast path: a well-formed command line starts the run without typer.
-        from dbtest.cli import run_args, run_exec
+    if args[0] in FAST_COMMANDS:
+        # Fast path: a well-formed command line runs without typer, whose
+        # import (with rich, ~57 ms) would cost more than a whole listing.
+        from dbtest.cli import run_args
 
-        parsed = run_args.parse(args[1:])
-        if parsed is not None:
-            mode = run_exec.MODES[args[0]]
-            code = _guarded(lambda: run_exec.run(mode, parsed))
+        command = args[0]
+        parsed = run_args.parse(command, args[1:])
+        if command == "list":
+            if parsed is not None:
+                from dbtest.cli.list_cmd import show
+
+                code = _guarded(lambda: show(parsed))
+        else:
+            lenient = parsed or run_args.parse(command, args[1:], lenient=True)
+            _prewarm(lenient, bench_only=command == "bench")
+            if parsed is not None:
+                from dbtest.cli import run_exec
+
+                code = _guarded(lambda: run_exec.run(run_exec.MODES[command], parsed))
     if code is None:
         code = _guarded(lambda: _typer_main(args))
     # Spare the exit a last garbage collection over everything the run kept.

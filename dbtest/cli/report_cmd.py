@@ -60,10 +60,7 @@ def merge_files(paths: list[str]) -> str:
     from dbtest import _core
 
     texts = [read_report(p) for p in paths]
-    try:
-        return _core.merge_reports(texts, [os.path.basename(p) or p for p in paths])
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    return _core.merge_reports(texts, [os.path.basename(p) or p for p in paths])
 
 
 def render_file(path: str, fmt: str) -> str:
@@ -75,8 +72,8 @@ def render_file(path: str, fmt: str) -> str:
     text = read_report(path)
     try:
         return _core.render_report(text, fmt)
-    except ValueError as e:
-        raise UsageError(f"{path}: {e}") from None
+    except UsageError as e:
+        raise UsageError(f"{path}: {e}") from None  # which file
 
 
 @report_app.command("merge")

@@ -8,152 +8,58 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 from dbtest.cli import UsageError, exit_codes
+from dbtest.options import Values, options_for, request_options
 
 MODES = {"run": "all", "unit": "unit", "integration": "integration", "bench": "bench"}
 FORMATS = ("console", "json", "markdown", "junit")
 
 
-def _csv(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out.extend(t.strip() for t in v.split(",") if t.strip())
-    return out
-
-
-@dataclass
-class RunArgs:
-    """The options of `dbtest run` as parsed, by typer (`run_cmd`) or by the
-    fast path (`run_args`); the fields are `run_command`'s parameters."""
-
-    paths: list[str] | None = None
-    pattern: str | None = None
-    tags: list[str] | None = None
-    expr: str | None = None
-    workers: int | None = None
-    async_concurrency: int | None = None
-    timeout: float | None = None
-    retries: int | None = None
-    fail_fast: bool = False
-    max_fail: int | None = None
-    in_process: bool = False
-    no_capture: bool = False
-    verbose: bool = False
-    quiet: bool = False
-    durations: int | None = None
-    last_failed: bool = False
-    failed_first: bool = False
-    headless: bool = False
-    fmt: str = "console"
-    output: str | None = None
-    json_path: str | None = None
-    markdown_path: str | None = None
-    junit_path: str | None = None
-    github_summary: bool = False
-    partition: str | None = None
-    bench_time: float | None = None
-    bench_min_samples: int | None = None
-    bench_warmup: float | None = None
-    bench_processes: int | None = None
-    quick: bool = False
-    bench_memory: bool = False
-    save_baseline: str | None = None
-    compare: str | None = None
-    fail_on_regression: str | None = None
-
-
-def run(mode: str, a: RunArgs) -> int:
+def run(mode: str, a: Values) -> int:
     """Run tests, then benchmarks, in `mode` (all, unit, integration, bench);
-    return the exit code."""
+    return the exit code. `a` holds the options of `dbtest run`
+    (`dbtest.options`), parsed by typer (`run_cmd`) or by `run_args`."""
     from dbtest.runner import RunOptions
 
     if a.fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {a.fmt!r}")
-    # As in [tool.dbtest]: a zero timeout or measuring time means nothing.
-    for flag, value in (("--timeout", a.timeout), ("--bench-time", a.bench_time)):
-        if value is not None and value <= 0:
-            raise UsageError(f"{flag} must be a number of seconds above 0, not {value:g}")
+    for o in options_for(a.command):
+        value = getattr(a, o.name)
+        # As in [tool.dbtest]: a zero timeout or measuring time means nothing.
+        if o.above is not None and value is not None and value <= o.above:
+            raise UsageError(f"{o.flags[-1]} must be a number above {o.above:g}, not {value:g}")
     if a.fail_on_regression and not a.compare:
         raise UsageError("--fail-on-regression needs --compare NAME")
     if a.fail_on_regression:
         from dbtest import _core
 
-        try:
-            _core.bench_parse_threshold(a.fail_on_regression)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-    bench: dict[str, Any] = {}
-    for key, value in (
-        ("time", a.bench_time),
-        ("min_samples", a.bench_min_samples),
-        ("warmup", a.bench_warmup),
-        ("processes", a.bench_processes),
-    ):
-        if value is not None:
-            bench[key] = value
-    if a.quick:
-        bench["quick"] = True
-    if a.bench_memory:
-        bench["memory"] = True
+        _core.bench_parse_threshold(a.fail_on_regression)
 
     options = RunOptions(
-        paths=list(a.paths or []),
-        pattern=a.pattern,
-        tags=_csv(a.tags),
-        expr=a.expr,
+        paths=a.paths,
         mode=mode,
-        workers=a.workers,
-        async_concurrency=a.async_concurrency,
-        timeout=a.timeout,
-        retries=a.retries,
-        max_fail=a.max_fail,
-        fail_fast=a.fail_fast,
         in_process=a.in_process,
-        capture=not a.no_capture,
-        last_failed=a.last_failed,
-        failed_first=a.failed_first,
-        partition=a.partition,
-        bench=bench or None,
+        **{o.name: getattr(a, o.name) for o in request_options() if a.command in o.commands},
     )
-    interactive = sys.stdout.isatty() and not a.headless and not os.environ.get("CI")
-    settings = RunSettings(
-        fmt=a.fmt,
-        output=a.output,
-        json_path=a.json_path,
-        markdown_path=a.markdown_path,
-        junit_path=a.junit_path,
-        github_summary=a.github_summary,
-        verbosity=-1 if a.quiet else (1 if a.verbose else 0),
-        live=interactive and a.fmt == "console" and a.output is None,
-        no_capture=a.no_capture,
-        durations=a.durations,
-        save_baseline=a.save_baseline,
-        compare=a.compare,
-        fail_on_regression=a.fail_on_regression,
-    )
-    return execute(options, settings)
+    return execute(options, RunSettings(a))
 
 
-@dataclass
 class RunSettings:
-    """How to present a run (everything that is not what to run)."""
+    """How to present a run: the output options of the command line (read
+    through, `settings.fmt`), and what follows from them."""
 
-    fmt: str
-    output: str | None
-    json_path: str | None
-    markdown_path: str | None
-    junit_path: str | None
-    github_summary: bool
-    verbosity: int
-    live: bool
-    no_capture: bool
-    durations: int | None
-    save_baseline: str | None
-    compare: str | None
-    fail_on_regression: str | None
+    def __init__(self, a: Values) -> None:
+        self.args = a
+        self.verbosity = -1 if a.quiet else (1 if a.verbose else 0)
+        interactive = sys.stdout.isatty() and not a.headless and not os.environ.get("CI")
+        self.live = interactive and a.fmt == "console" and a.output is None
+        # The command line's; else `durations` in [tool.dbtest], once known.
+        self.durations: int | None = a.durations
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.args, name)
 
 
 def execute(options: Any, settings: RunSettings) -> int:
@@ -162,10 +68,7 @@ def execute(options: Any, settings: RunSettings) -> int:
 
     _prepare_outputs(settings)
     # Start first: the workers get their first tests while rich is imported.
-    try:
-        run = runner.start_run(options)
-    except runner.UsageError as e:
-        raise UsageError(str(e)) from None
+    run = runner.start_run(options)
 
     try:
         _check_baselines(run.root, settings)
@@ -215,7 +118,7 @@ def execute(options: Any, settings: RunSettings) -> int:
     if report is None:
         reporter.console.print("dbtest: error: the run ended without a report")
         return exit_codes.INTERNAL_ERROR
-    compare_result = _benchmarks(report, run.root, settings, reporter)
+    compare_result = _benchmarks(report, run, settings, reporter)
     reporter.finish(report, compare_result)
     _write_reports(run, settings)
     return _exit_code(report, compare_result, run.selected_unsharded)
@@ -226,19 +129,17 @@ def _check_baselines(root: str, settings: RunSettings) -> None:
     the one to save has a usable name."""
     from dbtest import _core
 
-    try:
-        if settings.save_baseline:
-            _core.bench_validate_baseline_name(settings.save_baseline)
-        if settings.compare:
-            _core.bench_load_baseline(root, settings.compare)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    if settings.save_baseline:
+        _core.bench_validate_baseline_name(settings.save_baseline)
+    if settings.compare:
+        _core.bench_load_baseline(root, settings.compare)
 
 
 def _benchmarks(
-    report: dict[str, Any], root: str, settings: RunSettings, reporter: Any
+    report: dict[str, Any], run: Any, settings: RunSettings, reporter: Any
 ) -> dict | None:
-    """Save or compare benchmark baselines; returns the comparison."""
+    """Save or compare benchmark baselines (the results stay in the engine);
+    returns the comparison."""
     if not report.get("benchmarks"):
         if settings.save_baseline or settings.compare:
             reporter.console.print("dbtest: no benchmark results to save or compare")
@@ -247,33 +148,22 @@ def _benchmarks(
 
     from dbtest import _core
 
-    results = json.dumps(report["benchmarks"])
-    try:
-        if settings.save_baseline:
-            import platform
+    if settings.save_baseline:
+        import platform
 
-            machine = {
-                "platform": f"{platform.system()}-{platform.machine()}".lower(),
-                "python": platform.python_version(),
-                "cpu_count": os.cpu_count() or 1,
-                "hostname": platform.node() or None,
-            }
-            path = _core.bench_save_baseline(
-                root,
-                settings.save_baseline,
-                results,
-                json.dumps(machine),
-                report["meta"].get("git_commit"),
-            )
-            reporter.console.print(f"Saved benchmark baseline {settings.save_baseline!r} to {path}")
-        if settings.compare:
-            threshold = _core.bench_parse_threshold(settings.fail_on_regression or "0%")
-            baseline = _core.bench_load_baseline(root, settings.compare)
-            data = json.loads(_core.bench_compare(results, baseline, threshold))
-            data["gate"] = settings.fail_on_regression is not None
-            return data
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+        machine = {
+            "platform": f"{platform.system()}-{platform.machine()}".lower(),
+            "python": platform.python_version(),
+            "cpu_count": os.cpu_count() or 1,
+            "hostname": platform.node() or None,
+        }
+        path = run.save_baseline(settings.save_baseline, json.dumps(machine))
+        reporter.console.print(f"Saved benchmark baseline {settings.save_baseline!r} to {path}")
+    if settings.compare:
+        threshold = _core.bench_parse_threshold(settings.fail_on_regression or "0%")
+        data = json.loads(run.compare_baseline(settings.compare, threshold))
+        data["gate"] = settings.fail_on_regression is not None
+        return data
     return None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
 
 import typer
 
@@ -28,44 +27,29 @@ def split_tags(tags: list[str] | None) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     """Add the `tui` command to the application."""
+    from dbtest.cli.params import paths_parameter, with_options
+    from dbtest.options import Values
 
-    @app.command("tui")
-    def tui_command(
-        paths: Annotated[
-            list[str] | None,
-            typer.Argument(help="Files, directories or ids (default: the config's paths)."),
-        ] = None,
-        pattern: Annotated[
-            str | None, typer.Option("-k", "--pattern", help="Initial filter: glob or substring.")
-        ] = None,
-        tags: Annotated[
-            list[str] | None, typer.Option("--tags", help="Initial tags (a,b): any of them.")
-        ] = None,
-        expr: Annotated[
-            str | None, typer.Option("-E", "--filter", help="Initial filter expression.")
-        ] = None,
-        workers: Annotated[
-            int | None, typer.Option("-j", "--workers", min=1, help="Worker processes.")
-        ] = None,
-        fresh: Annotated[
-            bool, typer.Option("--fresh", help="Ignore the saved session (.dbtest/tui.json).")
-        ] = False,
-    ) -> None:
+    def tui_command(paths: list[str] | None = None, **values: object) -> None:
         """Browse, filter and run tests interactively (keys: ? in the app, docs/tui.md)."""
+        a = Values("tui", paths=paths, **values)
         if not has_terminal():
             fail(NO_TERMINAL, exit_codes.USAGE_ERROR)
-        if pattern and expr:
+        if a.pattern and a.expr:
             fail("give either -k/--pattern or -E/--filter to the TUI, not both")
         from dbtest.tui import make_app
 
         app_ = make_app(
             os.getcwd(),
-            paths or [],
-            pattern=pattern,
-            expr=expr,
-            tags=split_tags(tags) or None,
-            workers=workers,
-            restore_session=not fresh,
+            a.paths or [],
+            pattern=a.pattern,
+            expr=a.expr,
+            tags=split_tags(a.tags) or None,
+            workers=a.workers,
+            restore_session=not a.fresh,
         )
         app_.run()
         raise typer.Exit(exit_codes.OK)
+
+    paths = paths_parameter("Files, directories or ids (default: the config's paths).")
+    app.command("tui")(with_options("tui", tui_command, paths))

@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Tree
 
+from dbtest._core import UsageError
 from dbtest.tui.details import DetailsPane
 from dbtest.tui.editor import editor_command
 from dbtest.tui.filter_bar import FilterBar, parse_filter
@@ -32,7 +33,7 @@ from dbtest.tui.messages import (
     RunEvents,
     TreeLoaded,
 )
-from dbtest.tui.source import RunHandle, RunnerSource, RunSource, SourceError
+from dbtest.tui.source import RunHandle, RunnerSource, RunSource
 from dbtest.tui.state import Change, TuiState, load_session, save_session
 from dbtest.tui.status_bar import StatusBar
 from dbtest.tui.tag_picker import TagPicker
@@ -180,7 +181,7 @@ class DbtestApp(App[int]):
             else:
                 opts = self.source.options(root=str(self.root_dir), paths=self.paths)
                 discovered = self.source.discover(opts)
-        except SourceError as e:
+        except UsageError as e:
             self.post_message(DiscoveryFailed(str(e)))
             return
         except Exception as e:  # noqa: BLE001 - shown in the UI, not a traceback
@@ -260,7 +261,7 @@ class DbtestApp(App[int]):
                 root=str(self.root_dir), paths=self.paths, pattern=pattern, expr=expr, tags=tags
             )
             found = self.source.discover(opts)
-        except SourceError as e:
+        except UsageError as e:
             self.post_message(FilterResult(gen, None, str(e)))
             return
         except Exception as e:  # noqa: BLE001 - shown inline
@@ -296,7 +297,7 @@ class DbtestApp(App[int]):
             kwargs["workers"] = self.worker_count
         try:
             run = self.source.start_run(self.source.options(**kwargs))
-        except SourceError as e:
+        except UsageError as e:
             self.notify(str(e), title="cannot run", severity="error", timeout=8)
             return False
         self.active_run = run

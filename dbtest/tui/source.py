@@ -60,10 +60,6 @@ def flatten(discovered: dict[str, Any]) -> dict[str, Any]:
     return {"root": discovered.get("root"), "items": items, "collection_errors": unique}
 
 
-class SourceError(Exception):
-    """A one-line error from the source (a bad filter, a bad configuration)."""
-
-
 class RunnerSource:
     """The real source: `dbtest.runner` (discovery and scheduling in Rust)."""
 
@@ -73,30 +69,26 @@ class RunnerSource:
         return RunOptions(**{k: v for k, v in kwargs.items() if v is not None})
 
     def discover(self, options: Any) -> dict[str, Any]:
+        """Raises `dbtest._core.UsageError` for a bad filter or configuration."""
         from dbtest import _core, runner
 
-        try:
-            if hasattr(runner, "discover"):
-                return flatten(runner.discover(options))
-            data = _core.discover(
-                paths=list(options.paths),
-                root_dir=options.root,
-                pattern=options.pattern,
-                tags=list(options.tags),
-                expr=options.expr,
-                mode=options.mode,
-            )
-        except (runner.UsageError, _core.UsageError) as e:
-            raise SourceError(str(e)) from None
+        if hasattr(runner, "discover"):
+            return flatten(runner.discover(options))
+        data = _core.discover(
+            paths=list(options.paths),
+            root_dir=options.root,
+            pattern=options.pattern,
+            tags=list(options.tags or []),
+            expr=options.expr,
+            mode=options.mode,
+        )
         return flatten(json.loads(data))
 
     def start_run(self, options: Any) -> RunHandle:
+        """Raises `dbtest._core.UsageError` for bad options or configuration."""
         from dbtest import runner
 
-        try:
-            return runner.start_run(options)
-        except runner.UsageError as e:
-            raise SourceError(str(e)) from None
+        return runner.start_run(options)
 
 
 def prefetch_discovery(source: RunSource, root: str, paths: list[str]) -> Future[dict[str, Any]]:

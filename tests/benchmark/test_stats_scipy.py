@@ -7,6 +7,7 @@ import pytest
 from scipy import stats as sps
 
 from dbtest import _core
+from dbtest._core import _testing
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def rng():
 
 def test_descriptive_statistics_match_numpy(rng):
     xs = rng.lognormal(mean=-11, sigma=0.3, size=501)
-    s = _core.bench_stats(xs.tolist(), 17)
+    s = _testing.bench_stats(xs.tolist(), 17)
     assert s["mean"] == pytest.approx(xs.mean(), rel=1e-12)
     assert s["median"] == pytest.approx(np.median(xs), rel=1e-12)
     assert s["stddev"] == pytest.approx(xs.std(ddof=1), rel=1e-10)
@@ -36,7 +37,7 @@ def test_descriptive_statistics_match_numpy(rng):
 
 def test_empty_samples_are_a_clear_error():
     with pytest.raises(ValueError, match="at least one sample"):
-        _core.bench_stats([])
+        _testing.bench_stats([])
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -46,7 +47,7 @@ def test_mann_whitney_matches_scipy_asymptotic(seed):
     y = r.normal(10.5 + seed * 0.2, 2, size=int(r.integers(5, 80)))
     if seed % 2:  # ties, as a coarse timer produces
         x, y = np.round(x), np.round(y)
-    u, p = _core.bench_mann_whitney(x.tolist(), y.tolist())
+    u, p = _testing.bench_mann_whitney(x.tolist(), y.tolist())
     want = sps.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
     assert u == pytest.approx(want.statistic, rel=1e-12)
     assert p == pytest.approx(want.pvalue, rel=1e-8, abs=1e-300)
@@ -57,7 +58,7 @@ def test_welch_matches_scipy(seed):
     r = np.random.default_rng(100 + seed)
     x = r.normal(5, 1 + seed, size=int(r.integers(3, 60)))
     y = r.normal(5.5, 0.5, size=int(r.integers(3, 60)))
-    t, p = _core.bench_welch(x.tolist(), y.tolist())
+    t, p = _testing.bench_welch(x.tolist(), y.tolist())
     want = sps.ttest_ind(x, y, equal_var=False)
     assert t == pytest.approx(want.statistic, rel=1e-10)
     assert p == pytest.approx(want.pvalue, rel=1e-7)
@@ -66,7 +67,7 @@ def test_welch_matches_scipy(seed):
 @pytest.mark.parametrize("n", [25, 200])
 def test_bootstrap_ci_of_median_agrees_with_scipy(rng, n):
     xs = rng.gamma(shape=4.0, scale=1e-6, size=n)
-    s = _core.bench_stats(xs.tolist())
+    s = _testing.bench_stats(xs.tolist())
     ref = sps.bootstrap(
         (xs,), np.median, n_resamples=5000, method="percentile", random_state=7
     ).confidence_interval
@@ -80,7 +81,7 @@ def test_bootstrap_ci_of_median_agrees_with_scipy(rng, n):
 def test_speedup_interval_agrees_with_scipy_two_sample_bootstrap(rng):
     base = rng.normal(20e-6, 1e-6, size=120)
     cur = rng.normal(10e-6, 0.6e-6, size=90)
-    ratio, lo, hi = _core.bench_speedup(base.tolist(), cur.tolist())
+    ratio, lo, hi = _testing.bench_speedup(base.tolist(), cur.tolist())
     assert ratio == pytest.approx(np.median(base) / np.median(cur))
 
     def stat(a, b):
@@ -112,13 +113,13 @@ def test_compare_gate_and_baseline_files(tmp_path, rng):
         "noisy": base["noisy"] * 1.4,  # +40% within noise: passes
     }
     machine = json.dumps({"platform": "test", "python": "3.x", "cpu_count": 2})
-    path = _core.bench_save_baseline(
+    path = _testing.bench_save_baseline(
         str(tmp_path), "main", json.dumps(_entries(base)), machine, "deadbeef"
     )
     assert path.endswith(".dbtest/benchmarks/main.json")
     saved = _core.bench_load_baseline(str(tmp_path), "main")
     assert json.loads(saved)["commit"] == "deadbeef"
-    report = json.loads(_core.bench_compare(json.dumps(_entries(cur)), saved, 0.05))
+    report = json.loads(_testing.bench_compare(json.dumps(_entries(cur)), saved, 0.05))
     assert report["regressions"] == ["b.py::g::big"]
     status = {e["id"].split("::")[-1]: e["status"] for e in report["entries"]}
     assert status == {"big": "slower", "small": "slower", "noisy": "unchanged"}
@@ -126,7 +127,7 @@ def test_compare_gate_and_baseline_files(tmp_path, rng):
     with pytest.raises(ValueError, match="no saved baseline"):
         _core.bench_load_baseline(str(tmp_path), "other")
     with pytest.raises(ValueError, match="invalid baseline name"):
-        _core.bench_save_baseline(str(tmp_path), "../x", "[]", machine, None)
+        _testing.bench_save_baseline(str(tmp_path), "../x", "[]", machine, None)
     with pytest.raises(ValueError, match="invalid regression threshold"):
         _core.bench_parse_threshold("lots")
 
@@ -161,10 +162,10 @@ def test_analyze_end_to_end_from_the_runner_messages():
             "ev": "bench_result",
         },
     ]
-    out = json.loads(_core.bench_analyze(json.dumps(raw)))
+    out = json.loads(_testing.bench_analyze(json.dumps(raw)))
     assert out[1]["comparison"]["against"] == "b.py::g::base"
     assert out[1]["comparison"]["speedup"] == pytest.approx(2.0, rel=0.02)
     assert out[1]["comparison"]["significant"] is True
     assert out[1]["memory_peak"] == 64 and out[1]["stats"]["calls_per_sample"] == 200
     with pytest.raises(ValueError, match="invalid benchmark results"):
-        _core.bench_analyze("{")
+        _testing.bench_analyze("{")

@@ -1,41 +1,56 @@
-"""The typer-free parser of `dbtest run` command lines agrees with typer."""
+"""The typer-free parser of `dbtest run`/`list` command lines agrees with typer.
+
+Both are made from the option table (`dbtest.options`); these tests check
+that typer reads the table as the fast parser does.
+"""
 
 from __future__ import annotations
-
-import dataclasses
 
 import pytest
 from typer.main import get_command
 
 from dbtest.cli import run_args
 from dbtest.cli.app import build_app
-from dbtest.cli.run_exec import RunArgs
+from dbtest.options import options_for
 from tests.conftest import run_dbtest
 
 
-@pytest.fixture(scope="module")
-def typer_params():
-    command = get_command(build_app("run")).commands["run"]
-    return {p.name: p for p in command.params}
-
-
-def test_options_mirror_run_command_flag_by_flag(typer_params):
-    options = {o.name: o for o in run_args.OPTIONS}
-    assert set(options) | {"paths"} == set(typer_params)
-    assert set(options) | {"paths"} == {f.name for f in dataclasses.fields(RunArgs)}
+@pytest.mark.parametrize("command", ["run", "bench", "list", "tui"])
+def test_typer_takes_every_option_of_the_table_flag_by_flag(command):
+    params = {p.name: p for p in get_command(build_app(command)).commands[command].params}
+    options = {o.name: o for o in options_for(command)}
+    assert set(options) | {"paths"} == set(params)
     for name, opt in options.items():
-        param = typer_params[name]
+        param = params[name]
         assert tuple(param.opts) + tuple(param.secondary_opts) == opt.flags, name
         assert bool(param.is_flag) == (opt.kind is bool), name
         assert param.multiple == opt.multiple, name
-        kind = {"INTEGER": int, "FLOAT": float}.get(param.type.name.upper().split()[0], None)
         if opt.kind in (int, float):
             assert getattr(param.type, "min", None) == opt.min, name
             assert param.type.name.lower().startswith(opt.kind.__name__), name
         else:
-            assert kind is None, name
-        default = RunArgs.__dataclass_fields__[name].default
-        assert (param.default or None) == (default or None), name
+            assert {"INTEGER": int, "FLOAT": float}.get(param.type.name.upper().split()[0]) is None
+        assert (param.default or None) == (opt.default or None), name
+
+
+def _typer_values(command: str, argv: list[str]):
+    """What typer hands the command for `argv`."""
+    seen: dict = {}
+
+    def capture(mode, args):  # stands in for the run
+        seen["args"] = args
+        return 0
+
+    import dbtest.cli.run_exec as run_exec
+
+    original = run_exec.run
+    run_exec.run = capture
+    try:
+        with pytest.raises(SystemExit):
+            build_app(command)(args=[command, *argv], prog_name="dbtest")
+    finally:
+        run_exec.run = original
+    return seen["args"]
 
 
 @pytest.mark.parametrize(
@@ -50,26 +65,11 @@ def test_options_mirror_run_command_flag_by_flag(typer_params):
 )
 def test_fast_parse_equals_typer(argv):
     """Parse with both and compare every field."""
-    got = run_args.parse(argv)
+    got = run_args.parse("run", argv)
     assert got is not None
-    seen: dict = {}
-
-    def capture(mode, args):  # stands in for the run
-        seen["args"] = args
-        return 0
-
-    import dbtest.cli.run_exec as run_exec
-
-    original = run_exec.run
-    run_exec.run = capture
-    try:
-        app = build_app("run")
-        with pytest.raises(SystemExit):
-            app(args=["run", *argv], prog_name="dbtest")
-    finally:
-        run_exec.run = original
-    typer_args = seen["args"]
-    assert got == dataclasses.replace(typer_args, paths=typer_args.paths or None)
+    typer_args = _typer_values("run", argv)
+    typer_args.paths = typer_args.paths or None
+    assert got == typer_args
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,16 @@ def test_fast_parse_equals_typer(argv):
     ],
 )
 def test_what_the_fast_parser_declines(argv):
-    assert run_args.parse(argv) is None
+    assert run_args.parse("run", argv) is None
+
+
+def test_the_prewarm_lookup_reads_what_it_can():
+    """Leniently: what typer would judge is skipped, the rest is read."""
+    values = run_args.parse(
+        "run", ["-xq", "--no-such", "-j", "3", "-s", "-j", "zero"], lenient=True
+    )
+    assert values is not None and values.workers == 3 and values.no_capture
+    assert run_args.parse("run", ["-j", "3", "--help"], lenient=True) is None
 
 
 def test_declined_command_lines_get_typers_messages(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from dbtest import _core
+from dbtest._core import _testing
 from tests.reports.reportlib import OUTCOMES, ROOT, SCHEMA, XSD, dumps, make_report
 
 FORBIDDEN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -182,7 +183,9 @@ def test_partition_ids_cover_every_test_once() -> None:
     ids += [f"t{f}.py::test_fn{k}" for f in range(4) for k in range(5)]
     for kind in ("slice", "hash"):
         for n in range(1, 7):
-            shards = [_core.partition_ids(items(ids), f"{kind}:{m}/{n}") for m in range(1, n + 1)]
+            shards = [
+                _testing.partition_ids(items(ids), f"{kind}:{m}/{n}") for m in range(1, n + 1)
+            ]
             flat = [i for s in shards for i in s]
             assert sorted(flat) == sorted(ids)
             for s in shards:  # suites are never split
@@ -198,24 +201,24 @@ def test_partition_balances_by_duration() -> None:
     ids = [f"t.py::test_{k}" for k in range(9)]
     durations = {i: 1.0 for i in ids}
     durations["t.py::test_0"] = 8.0
-    first = _core.partition_ids(items(ids), "slice:1/2", durations)
+    first = _testing.partition_ids(items(ids), "slice:1/2", durations)
     assert first == ["t.py::test_0"]
 
 
 def test_partition_errors_and_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     for bad in ("slice:3/2", "hash:0/2", "slice:1-2", "chunks:1/2"):
         with pytest.raises(ValueError) as e:
-            _core.parse_partition(bad)
+            _testing.parse_partition(bad)
         assert "\n" not in str(e.value)
     for var in ("CI_NODE_INDEX", "CI_NODE_TOTAL", "DBTEST_SHARD_INDEX", "DBTEST_SHARD_TOTAL"):
         monkeypatch.delenv(var, raising=False)
-    assert _core.parse_partition("auto") == "slice:1/1"
+    assert _testing.parse_partition("auto") == "slice:1/1"
     monkeypatch.setenv("DBTEST_SHARD_INDEX", "2")
     monkeypatch.setenv("DBTEST_SHARD_TOTAL", "4")
-    assert _core.parse_partition("auto") == "slice:2/4"
+    assert _testing.parse_partition("auto") == "slice:2/4"
     monkeypatch.setenv("CI_NODE_INDEX", "3")
     monkeypatch.setenv("CI_NODE_TOTAL", "5")
-    assert _core.parse_partition("auto") == "slice:3/5"
+    assert _testing.parse_partition("auto") == "slice:3/5"
 
 
 def test_write_atomic(tmp_path) -> None:

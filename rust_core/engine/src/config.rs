@@ -3,7 +3,6 @@
 //! Every key is known up front (including those later features read) so that
 //! a typo is an error naming the key and the file, never silently ignored.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Default file-name globs for test files.
@@ -94,29 +93,55 @@ impl Config {
 }
 
 /// A bad `pyproject.toml`: Display is one line naming the file (and key).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {problem}", file.display())]
 pub struct ConfigError {
     pub file: PathBuf,
-    pub key: Option<String>,
-    pub message: String,
+    pub problem: ConfigProblem,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.key {
-            Some(k) => write!(
-                f,
-                "{}: [tool.dbtest] key '{}': {}",
-                self.file.display(),
-                k,
-                self.message
-            ),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+impl ConfigError {
+    /// The `[tool.dbtest]` key at fault, if one is.
+    pub fn key(&self) -> Option<&str> {
+        match &self.problem {
+            ConfigProblem::Key { key, .. } => Some(key),
+            _ => None,
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+/// What is wrong with the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigProblem {
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    /// toml's messages span several lines; `message` is the first one.
+    #[error("invalid TOML{}: {message}", line.map(|n| format!(" (line {n})")).unwrap_or_default())]
+    Toml {
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("[tool.dbtest] must be a table")]
+    NotATable,
+    #[error("[tool.dbtest] key '{key}': {value}")]
+    Key { key: String, value: ValueError },
+}
+
+/// A key's value that is not what the key takes.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValueError {
+    #[error("unknown key (known keys: {})", KNOWN_KEYS.join(", "))]
+    UnknownKey,
+    #[error("expected {expected}, got {got}")]
+    Type {
+        expected: &'static str,
+        got: &'static str,
+    },
+    #[error("expected an integer >= {min}, got {got}")]
+    Range { min: i64, got: i64 },
+    #[error("expected a positive number of seconds, got {0}")]
+    NotPositive(f64),
+}
 
 /// Find the nearest `pyproject.toml` at or above `start_dir` and read its
 /// `[tool.dbtest]` table. No file means defaults rooted at `start_dir`.
@@ -128,8 +153,7 @@ pub fn load(start_dir: &Path) -> Result<Config, ConfigError> {
         if candidate.is_file() {
             let text = std::fs::read_to_string(&candidate).map_err(|e| ConfigError {
                 file: candidate.clone(),
-                key: None,
-                message: format!("cannot read: {e}"),
+                problem: ConfigProblem::Read(e),
             })?;
             return from_str(&text, d.to_path_buf(), candidate);
         }
@@ -140,19 +164,15 @@ pub fn load(start_dir: &Path) -> Result<Config, ConfigError> {
 
 /// Parse the text of a `pyproject.toml` living in `root` (`file` names it in errors).
 pub fn from_str(text: &str, root: PathBuf, file: PathBuf) -> Result<Config, ConfigError> {
-    let err = |key: Option<&str>, message: String| ConfigError {
+    let err = |problem: ConfigProblem| ConfigError {
         file: file.clone(),
-        key: key.map(str::to_string),
-        message,
+        problem,
     };
     let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        // toml's messages span several lines; the first one carries the gist.
-        let first = e.message().lines().next().unwrap_or("").to_string();
-        let line = e
-            .span()
-            .map(|s| format!(" (line {})", text[..s.start].matches('\n').count() + 1))
-            .unwrap_or_default();
-        err(None, format!("invalid TOML{line}: {first}"))
+        err(ConfigProblem::Toml {
+            line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
+            message: e.message().lines().next().unwrap_or("").to_string(),
+        })
     })?;
     let mut cfg = Config::defaults(root);
     cfg.file = Some(file.clone());
@@ -160,88 +180,90 @@ pub fn from_str(text: &str, root: PathBuf, file: PathBuf) -> Result<Config, Conf
         return Ok(cfg);
     };
     let Some(table) = tool.as_table() else {
-        return Err(err(None, "[tool.dbtest] must be a table".to_string()));
+        return Err(err(ConfigProblem::NotATable));
     };
     for (key, value) in table {
-        let k = Some(key.as_str());
-        match key.as_str() {
-            "paths" => cfg.paths = strings(value).map_err(|m| err(k, m))?,
-            "test-files" => cfg.test_files = strings(value).map_err(|m| err(k, m))?,
-            "bench-files" => cfg.bench_files = strings(value).map_err(|m| err(k, m))?,
-            "exclude" => cfg.exclude = strings(value).map_err(|m| err(k, m))?,
-            "integration-dirs" => cfg.integration_dirs = strings(value).map_err(|m| err(k, m))?,
-            "integration-tags" => cfg.integration_tags = strings(value).map_err(|m| err(k, m))?,
-            "workers" => cfg.workers = Some(count(value, 1).map_err(|m| err(k, m))?),
-            "retries" => cfg.retries = Some(count(value, 0).map_err(|m| err(k, m))?),
-            "async-concurrency" => {
-                cfg.async_concurrency = Some(count(value, 1).map_err(|m| err(k, m))?)
-            }
-            "max-fail" => cfg.max_fail = Some(count(value, 1).map_err(|m| err(k, m))?),
-            "bench-min-samples" => {
-                cfg.bench_min_samples = Some(count(value, 1).map_err(|m| err(k, m))?)
-            }
-            "durations" => cfg.durations = Some(count(value, 0).map_err(|m| err(k, m))?),
-            "timeout" => cfg.timeout = Some(seconds(value, false).map_err(|m| err(k, m))?),
-            "teardown-timeout" => {
-                cfg.teardown_timeout = Some(seconds(value, false).map_err(|m| err(k, m))?)
-            }
-            "bench-time" => cfg.bench_time = Some(seconds(value, false).map_err(|m| err(k, m))?),
-            "bench-warmup" => cfg.bench_warmup = Some(seconds(value, true).map_err(|m| err(k, m))?),
-            "fail-fast" => match value.as_bool() {
-                Some(b) => cfg.fail_fast = Some(b),
-                None => {
-                    return Err(err(
-                        k,
-                        format!("expected a boolean, got {}", type_name(value)),
-                    ))
-                }
-            },
-            _ => {
-                return Err(err(
-                    k,
-                    format!("unknown key (known keys: {})", KNOWN_KEYS.join(", ")),
-                ))
-            }
-        }
+        read_key(&mut cfg, key, value).map_err(|value| {
+            err(ConfigProblem::Key {
+                key: key.clone(),
+                value,
+            })
+        })?;
     }
     Ok(cfg)
+}
+
+/// Set the config's field for `key` from `value`.
+fn read_key(cfg: &mut Config, key: &str, value: &toml::Value) -> Result<(), ValueError> {
+    match key {
+        "paths" => cfg.paths = strings(value)?,
+        "test-files" => cfg.test_files = strings(value)?,
+        "bench-files" => cfg.bench_files = strings(value)?,
+        "exclude" => cfg.exclude = strings(value)?,
+        "integration-dirs" => cfg.integration_dirs = strings(value)?,
+        "integration-tags" => cfg.integration_tags = strings(value)?,
+        "workers" => cfg.workers = Some(count(value, 1)?),
+        "retries" => cfg.retries = Some(count(value, 0)?),
+        "async-concurrency" => cfg.async_concurrency = Some(count(value, 1)?),
+        "max-fail" => cfg.max_fail = Some(count(value, 1)?),
+        "bench-min-samples" => cfg.bench_min_samples = Some(count(value, 1)?),
+        "durations" => cfg.durations = Some(count(value, 0)?),
+        "timeout" => cfg.timeout = Some(seconds(value, false)?),
+        "teardown-timeout" => cfg.teardown_timeout = Some(seconds(value, false)?),
+        "bench-time" => cfg.bench_time = Some(seconds(value, false)?),
+        "bench-warmup" => cfg.bench_warmup = Some(seconds(value, true)?),
+        "fail-fast" => {
+            cfg.fail_fast = Some(value.as_bool().ok_or(ValueError::Type {
+                expected: "a boolean",
+                got: type_name(value),
+            })?)
+        }
+        _ => return Err(ValueError::UnknownKey),
+    }
+    Ok(())
 }
 
 fn type_name(v: &toml::Value) -> &'static str {
     v.type_str()
 }
 
-fn strings(v: &toml::Value) -> Result<Vec<String>, String> {
-    let bad = || format!("expected a list of strings, got {}", type_name(v));
+fn strings(v: &toml::Value) -> Result<Vec<String>, ValueError> {
+    let bad = || ValueError::Type {
+        expected: "a list of strings",
+        got: type_name(v),
+    };
     let arr = v.as_array().ok_or_else(bad)?;
     arr.iter()
         .map(|x| x.as_str().map(str::to_string).ok_or_else(bad))
         .collect()
 }
 
-fn count(v: &toml::Value, min: i64) -> Result<u32, String> {
+fn count(v: &toml::Value, min: i64) -> Result<u32, ValueError> {
     match v.as_integer() {
         Some(n) if n >= min && n <= u32::MAX as i64 => Ok(n as u32),
-        Some(n) => Err(format!("expected an integer >= {min}, got {n}")),
-        None => Err(format!("expected an integer, got {}", type_name(v))),
+        Some(n) => Err(ValueError::Range { min, got: n }),
+        None => Err(ValueError::Type {
+            expected: "an integer",
+            got: type_name(v),
+        }),
     }
 }
 
-fn seconds(v: &toml::Value, allow_zero: bool) -> Result<f64, String> {
+fn seconds(v: &toml::Value, allow_zero: bool) -> Result<f64, ValueError> {
     let x = match v {
         toml::Value::Integer(n) => *n as f64,
         toml::Value::Float(f) => *f,
         _ => {
-            return Err(format!(
-                "expected a number of seconds, got {}",
-                type_name(v)
-            ))
+            return Err(ValueError::Type {
+                expected: "a number of seconds",
+                got: type_name(v),
+            })
         }
     };
     if x.is_finite() && (x > 0.0 || (allow_zero && x == 0.0)) {
         Ok(x)
     } else {
-        Err(format!("expected a positive number of seconds, got {x}"))
+        Err(ValueError::NotPositive(x))
     }
 }
 
@@ -323,7 +345,7 @@ durations = 5
             ("fail-fast = 1", "fail-fast"),
         ] {
             let e = parse(&format!("[tool.dbtest]\n{text}\n")).unwrap_err();
-            assert_eq!(e.key.as_deref(), Some(key), "{text}");
+            assert_eq!(e.key(), Some(key), "{text}");
             assert!(!e.to_string().contains('\n'));
         }
     }

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cache;
 pub mod config;
 pub mod discovery;
+pub mod error;
 pub mod events;
 pub mod exit_code;
 pub mod filter;

@@ -40,9 +40,27 @@ impl fmt::Display for PartitionSpec {
     }
 }
 
-fn parse_m_n(s: &str, what: &str) -> Result<(u32, u32), String> {
-    let bad = || {
-        format!("invalid partition {what:?}: expected slice:M/N, hash:M/N or auto (e.g. slice:1/4)")
+/// A `--partition` spec that cannot be used; `spec` is as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartitionError {
+    #[error("invalid partition {spec:?}: expected slice:M/N, hash:M/N or auto (e.g. slice:1/4)")]
+    Malformed { spec: String },
+    #[error("invalid partition {spec:?}: the number of shards must be at least 1")]
+    NoShards { spec: String },
+    #[error("invalid partition {spec:?}: shard index must be between 1 and {total} (indexes are 1-based)")]
+    Index { spec: String, total: u32 },
+    #[error("--partition auto: {name}={value:?} is not a whole number")]
+    EnvNotANumber { name: String, value: String },
+    #[error("--partition auto: {index} and {total} must be set together")]
+    EnvHalf {
+        index: &'static str,
+        total: &'static str,
+    },
+}
+
+fn parse_m_n(s: &str, what: &str) -> Result<(u32, u32), PartitionError> {
+    let bad = || PartitionError::Malformed {
+        spec: what.to_string(),
     };
     let (m, n) = s.split_once('/').ok_or_else(bad)?;
     let m: u32 = m.trim().parse().map_err(|_| bad())?;
@@ -51,21 +69,24 @@ fn parse_m_n(s: &str, what: &str) -> Result<(u32, u32), String> {
     Ok((m, n))
 }
 
-fn check(m: u32, n: u32, what: &str) -> Result<(), String> {
+fn check(m: u32, n: u32, what: &str) -> Result<(), PartitionError> {
     if n < 1 {
-        return Err(format!(
-            "invalid partition {what:?}: the number of shards must be at least 1"
-        ));
+        return Err(PartitionError::NoShards {
+            spec: what.to_string(),
+        });
     }
     if m < 1 || m > n {
-        return Err(format!("invalid partition {what:?}: shard index must be between 1 and {n} (indexes are 1-based)"));
+        return Err(PartitionError::Index {
+            spec: what.to_string(),
+            total: n,
+        });
     }
     Ok(())
 }
 
 impl PartitionSpec {
     /// Parse `slice:M/N`, `hash:M/N` or `auto` (reading the process environment).
-    pub fn parse(s: &str) -> Result<PartitionSpec, String> {
+    pub fn parse(s: &str) -> Result<PartitionSpec, PartitionError> {
         Self::parse_with_env(s, |k| std::env::var(k).ok())
     }
 
@@ -73,7 +94,7 @@ impl PartitionSpec {
     pub fn parse_with_env(
         s: &str,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<PartitionSpec, String> {
+    ) -> Result<PartitionSpec, PartitionError> {
         let t = s.trim();
         if t == "auto" {
             return Self::from_env(env);
@@ -86,12 +107,12 @@ impl PartitionSpec {
             let (index, total) = parse_m_n(rest, s)?;
             return Ok(PartitionSpec::Hash { index, total });
         }
-        Err(format!(
-            "invalid partition {s:?}: expected slice:M/N, hash:M/N or auto (e.g. slice:1/4)"
-        ))
+        Err(PartitionError::Malformed {
+            spec: s.to_string(),
+        })
     }
 
-    fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<PartitionSpec, String> {
+    fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<PartitionSpec, PartitionError> {
         for (i, t) in [
             ("CI_NODE_INDEX", "CI_NODE_TOTAL"),
             ("DBTEST_SHARD_INDEX", "DBTEST_SHARD_TOTAL"),
@@ -103,20 +124,17 @@ impl PartitionSpec {
             match (iv, tv) {
                 (None, None) => continue,
                 (Some(iv), Some(tv)) => {
-                    let num = |name: &str, v: &str| -> Result<u32, String> {
-                        v.trim().parse().map_err(|_| {
-                            format!("--partition auto: {name}={v:?} is not a whole number")
+                    let num = |name: &str, v: &str| -> Result<u32, PartitionError> {
+                        v.trim().parse().map_err(|_| PartitionError::EnvNotANumber {
+                            name: name.to_string(),
+                            value: v.to_string(),
                         })
                     };
                     let (index, total) = (num(i, &iv)?, num(t, &tv)?);
                     check(index, total, &format!("auto ({i}={index}, {t}={total})"))?;
                     return Ok(PartitionSpec::Slice { index, total });
                 }
-                _ => {
-                    return Err(format!(
-                        "--partition auto: {i} and {t} must be set together"
-                    ))
-                }
+                _ => return Err(PartitionError::EnvHalf { index: i, total: t }),
             }
         }
         Ok(PartitionSpec::Slice { index: 1, total: 1 })
@@ -276,7 +294,9 @@ mod tests {
             "",
             "slice:-1/2",
         ] {
-            let e = PartitionSpec::parse_with_env(s, env(&[])).unwrap_err();
+            let e = PartitionSpec::parse_with_env(s, env(&[]))
+                .unwrap_err()
+                .to_string();
             assert!(
                 !e.contains('\n') && e.starts_with("invalid partition"),
                 "{s}: {e}"
@@ -284,6 +304,7 @@ mod tests {
         }
         assert!(PartitionSpec::parse_with_env("slice:5/4", env(&[]))
             .unwrap_err()
+            .to_string()
             .contains("between 1 and 4"));
     }
 
@@ -310,12 +331,15 @@ mod tests {
         assert_eq!(p(&[]), Ok(PartitionSpec::Slice { index: 1, total: 1 }));
         assert!(p(&[("CI_NODE_INDEX", "1")])
             .unwrap_err()
+            .to_string()
             .contains("must be set together"));
         assert!(p(&[("CI_NODE_INDEX", "x"), ("CI_NODE_TOTAL", "2")])
             .unwrap_err()
+            .to_string()
             .contains("not a whole number"));
         assert!(p(&[("CI_NODE_INDEX", "0"), ("CI_NODE_TOTAL", "2")])
             .unwrap_err()
+            .to_string()
             .contains("1-based"));
     }
 

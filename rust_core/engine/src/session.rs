@@ -8,49 +8,72 @@ use crate::cache::{self, History};
 use crate::config::{self, Config};
 use crate::discovery::id_has_prefix;
 use crate::discovery::list::{self, ListRequest};
+use crate::error::UsageError;
+use crate::events::Event;
 use crate::filter::{FilterSpec, Mode, Selector};
 use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
 use crate::report::{RunMeta, RunReport, Selection, SCHEMA_VERSION};
-use crate::scheduler::{build_units, units, ProcessLauncher, SchedulerConfig, State, Unit};
+use crate::scheduler::{
+    build_units, drive, units, Control, Launcher, ProcessLauncher, SchedulerConfig, State, Unit,
+};
 use crate::tree::{CollectionError, Dynamic, TestItem};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// What to run, as the CLI or the TUI asks for it (JSON from Python).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+///
+/// Besides `cwd`, `paths`, `mode`, `ids`, `python` and `meta`, each field
+/// is a run option of the table in `dbtest/options.py` (`request=True`),
+/// of the same name and type; `tests/e2e/test_options.py` checks that the
+/// two agree, and an unknown field is an error rather than ignored.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RunRequest {
     /// Where the command was started; the config is looked up from here.
     pub cwd: PathBuf,
     pub paths: Vec<String>,
-    pub pattern: Option<String>,
-    pub tags: Vec<String>,
-    pub expr: Option<String>,
     /// `all`, `unit`, `integration`, `tests` or `bench`.
     pub mode: Option<String>,
     /// Run exactly these ids (or prefixes of ids): TUI selections, reruns.
     pub ids: Option<Vec<String>>,
+    /// The interpreter workers run on (the CLI's own, normally).
+    pub python: PathBuf,
+    /// Facts only Python knows: versions, platform, the command line.
+    pub meta: RunMeta,
+
+    // The run options.
+    pub pattern: Option<String>,
+    /// As given: each may list several, separated by commas (`--tags a,b`).
+    pub tags: Vec<String>,
+    pub expr: Option<String>,
     pub workers: Option<u32>,
     pub async_concurrency: Option<u32>,
     pub timeout: Option<f64>,
     pub retries: Option<u32>,
-    pub max_fail: Option<u32>,
     pub fail_fast: bool,
+    pub max_fail: Option<u32>,
+    /// `-s`: output goes straight through.
+    pub no_capture: bool,
     pub last_failed: bool,
     pub failed_first: bool,
     pub partition: Option<String>,
-    /// The interpreter workers run on (the CLI's own, normally).
-    pub python: PathBuf,
-    /// False with `-s`: output goes straight through.
-    pub capture: Option<bool>,
-    /// Measuring options for benchmarks (passed through to the worker).
-    pub bench: Option<serde_json::Value>,
-    /// Facts only Python knows: versions, platform, the command line.
-    pub meta: RunMeta,
+    pub bench_time: Option<f64>,
+    pub bench_min_samples: Option<u32>,
+    pub bench_warmup: Option<f64>,
+    pub bench_processes: Option<u32>,
+    pub quick: bool,
+    pub bench_memory: bool,
+}
+
+impl RunRequest {
+    /// `tags` split at commas, blanks dropped.
+    pub fn tag_list(&self) -> Vec<String> {
+        crate::filter::split_tags(&self.tags)
+    }
 }
 
 /// The selection as the worker needs it to decide, after import, the items
@@ -79,12 +102,13 @@ impl FilterRequest {
     }
 
     /// The selector it describes.
-    pub fn selector(&self) -> Result<Selector, String> {
+    pub fn selector(&self) -> Result<Selector, UsageError> {
         let mode: Mode = if self.mode.is_empty() {
-            Ok(Mode::All)
+            Mode::All
         } else {
-            self.mode.parse()
-        }?;
+            self.mode.parse()?
+        };
+        let expr = self.expr.clone().unwrap_or_default();
         Selector::new(FilterSpec {
             pattern: self.pattern.clone(),
             tags: self.tags.clone(),
@@ -93,7 +117,7 @@ impl FilterRequest {
             integration_dirs: self.integration_dirs.clone(),
             integration_tags: self.integration_tags.clone(),
         })
-        .map_err(|e| e.to_string())
+        .map_err(|source| UsageError::Filter { source, expr })
     }
 }
 
@@ -126,28 +150,35 @@ pub const DEFAULT_ASYNC_CONCURRENCY: u32 = 16;
 
 /// Turn a request into a plan. Errors are the user's (bad config, filter,
 /// path or partition): one message, exit code 4.
-pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
+pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
     let cwd = if req.cwd.as_os_str().is_empty() {
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?
+        std::env::current_dir().map_err(UsageError::CurrentDir)?
     } else {
         req.cwd.clone()
     };
     // The same config, discovery and selection as `dbtest list`.
     let mode_name = req.mode.as_deref().unwrap_or("all");
+    let tags = req.tag_list();
     let spec = FilterSpec {
         pattern: req.pattern.clone(),
-        tags: req.tags.clone(),
+        tags: tags.clone(),
         expr: req.expr.clone(),
         mode: mode_name.parse()?,
         ..FilterSpec::default()
     };
-    let listed = list::list(&ListRequest {
-        start_dir: cwd,
-        paths: req.paths.clone(),
-        filter: spec.clone(),
-        full_parse: false,
-    })
-    .map_err(|e| e.to_string())?;
+    let cfg = match take_early_config(&cwd) {
+        Some(cfg) => cfg,
+        None => config::load(&cwd)?,
+    };
+    let listed = list::list_with(
+        &ListRequest {
+            start_dir: cwd,
+            paths: req.paths.clone(),
+            filter: spec.clone(),
+            full_parse: false,
+        },
+        cfg,
+    )?;
     let cfg = listed.config;
     let found = listed.discovery;
     let filter_request = FilterRequest::from_spec(&list::configured(&spec, &cfg), mode_name);
@@ -187,7 +218,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
             .unwrap_or(SchedulerConfig::default().shutdown_grace),
         retries: req.retries.or(cfg.retries).unwrap_or(0),
         max_fail,
-        bench: bench_options(req.bench.as_ref(), &cfg),
+        bench: bench_options(req, &cfg),
         refine: serde_json::to_value(&filter_request).ok(),
         ..SchedulerConfig::default()
     };
@@ -203,7 +234,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
     meta.selection = Selection {
         paths: req.paths.clone(),
         pattern: req.pattern.clone(),
-        tags: req.tags.clone(),
+        tags,
         filter: req.expr.clone(),
         partition: req.partition.clone(),
         mode: req.mode.clone().unwrap_or_else(|| "all".into()),
@@ -219,7 +250,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
         units: planned,
         history,
         meta,
-        capture: req.capture.unwrap_or(true),
+        capture: !req.no_capture,
         python: if req.python.as_os_str().is_empty() {
             PathBuf::from("python3")
         } else {
@@ -231,33 +262,52 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, String> {
     })
 }
 
-/// The measuring options of a run: the command line's, and under `config`
-/// the config's `bench-time`, `bench-min-samples` and `bench-warmup`, which
-/// rank below a group's own keywords (`dbtest/benchmark/runner.py`).
-fn bench_options(requested: Option<&serde_json::Value>, cfg: &Config) -> Option<serde_json::Value> {
-    let mut options = match requested {
-        Some(serde_json::Value::Object(m)) => m.clone(),
-        Some(other) => return Some(other.clone()),
-        None => serde_json::Map::new(),
-    };
-    let mut defaults = serde_json::Map::new();
-    let from_config = [
-        ("time", cfg.bench_time.map(serde_json::Value::from)),
-        (
-            "min_samples",
-            cfg.bench_min_samples.map(serde_json::Value::from),
-        ),
-        ("warmup", cfg.bench_warmup.map(serde_json::Value::from)),
-    ];
-    for (key, value) in from_config {
+/// The measuring options the bench worker reads (`dbtest/benchmark/runner.py`):
+/// the command line's, and under `config` the config's `bench-time`,
+/// `bench-min-samples` and `bench-warmup`, which rank below a group's own
+/// keywords.
+fn bench_options(req: &RunRequest, cfg: &Config) -> Option<serde_json::Value> {
+    use serde_json::{Map, Value};
+    fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
         if let Some(v) = value {
-            defaults.insert(key.to_string(), v);
+            map.insert(key.to_string(), v);
         }
     }
+    let mut options = Map::new();
+    put(&mut options, "time", req.bench_time.map(Value::from));
+    put(
+        &mut options,
+        "min_samples",
+        req.bench_min_samples.map(Value::from),
+    );
+    put(&mut options, "warmup", req.bench_warmup.map(Value::from));
+    put(
+        &mut options,
+        "processes",
+        req.bench_processes.map(Value::from),
+    );
+    put(
+        &mut options,
+        "quick",
+        req.quick.then_some(Value::Bool(true)),
+    );
+    put(
+        &mut options,
+        "memory",
+        req.bench_memory.then_some(Value::Bool(true)),
+    );
+    let mut defaults = Map::new();
+    put(&mut defaults, "time", cfg.bench_time.map(Value::from));
+    put(
+        &mut defaults,
+        "min_samples",
+        cfg.bench_min_samples.map(Value::from),
+    );
+    put(&mut defaults, "warmup", cfg.bench_warmup.map(Value::from));
     if !defaults.is_empty() {
-        options.insert("config".into(), serde_json::Value::Object(defaults));
+        options.insert("config".into(), Value::Object(defaults));
     }
-    (!options.is_empty()).then_some(serde_json::Value::Object(options))
+    (!options.is_empty()).then_some(Value::Object(options))
 }
 
 /// Keep the items named by `ids`: exact ids, prefixes (a file, a suite, all
@@ -306,6 +356,26 @@ pub fn prewarm(cwd: &Path, python: &Path, workers: Option<u32>, capture: bool) -
     }
 }
 
+/// The config read to start the workers ahead of the run, for the run to
+/// use rather than read the file a second time: taken once, by the first
+/// run (or early start) from the same directory.
+static EARLY_CONFIG: Mutex<Option<(PathBuf, Config)>> = Mutex::new(None);
+
+fn keep_early_config(cwd: &Path, cfg: &Config) {
+    if let Ok(mut slot) = EARLY_CONFIG.lock() {
+        *slot = Some((std::path::absolute(cwd).unwrap_or_default(), cfg.clone()));
+    }
+}
+
+fn take_early_config(cwd: &Path) -> Option<Config> {
+    let mut slot = EARLY_CONFIG.lock().ok()?;
+    let (dir, _) = slot.as_ref()?;
+    if *dir != std::path::absolute(cwd).ok()? {
+        return None;
+    }
+    slot.take().map(|(_, cfg)| cfg)
+}
+
 /// How many workers to start before the run is planned, and the launcher
 /// the run will use; `None` on a config error (the run itself reports it).
 fn early_launcher(
@@ -314,7 +384,11 @@ fn early_launcher(
     workers: Option<u32>,
     capture: bool,
 ) -> Option<(u32, ProcessLauncher)> {
-    let cfg = config::load(cwd).ok()?;
+    let cfg = match take_early_config(cwd) {
+        Some(cfg) => cfg,
+        None => config::load(cwd).ok()?,
+    };
+    keep_early_config(cwd, &cfg);
     // At most 64: an optimisation must not flood a machine on a typo.
     let n = worker_count(workers, &cfg).min(64);
     Some((n, launcher_for(python, &cfg.root, capture)))
@@ -376,6 +450,58 @@ fn launcher_for(python: &Path, root: &Path, capture: bool) -> ProcessLauncher {
         launcher.env.push(("DBTEST_CAPTURE".into(), "0".into()));
     }
     launcher
+}
+
+/// Carry a prepared run out on this thread: announce it (`RunStarted`),
+/// drive the scheduler until it ends, build the report and hand it to
+/// `keep`, then say `RunFinished`. The report is kept before the last
+/// event, so a reader that sees `run_finished` can always ask for it.
+pub fn execute(
+    prepared: Prepared,
+    launcher: Arc<dyn Launcher>,
+    events: std::sync::mpsc::Sender<Event>,
+    control: tokio::sync::mpsc::UnboundedReceiver<Control>,
+    keep: impl FnOnce(RunReport),
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = events.send(Event::RunError {
+                scope: "run".into(),
+                message: format!("cannot start the scheduler's runtime: {e}"),
+                traceback: None,
+            });
+            return;
+        }
+    };
+    let start = unix_now();
+    let clock = std::time::Instant::now();
+    let _ = events.send(Event::RunStarted {
+        selected: prepared.selected.clone(),
+        collection_errors: prepared.collection_errors.clone(),
+        workers: prepared.config.workers,
+    });
+    let (state, first) = prepared.start_state();
+    let state = runtime.block_on(drive(state, first, launcher, events.clone(), control));
+    let duration = clock.elapsed().as_secs_f64();
+    let report = prepared.finish(&state, start, duration);
+    let summary = report.summary.clone();
+    keep(report);
+    let _ = events.send(Event::RunFinished {
+        summary,
+        duration,
+        interrupted: state.interrupted(),
+    });
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 impl Prepared {

@@ -48,17 +48,19 @@ fn save_then_load_round_trips() {
 fn bad_names_and_missing_or_corrupt_files_are_clear_errors() {
     let root = temp_root("err");
     for bad in ["", "../x", "a/b", ".hidden", "sp ace"] {
-        let e = baseline::save(&root, bad, MachineInfo::default(), None, vec![]).unwrap_err();
+        let e = baseline::save(&root, bad, MachineInfo::default(), None, vec![])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("invalid baseline name"), "{e}");
     }
-    let e = baseline::load(&root, "nope").unwrap_err();
+    let e = baseline::load(&root, "nope").unwrap_err().to_string();
     assert!(
         e.contains("no saved baseline \"nope\"") && e.contains("--save-baseline nope"),
         "{e}"
     );
     std::fs::create_dir_all(root.join(".dbtest/benchmarks")).unwrap();
     std::fs::write(root.join(".dbtest/benchmarks/bad.json"), "{not json").unwrap();
-    let e = baseline::load(&root, "bad").unwrap_err();
+    let e = baseline::load(&root, "bad").unwrap_err().to_string();
     assert!(e.contains("is not a dbtest baseline"), "{e}");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -204,6 +204,7 @@ fn thresholds_parse() {
     assert_eq!(compare::parse_threshold("0").unwrap(), 0.0);
     assert!(compare::parse_threshold("0.05")
         .unwrap_err()
+        .to_string()
         .contains("write 0.05% or 5%"));
     assert_eq!(compare::parse_threshold(" 12.5 % ").unwrap(), 0.125);
     assert!(compare::parse_threshold("five").is_err());

@@ -1,5 +1,6 @@
 //! Benchmark statistics, comparisons and baselines: JSON in, JSON out.
 
+use crate::errors::usage_error;
 use dbtest_engine::bench::{self, baseline, compare, stats, BenchEntryResult, RawBenchResult};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -76,7 +77,7 @@ fn bench_speedup(baseline: Vec<f64>, current: Vec<f64>) -> (f64, f64, f64) {
 /// `5%`, `5` or `0.05` to the fraction 0.05.
 #[pyfunction]
 fn bench_parse_threshold(text: &str) -> PyResult<f64> {
-    compare::parse_threshold(text).map_err(value_error)
+    compare::parse_threshold(text).map_err(usage_error)
 }
 
 /// Writes `.dbtest/benchmarks/NAME.json` under `root`; returns its path.
@@ -95,32 +96,38 @@ fn bench_save_baseline(
         .map_err(|e| value_error(format!("invalid machine info: {e}")))?;
     baseline::save(Path::new(root), name, machine, commit, entries)
         .map(|p| p.display().to_string())
-        .map_err(value_error)
+        .map_err(usage_error)
 }
 
 /// The saved baseline NAME under `root`, as JSON.
 #[pyfunction]
 fn bench_load_baseline(root: &str, name: &str) -> PyResult<String> {
-    let b = baseline::load(Path::new(root), name).map_err(value_error)?;
+    let b = baseline::load(Path::new(root), name).map_err(usage_error)?;
     serde_json::to_string(&b).map_err(value_error)
 }
 
-/// Raise ValueError unless NAME can name a baseline file.
+/// Raise UsageError unless NAME can name a baseline file.
 #[pyfunction]
 fn bench_validate_baseline_name(name: &str) -> PyResult<()> {
-    baseline::validate_name(name).map_err(value_error)
+    baseline::validate_name(name).map_err(usage_error)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bench_parse_threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_load_baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_validate_baseline_name, m)?)?;
+    Ok(())
+}
+
+/// What only tests call: the statistics and the JSON-in, JSON-out forms of
+/// what a run does in Rust (`RunHandle.save_baseline`, `compare_baseline`).
+pub fn register_testing(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench_stats, m)?)?;
     m.add_function(wrap_pyfunction!(bench_analyze, m)?)?;
     m.add_function(wrap_pyfunction!(bench_compare, m)?)?;
-    m.add_function(wrap_pyfunction!(bench_parse_threshold, m)?)?;
     m.add_function(wrap_pyfunction!(bench_mann_whitney, m)?)?;
     m.add_function(wrap_pyfunction!(bench_welch, m)?)?;
     m.add_function(wrap_pyfunction!(bench_speedup, m)?)?;
     m.add_function(wrap_pyfunction!(bench_save_baseline, m)?)?;
-    m.add_function(wrap_pyfunction!(bench_load_baseline, m)?)?;
-    m.add_function(wrap_pyfunction!(bench_validate_baseline_name, m)?)?;
     Ok(())
 }

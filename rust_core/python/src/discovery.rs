@@ -1,7 +1,7 @@
 //! Discovery bindings: `list_tree` (rendered `dbtest list` output) and
 //! `discover` (the same tree as a JSON string, for the TUI). Conversions only.
 
-use crate::errors::UsageError;
+use crate::errors::{usage_error, UsageError};
 use dbtest_engine::discovery::list::{self, ListRequest};
 use dbtest_engine::filter::{FilterSpec, Mode};
 use pyo3::prelude::*;
@@ -17,17 +17,18 @@ fn request(
     mode: &str,
     full_parse: bool,
 ) -> PyResult<ListRequest> {
-    let mode: Mode = mode.parse().map_err(UsageError::new_err)?;
+    let mode: Mode = mode.parse().map_err(usage_error)?;
     let start_dir = match root_dir {
         Some(d) => PathBuf::from(d),
-        None => std::env::current_dir().map_err(|e| UsageError::new_err(e.to_string()))?,
+        None => std::env::current_dir()
+            .map_err(|e| usage_error(dbtest_engine::error::UsageError::CurrentDir(e)))?,
     };
     Ok(ListRequest {
         start_dir,
         paths,
         filter: FilterSpec {
             pattern,
-            tags,
+            tags: dbtest_engine::filter::split_tags(&tags),
             expr,
             mode,
             ..FilterSpec::default()
@@ -69,7 +70,7 @@ fn list_tree(
             }
         })
     })
-    .map_err(|e| UsageError::new_err(e.to_string()))
+    .map_err(usage_error)
 }
 
 /// The selected tree as the JSON document of `dbtest list --format json`
@@ -89,7 +90,7 @@ fn discover(
 ) -> PyResult<String> {
     let req = request(paths, root_dir, pattern, tags, expr, mode, full_parse)?;
     py.detach(move || list::list(&req).map(|l| list::render_json(&l)))
-        .map_err(|e| UsageError::new_err(e.to_string()))
+        .map_err(usage_error)
 }
 
 /// Whether each item (TestItem JSON, as the worker collects them after
@@ -98,7 +99,7 @@ fn discover(
 fn filter_items(filter_json: &str, items_json: &str) -> PyResult<Vec<bool>> {
     let request: dbtest_engine::session::FilterRequest = serde_json::from_str(filter_json)
         .map_err(|e| UsageError::new_err(format!("bad filter: {e}")))?;
-    let selector = request.selector().map_err(UsageError::new_err)?;
+    let selector = request.selector().map_err(usage_error)?;
     let items: Vec<dbtest_engine::tree::TestItem> = serde_json::from_str(items_json)
         .map_err(|e| UsageError::new_err(format!("bad items: {e}")))?;
     Ok(items.iter().map(|i| selector.matches(i)).collect())

@@ -8,6 +8,7 @@ mod discovery;
 mod errors;
 mod report;
 mod run;
+mod testing;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -17,5 +18,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     report::register(m)?;
     bench::register(m)?;
     run::register(m)?;
+    testing::register(m)?;
     Ok(())
 }

@@ -4,13 +4,14 @@
 use dbtest_engine::partition::{self, PartitionSpec};
 use dbtest_engine::report::{self, json, merge, write};
 use dbtest_engine::tree::TestItem;
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Reports are the user's input: their errors are `UsageError`s (a ValueError).
 fn value_error(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    crate::errors::usage_error(e)
 }
 
 /// Render the JSON of a `RunReport` as `json`, `markdown`, `junit` or `console`.
@@ -83,6 +84,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render_report, m)?)?;
     m.add_function(wrap_pyfunction!(merge_reports, m)?)?;
     m.add_function(wrap_pyfunction!(write_atomic, m)?)?;
+    Ok(())
+}
+
+/// What only tests call (`dbtest._core._testing`): the shard selection.
+pub fn register_testing(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_partition, m)?)?;
     m.add_function(wrap_pyfunction!(partition_ids, m)?)?;
     Ok(())

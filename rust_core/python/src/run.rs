@@ -3,19 +3,19 @@
 //! batches (JSON arrays) from the returned `RunHandle`, blocking with the
 //! GIL released, or awaiting through pyo3-async-runtimes.
 
-use crate::errors::UsageError;
+use crate::errors::usage_error;
+use dbtest_engine::bench::baseline;
 use dbtest_engine::events::{Event, Progress};
 use dbtest_engine::report::RunReport;
-use dbtest_engine::scheduler::{
-    drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle,
-};
-use dbtest_engine::session::{prepare, Prepared, RunRequest};
+use dbtest_engine::scheduler::{Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
+use dbtest_engine::session::{self, prepare, RunRequest};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use std::io;
+use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Events handed to Python in one batch at most: large enough that 10,000
@@ -144,6 +144,44 @@ impl RunHandle {
             .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.0))
     }
 
+    /// Save the finished run's benchmark results as the baseline `name`
+    /// (`machine_json`: where they were measured); returns its path.
+    /// Raises `UsageError` when it cannot be written.
+    fn save_baseline(&self, name: &str, machine_json: &str) -> PyResult<Option<String>> {
+        let machine: baseline::MachineInfo = serde_json::from_str(machine_json)
+            .map_err(|e| PyRuntimeError::new_err(format!("invalid machine info: {e}")))?;
+        let Some((benchmarks, commit)) = self.report.lock().ok().and_then(|r| {
+            let r = r.as_ref()?;
+            Some((r.benchmarks.clone(), r.meta.git_commit.clone()))
+        }) else {
+            return Ok(None);
+        };
+        baseline::save(Path::new(&self.root), name, machine, commit, benchmarks)
+            .map(|p| Some(p.display().to_string()))
+            .map_err(usage_error)
+    }
+
+    /// The finished run's benchmark results against the saved baseline
+    /// `name` at `threshold` (a fraction): the comparison's JSON.
+    fn compare_baseline(&self, name: &str, threshold: f64) -> PyResult<Option<String>> {
+        let Ok(guard) = self.report.lock() else {
+            return Ok(None);
+        };
+        let Some(report) = guard.as_ref() else {
+            return Ok(None);
+        };
+        let compared = baseline::compare_with_saved(
+            Path::new(&self.root),
+            name,
+            &report.benchmarks,
+            threshold,
+        )
+        .map_err(usage_error)?;
+        serde_json::to_string(&compared)
+            .map(Some)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    }
+
     /// How many tests and entries were selected.
     #[getter]
     fn selected(&self) -> usize {
@@ -180,9 +218,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         // two would race importing the same test file (and share the GIL anyway).
         request.workers = Some(1);
     }
-    let prepared = py
-        .detach(|| prepare(&request))
-        .map_err(UsageError::new_err)?;
+    let prepared = py.detach(|| prepare(&request)).map_err(usage_error)?;
     let selected = prepared.selected.len();
     let root = prepared.root.to_string_lossy().into_owned();
     let durations = prepared.durations;
@@ -202,7 +238,13 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
     let report_slot = report.clone();
     std::thread::Builder::new()
         .name("dbtest-scheduler".into())
-        .spawn(move || run_thread(prepared, launcher, etx, crx, report_slot))
+        .spawn(move || {
+            session::execute(prepared, launcher, etx, crx, |r| {
+                if let Ok(mut slot) = report_slot.lock() {
+                    *slot = Some(r);
+                }
+            })
+        })
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start the scheduler: {e}")))?;
     Ok(RunHandle {
         events: Arc::new(Mutex::new(erx)),
@@ -213,58 +255,6 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         durations,
         selected_unsharded,
     })
-}
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
-fn run_thread(
-    prepared: Prepared,
-    launcher: Arc<dyn Launcher>,
-    events: std::sync::mpsc::Sender<Event>,
-    control: mpsc::UnboundedReceiver<Control>,
-    report: Arc<Mutex<Option<RunReport>>>,
-) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let _ = events.send(Event::RunError {
-                scope: "run".into(),
-                message: format!("cannot start the scheduler's runtime: {e}"),
-                traceback: None,
-            });
-            return;
-        }
-    };
-    let start = unix_now();
-    let clock = std::time::Instant::now();
-    let _ = events.send(Event::RunStarted {
-        selected: prepared.selected.clone(),
-        collection_errors: prepared.collection_errors.clone(),
-        workers: prepared.config.workers,
-    });
-    let (state, first) = prepared.start_state();
-    let state = runtime.block_on(drive(state, first, launcher, events.clone(), control));
-    let duration = clock.elapsed().as_secs_f64();
-    let run_report = prepared.finish(&state, start, duration);
-    let summary = run_report.summary.clone();
-    if let Ok(mut slot) = report.lock() {
-        *slot = Some(run_report);
-    }
-    // The report is in place before the last event: a reader that sees
-    // `run_finished` can always ask for it.
-    let _ = events.send(Event::RunFinished {
-        summary,
-        duration,
-        interrupted: state.interrupted(),
-    });
 }
 
 /// `--in-process`: the worker is a thread of this process running the same

@@ -31,9 +31,44 @@ pub struct Baseline {
     pub entries: Vec<BenchEntryResult>,
 }
 
+/// A baseline that cannot be named, saved or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("invalid baseline name {0:?}: use letters, digits, '-', '_' and '.' (not first)")]
+    InvalidName(String),
+    #[error("no saved baseline {name:?} (expected {}); create it with --save-baseline {name}", path.display())]
+    NotFound { name: String, path: PathBuf },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a dbtest baseline: {source}", path.display())]
+    NotABaseline {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{} was written by a newer dbtest (baseline version {version})", path.display())]
+    TooNew { path: PathBuf, version: u32 },
+}
+
 /// A baseline name becomes a file name: keep it to a safe alphabet so
 /// `--save-baseline ../x` cannot write outside `.dbtest/benchmarks`.
-pub fn validate_name(name: &str) -> Result<(), String> {
+pub fn validate_name(name: &str) -> Result<(), BaselineError> {
     let ok = !name.is_empty()
         && name.len() <= 100
         && !name.starts_with('.')
@@ -43,9 +78,7 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "invalid baseline name {name:?}: use letters, digits, '-', '_' and '.' (not first)"
-        ))
+        Err(BaselineError::InvalidName(name.to_string()))
     }
 }
 
@@ -91,7 +124,7 @@ pub fn save(
     machine: MachineInfo,
     commit: Option<String>,
     entries: Vec<BenchEntryResult>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, BaselineError> {
     validate_name(name)?;
     let baseline = Baseline {
         version: BASELINE_VERSION,
@@ -103,39 +136,65 @@ pub fn save(
     };
     let path = baseline_path(root, name);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| BaselineError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    let json = serde_json::to_string_pretty(&baseline).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&baseline).expect("a baseline serializes");
     // Write then rename, so an interrupted save never leaves half a baseline.
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, json + "\n")
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::write(&tmp, json + "\n").map_err(|source| BaselineError::Write {
+        path: tmp.clone(),
+        source,
+    })?;
+    std::fs::rename(&tmp, &path).map_err(|source| BaselineError::Write {
+        path: path.clone(),
+        source,
+    })?;
     Ok(path)
 }
 
-pub fn load(root: &Path, name: &str) -> Result<Baseline, String> {
+pub fn load(root: &Path, name: &str) -> Result<Baseline, BaselineError> {
     validate_name(name)?;
     let path = baseline_path(root, name);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            format!(
-                "no saved baseline {name:?} (expected {}); create it with --save-baseline {name}",
-                path.display()
-            )
+    let text = std::fs::read_to_string(&path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            BaselineError::NotFound {
+                name: name.to_string(),
+                path: path.clone(),
+            }
         } else {
-            format!("cannot read {}: {e}", path.display())
+            BaselineError::Read {
+                path: path.clone(),
+                source,
+            }
         }
     })?;
-    let b: Baseline = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a dbtest baseline: {e}", path.display()))?;
+    let b: Baseline =
+        serde_json::from_str(&text).map_err(|source| BaselineError::NotABaseline {
+            path: path.clone(),
+            source,
+        })?;
     if b.version > BASELINE_VERSION {
-        return Err(format!(
-            "{} was written by a newer dbtest (baseline version {})",
-            path.display(),
-            b.version
-        ));
+        return Err(BaselineError::TooNew {
+            path,
+            version: b.version,
+        });
     }
     Ok(b)
+}
+
+/// `current` against the saved baseline `name` under `root`, with the
+/// regression verdicts at `threshold` (a fraction).
+pub fn compare_with_saved(
+    root: &Path,
+    name: &str,
+    current: &[BenchEntryResult],
+    threshold: f64,
+) -> Result<super::compare::CompareReport, BaselineError> {
+    let b = load(root, name)?;
+    Ok(super::compare::regression_gate(
+        &b.name, &b.entries, current, threshold,
+    ))
 }

@@ -404,29 +404,39 @@ pub fn regression_gate(
     }
 }
 
+/// A `--fail-on-regression` threshold that cannot be read; `text` is as given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ThresholdError {
+    #[error("invalid regression threshold {text:?}: expected e.g. 5% or 5")]
+    NotANumber { text: String },
+    #[error("invalid regression threshold {text:?}: must be a non-negative number")]
+    Negative { text: String },
+    /// Below 1, a bare number could as well be a fraction: is 0.5 half a
+    /// percent or half?
+    #[error("ambiguous regression threshold {text:?}: write {value}% or {}%", (value * 1e8).round() / 1e6)]
+    Ambiguous { text: String, value: f64 },
+}
+
 /// Parses a threshold as written on the command line: `5%`, `5`, `0.05`.
 /// A bare number above 1 is read as a percentage.
-pub fn parse_threshold(s: &str) -> Result<f64, String> {
+pub fn parse_threshold(s: &str) -> Result<f64, ThresholdError> {
     let t = s.trim();
     let (num, pct) = match t.strip_suffix('%') {
         Some(n) => (n.trim(), true),
         None => (t, false),
     };
+    let text = || s.to_string();
     let v: f64 = num
         .parse()
-        .map_err(|_| format!("invalid regression threshold {s:?}: expected e.g. 5% or 5"))?;
+        .map_err(|_| ThresholdError::NotANumber { text: text() })?;
     if !v.is_finite() || v < 0.0 {
-        return Err(format!(
-            "invalid regression threshold {s:?}: must be a non-negative number"
-        ));
+        return Err(ThresholdError::Negative { text: text() });
     }
-    // A bare number is a percentage. Below 1 it could as well be a fraction
-    // (is 0.5 half a percent or half?): say which.
     if !pct && v > 0.0 && v < 1.0 {
-        return Err(format!(
-            "ambiguous regression threshold {s:?}: write {v}% or {}%",
-            (v * 1e8).round() / 1e6
-        ));
+        return Err(ThresholdError::Ambiguous {
+            text: text(),
+            value: v,
+        });
     }
     Ok(v / 100.0)
 }

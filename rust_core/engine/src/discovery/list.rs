@@ -4,11 +4,11 @@
 //! the command's time.
 
 use super::{discover, DiscoverOptions, Discovery};
-use crate::config::{self, Config, ConfigError};
-use crate::filter::{FilterError, FilterSpec, Selector};
+use crate::config::{self, Config};
+use crate::error::UsageError;
+use crate::filter::{FilterSpec, Selector};
 use crate::tree::{FileNode, ItemKind, SuiteKind, TestItem};
 use serde::Serialize;
-use std::fmt;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,32 +23,6 @@ pub struct ListRequest {
     pub filter: FilterSpec,
     pub full_parse: bool,
 }
-
-/// A usage error: bad config, bad filter or a path that does not exist.
-#[derive(Debug, Clone)]
-pub enum ListError {
-    Config(ConfigError),
-    Filter { error: FilterError, expr: String },
-    MissingPaths(Vec<String>),
-    MissingIds(Vec<String>),
-}
-
-impl fmt::Display for ListError {
-    /// One line; a filter error adds the expression and a caret line.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ListError::Config(e) => write!(f, "{e}"),
-            ListError::Filter { error, expr } => {
-                let caret = error.render(expr).replace('\n', "\n    ");
-                write!(f, "{error}\n    {caret}")
-            }
-            ListError::MissingPaths(p) => write!(f, "no such file or directory: {}", p.join(", ")),
-            ListError::MissingIds(p) => write!(f, "no test or suite named {}", p.join(", ")),
-        }
-    }
-}
-
-impl std::error::Error for ListError {}
 
 /// The selected part of a discovery.
 #[derive(Debug, Clone)]
@@ -71,21 +45,25 @@ pub fn configured(spec: &FilterSpec, cfg: &Config) -> FilterSpec {
 }
 
 /// Load the config, discover, filter.
-pub fn list(req: &ListRequest) -> Result<Listed, ListError> {
-    let cfg = config::load(&req.start_dir).map_err(ListError::Config)?;
+pub fn list(req: &ListRequest) -> Result<Listed, UsageError> {
+    list_with(req, config::load(&req.start_dir)?)
+}
+
+/// [`list`] with the config already loaded from `req.start_dir`.
+pub fn list_with(req: &ListRequest, cfg: Config) -> Result<Listed, UsageError> {
     let spec = configured(&req.filter, &cfg);
     let expr = spec.expr.clone().unwrap_or_default();
-    let selector = Selector::new(spec).map_err(|error| ListError::Filter { error, expr })?;
+    let selector = Selector::new(spec).map_err(|source| UsageError::Filter { source, expr })?;
     let mut opts = DiscoverOptions::new(cfg.clone());
     opts.paths = req.paths.clone();
     opts.cwd = req.start_dir.clone();
     opts.full_parse = req.full_parse;
     let mut d = discover(&opts);
     if !d.missing_paths.is_empty() {
-        return Err(ListError::MissingPaths(d.missing_paths));
+        return Err(UsageError::MissingPaths(d.missing_paths));
     }
     if !d.missing_ids.is_empty() {
-        return Err(ListError::MissingIds(d.missing_ids));
+        return Err(UsageError::MissingIds(d.missing_ids));
     }
     let discovered = d.items.len();
     // The figure reported as filter time is the selection itself; pruning

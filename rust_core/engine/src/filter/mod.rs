@@ -6,7 +6,6 @@ pub mod glob;
 
 use crate::tree::{Dynamic, ItemKind, TestItem};
 use glob::Glob;
-use std::fmt;
 
 /// Which kinds of items a command works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,26 +23,28 @@ pub enum Mode {
     Tests,
 }
 
+/// A mode name that is none of [`Mode`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown mode '{0}' (all, unit, integration, bench, tests)")]
+pub struct UnknownMode(pub String);
+
 impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Mode, String> {
+    type Err = UnknownMode;
+    fn from_str(s: &str) -> Result<Mode, UnknownMode> {
         Ok(match s {
             "all" => Mode::All,
             "unit" => Mode::Unit,
             "integration" => Mode::Integration,
             "bench" => Mode::Bench,
             "tests" => Mode::Tests,
-            _ => {
-                return Err(format!(
-                    "unknown mode '{s}' (all, unit, integration, bench, tests)"
-                ))
-            }
+            _ => return Err(UnknownMode(s.to_string())),
         })
     }
 }
 
 /// A malformed filter: `position` is a 0-based character column in the expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid filter at column {}: {message}", position + 1)]
 pub struct FilterError {
     pub position: usize,
     pub message: String,
@@ -55,19 +56,6 @@ impl FilterError {
         format!("{expr}\n{}^", " ".repeat(self.position))
     }
 }
-
-impl fmt::Display for FilterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid filter at column {}: {}",
-            self.position + 1,
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for FilterError {}
 
 /// What to select; every field is optional.
 #[derive(Debug, Clone)]
@@ -96,6 +84,18 @@ impl Default for FilterSpec {
             integration_tags: vec!["integration".to_string()],
         }
     }
+}
+
+/// `--tags` values as given (`["db,slow", "x"]`) to the tags (`db`, `slow`,
+/// `x`): each may list several separated by commas; blanks are dropped.
+pub fn split_tags(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 enum Pattern {

@@ -1,0 +1,294 @@
+"""Every option of `dbtest run|unit|integration|bench`, `list` and `tui`, declared once.
+
+From `OPTIONS` come the typer commands (`run_cmd`, `list_cmd`, `tui_cmd`),
+the typer-free parser of common command lines and the prewarm lookup
+(`run_args`), and the run request (`dbtest.runner.RunOptions.to_request`):
+an option with `request=True` is the field of the same name of the
+engine's `RunRequest` (rust_core/engine/src/session.rs), which a test
+checks name by name and type by type. Adding a run option is one row here,
+the field in `RunRequest`, and its test (docs/architecture.md).
+
+This module is imported before the workers are started: it imports nothing.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
+# The commands that run tests; each takes every option marked RUN.
+RUN = ("run", "unit", "integration", "bench")
+LIST = ("list",)
+TUI = ("tui",)
+
+
+class Option:
+    """One option: its parameter name, flags, value type and where it goes.
+
+    - `kind`: `str`, `int`, `float` or `bool` (a flag); `multiple`: may be
+      given more than once (a list of strings).
+    - `min`: the smallest value accepted while parsing; `above`: the value
+      must be greater (checked with a one-line error once parsed).
+    - `config`: the `[tool.dbtest]` key the option overrides, if any.
+    - `request`: the engine's `RunRequest` has a field of this name and type.
+    - `commands`: which commands take it.
+    """
+
+    __slots__ = (
+        "name",
+        "flags",
+        "kind",
+        "default",
+        "multiple",
+        "min",
+        "above",
+        "help",
+        "config",
+        "request",
+        "commands",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        flags: tuple[str, ...],
+        kind: type = str,
+        *,
+        help: str,
+        default: Any = None,
+        multiple: bool = False,
+        min: float | None = None,
+        above: float | None = None,
+        config: str | None = None,
+        request: bool = False,
+        commands: tuple[str, ...] = RUN,
+    ) -> None:
+        self.name = name
+        self.flags = flags
+        self.kind = kind
+        self.default = False if kind is bool else default
+        self.multiple = multiple
+        self.min = min
+        self.above = above
+        self.help = help
+        self.config = config
+        self.request = request
+        self.commands = commands
+
+    def __repr__(self) -> str:
+        return f"Option({self.name!r}, {self.flags!r})"
+
+    @property
+    def annotation(self) -> Any:
+        """The parameter's type as typer reads it."""
+        if self.kind is bool:
+            return bool
+        if self.multiple:
+            return list[str] | None
+        return self.kind if self.default is not None else self.kind | None
+
+
+# In the order `--help` lists them.
+OPTIONS: tuple[Option, ...] = (
+    # Selecting.
+    Option(
+        "pattern",
+        ("-k", "--pattern"),
+        help="Glob (* and ?) or substring of the test id.",
+        request=True,
+        commands=RUN + LIST + TUI,
+    ),
+    Option(
+        "tags",
+        ("--tags",),
+        multiple=True,
+        help="Tests with any of these tags (a,b).",
+        request=True,
+        commands=RUN + LIST + TUI,
+    ),
+    Option(
+        "expr",
+        ("-E", "--filter"),
+        help="Filter expression, e.g. 'tag(db) & not test(~slow)'.",
+        request=True,
+        commands=RUN + LIST + TUI,
+    ),
+    # Running.
+    Option(
+        "workers",
+        ("-j", "--workers"),
+        int,
+        min=1,
+        help="Worker processes.",
+        config="workers",
+        request=True,
+        commands=RUN + TUI,
+    ),
+    Option(
+        "async_concurrency",
+        ("--async-concurrency",),
+        int,
+        min=1,
+        help="Async units per worker.",
+        config="async-concurrency",
+        request=True,
+    ),
+    Option(
+        "timeout",
+        ("--timeout",),
+        float,
+        min=0.0,
+        above=0.0,
+        help="Per-test timeout, s.",
+        config="timeout",
+        request=True,
+    ),
+    Option(
+        "retries",
+        ("--retries",),
+        int,
+        min=0,
+        help="Re-run failures.",
+        config="retries",
+        request=True,
+    ),
+    Option(
+        "fail_fast",
+        ("-x", "--fail-fast"),
+        bool,
+        help="Stop at the first failure.",
+        config="fail-fast",
+        request=True,
+    ),
+    Option(
+        "max_fail",
+        ("--max-fail",),
+        int,
+        min=1,
+        help="Stop after N failures.",
+        config="max-fail",
+        request=True,
+    ),
+    Option("in_process", ("--in-process",), bool, help="Run in this process."),
+    Option("no_capture", ("-s", "--no-capture"), bool, help="Let output through.", request=True),
+    # Output.
+    Option("verbose", ("-v", "--verbose"), bool, help="List every test."),
+    Option("quiet", ("-q", "--quiet"), bool, help="Only the summary."),
+    Option("durations", ("--durations",), int, min=0, help="Show N slowest.", config="durations"),
+    Option(
+        "last_failed", ("--lf", "--last-failed"), bool, help="Only last failures.", request=True
+    ),
+    Option("failed_first", ("--ff", "--failed-first"), bool, help="Failures first.", request=True),
+    Option("headless", ("--headless",), bool, help="Plain output for CI."),
+    Option("fmt", ("--format",), default="console", help="console|json|markdown|junit"),
+    Option("output", ("--output", "-o"), help="Write --format here."),
+    Option("json_path", ("--json",), help="Also write JSON here."),
+    Option("markdown_path", ("--markdown",), help="Also write Markdown."),
+    Option("junit_path", ("--junit",), help="Also write JUnit XML."),
+    Option(
+        "github_summary",
+        ("--github-summary",),
+        bool,
+        help="Append Markdown to $GITHUB_STEP_SUMMARY.",
+    ),
+    Option("partition", ("--partition",), help="slice:M/N, hash:M/N or auto.", request=True),
+    # Benchmarks.
+    Option(
+        "bench_time",
+        ("--bench-time",),
+        float,
+        min=0.0,
+        above=0.0,
+        help="Seconds of measurement per entry.",
+        config="bench-time",
+        request=True,
+    ),
+    Option(
+        "bench_min_samples",
+        ("--bench-min-samples",),
+        int,
+        min=1,
+        help="Samples per entry at least.",
+        config="bench-min-samples",
+        request=True,
+    ),
+    Option(
+        "bench_warmup",
+        ("--bench-warmup",),
+        float,
+        min=0.0,
+        help="Seconds of warm-up per entry.",
+        config="bench-warmup",
+        request=True,
+    ),
+    Option(
+        "bench_processes",
+        ("--bench-processes",),
+        int,
+        min=1,
+        help="Fresh processes per benchmark group.",
+        request=True,
+    ),
+    Option("quick", ("--quick",), bool, help="Short benchmark preset.", request=True),
+    Option("bench_memory", ("--bench-memory",), bool, help="Peak memory per call.", request=True),
+    Option("save_baseline", ("--save-baseline",), help="Save as NAME."),
+    Option("compare", ("--compare",), help="Compare with baseline NAME."),
+    Option(
+        "fail_on_regression", ("--fail-on-regression",), help="e.g. 5%: fail on a real slowdown."
+    ),
+    # `dbtest list` only.
+    Option("list_format", ("--format",), default="text", help="text or json.", commands=LIST),
+    Option("bench", ("--bench",), bool, help="Only benchmark entries.", commands=LIST),
+    Option("tests", ("--tests",), bool, help="Only tests (no benchmarks).", commands=LIST),
+    Option(
+        "full_parse",
+        ("--full-parse",),
+        bool,
+        help="Also report syntax errors inside function bodies.",
+        commands=LIST,
+    ),
+    # `dbtest tui` only.
+    Option(
+        "fresh",
+        ("--fresh",),
+        bool,
+        help="Ignore the saved session (.dbtest/tui.json).",
+        commands=TUI,
+    ),
+)
+
+
+def options_for(command: str) -> tuple[Option, ...]:
+    """The options `command` takes, in `--help` order."""
+    return tuple(o for o in OPTIONS if command in o.commands)
+
+
+def request_options() -> Iterator[Option]:
+    """The options that are fields of the engine's `RunRequest`."""
+    return (o for o in OPTIONS if o.request)
+
+
+class Values:
+    """The options of one command line by name (`values.workers`), each at
+    its default unless given; `paths` are the positional arguments."""
+
+    def __init__(self, command: str, paths: list[str] | None = None, **given: Any) -> None:
+        self.command = command
+        self.paths = paths
+        for o in options_for(command):
+            setattr(self, o.name, given.pop(o.name, o.default))
+        if given:
+            raise TypeError(f"dbtest {command} has no option {', '.join(sorted(given))}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every option's value by name, and `paths`."""
+        return {k: v for k, v in vars(self).items() if k != "command"}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Values) and vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        given = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
+        return f"Values({self.command!r}, {given})"
