@@ -18,7 +18,9 @@ impl State {
             let mut expired = None;
             for f in s.flights.values() {
                 for (id, r) in &f.running {
-                    if let Some(t) = r.timeout.or(self.cfg.timeout) {
+                    // `started` carries the test's effective timeout, as the
+                    // worker computed it (its own, else the run's default).
+                    if let Some(t) = r.timeout {
                         let grace = if r.sync { 0.0 } else { self.cfg.kill_grace };
                         if now - r.started_at >= t + grace {
                             expired = Some(KillCause::Timeout {
