@@ -3,6 +3,7 @@
 
 use crate::bench::BenchEntryResult;
 use crate::record::{Summary, TestRecord};
+use crate::report::{RunReport, Segment, Verdict};
 use crate::tree::{CollectionError, TestItem};
 use serde::{Deserialize, Serialize};
 
@@ -71,11 +72,28 @@ pub enum Event {
     BenchFinished {
         result: BenchEntryResult,
     },
+    /// Last: the report is ready. `verdict` and `summary_line` are the
+    /// report's own (`RunReport::summary_line`), for views that show them.
     RunFinished {
         summary: Summary,
         duration: f64,
         interrupted: bool,
+        verdict: Verdict,
+        summary_line: Vec<Segment>,
     },
+}
+
+impl Event {
+    /// The last event of the run that made `report`.
+    pub fn run_finished(report: &RunReport) -> Event {
+        Event::RunFinished {
+            summary: report.summary.clone(),
+            duration: report.meta.duration,
+            interrupted: report.meta.interrupted,
+            verdict: report.verdict(),
+            summary_line: report.summary_line(0),
+        }
+    }
 }
 
 /// An event in the lean form a progress display needs: a `test_finished`

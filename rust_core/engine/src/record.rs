@@ -186,6 +186,12 @@ impl Summary {
         *self.slot(r.outcome) += 1;
     }
 
+    /// Count `n` more tests that ended with `o`.
+    pub fn add_outcome(&mut self, o: Outcome, n: u64) {
+        self.total += n;
+        *self.slot(o) += n;
+    }
+
     fn slot(&mut self, o: Outcome) -> &mut u64 {
         match o {
             Outcome::Passed => &mut self.passed,

@@ -488,13 +488,9 @@ pub fn execute(
     let state = runtime.block_on(drive(state, first, launcher, events.clone(), control));
     let duration = clock.elapsed().as_secs_f64();
     let report = prepared.finish(&state, start, duration);
-    let summary = report.summary.clone();
+    let finished = Event::run_finished(&report);
     keep(report);
-    let _ = events.send(Event::RunFinished {
-        summary,
-        duration,
-        interrupted: state.interrupted(),
-    });
+    let _ = events.send(finished);
 }
 
 fn unix_now() -> f64 {

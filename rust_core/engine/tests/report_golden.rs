@@ -148,7 +148,7 @@ fn console_golden() {
     let text = console::render(&input());
     assert_printable("console", &text);
     assert!(text.trim_end().ends_with(
-        "FAILED: 5 failed, 2 errors, 1 timeout, 1 crashed, 2 xpassed, 5 passed, 1 skipped, 1 xfailed, 1 cancelled, 1 flaky, 2 run errors (19 tests in 4.50 s)"
+        "FAILED: 5 failed, 2 errors, 1 timeout, 1 crashed, 2 xpassed, 5 passed, 1 skipped, 1 xfailed, 1 cancelled, 1 flaky, 1 collection error, 1 run error, 3 benchmarks, 1 benchmark error (19 tests in 4.50 s)"
     ), "{text}");
     check_golden("report.console.txt", &text);
 }
@@ -168,6 +168,13 @@ fn a_benchmark_error_alone_fails_the_report_in_every_format() {
         .next()
         .unwrap()
         .contains("failed"));
+    // The summary says why: the benchmark error is counted.
+    assert!(console::render(&r)
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .contains(", 1 benchmark error ("));
     assert!(junit::render(&r).contains("type=\"benchmark_error\""));
     r.benchmarks.iter_mut().for_each(|b| b.error = None);
     assert_eq!(r.verdict().as_str(), "passed");

@@ -2,7 +2,7 @@
 //! Conversions only; the logic is in `dbtest_engine::report` and `partition`.
 
 use dbtest_engine::partition::{self, PartitionSpec};
-use dbtest_engine::report::{self, json, merge, write};
+use dbtest_engine::report::{self, json, merge, summary, write};
 use dbtest_engine::tree::TestItem;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
@@ -20,6 +20,28 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 fn render_report(report_json: &str, format: &str) -> PyResult<String> {
     let report = json::parse(report_json).map_err(value_error)?;
     report::render(&report, format).map_err(value_error)
+}
+
+/// The counts of a live view (`{"passed": 3, "failed": 1, "run_errors": 1}`:
+/// outcome names, `flaky`, `collection_errors`, `run_errors`, `benchmarks`,
+/// `benchmark_errors`, `regressions`) said as every summary says them:
+/// `(text, role)` pieces (`report::summary::counts`). Raises `ValueError`
+/// for an unknown name.
+#[pyfunction]
+fn counts_line(counts: HashMap<String, u64>) -> PyResult<Vec<(String, &'static str)>> {
+    let tally = summary::Tally::from_counts(counts.iter().map(|(k, v)| (k.as_str(), *v)))
+        .map_err(value_error)?;
+    Ok(pieces(summary::counts(&tally)))
+}
+
+fn pieces(segments: Vec<summary::Segment>) -> Vec<(String, &'static str)> {
+    segments.into_iter().map(|s| (s.0, s.1.as_str())).collect()
+}
+
+/// Every role a piece of summary text can have (`""` is plain text).
+#[pyfunction]
+fn summary_roles() -> Vec<&'static str> {
+    summary::Role::ALL.iter().map(|r| r.as_str()).collect()
 }
 
 /// Merge shard reports (their JSON texts; `names` label them in errors and in
@@ -82,6 +104,8 @@ fn partition_ids(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render_report, m)?)?;
+    m.add_function(wrap_pyfunction!(counts_line, m)?)?;
+    m.add_function(wrap_pyfunction!(summary_roles, m)?)?;
     m.add_function(wrap_pyfunction!(merge_reports, m)?)?;
     m.add_function(wrap_pyfunction!(write_atomic, m)?)?;
     Ok(())

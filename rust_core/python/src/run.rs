@@ -182,6 +182,17 @@ impl RunHandle {
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))
     }
 
+    /// How the finished run ended (JSON of `report::Conclusion`: verdict,
+    /// exit code, summary line), with `regressions` entries past
+    /// `--fail-on-regression`.
+    fn conclusion_json(&self, regressions: u64) -> Option<String> {
+        let report = self.report.lock().ok()?;
+        let conclusion = report
+            .as_ref()?
+            .conclusion(regressions, self.selected_unsharded);
+        serde_json::to_string(&conclusion).ok()
+    }
+
     /// How many tests and entries were selected.
     #[getter]
     fn selected(&self) -> usize {

@@ -4,7 +4,7 @@
 //! shown as `\x1b` so a saved report cannot drive the reader's terminal.
 
 use super::text::{clean, one_line, seconds};
-use super::RunReport;
+use super::{summary, RunReport};
 use std::fmt::Write as _;
 
 const WIDTH: usize = 72;
@@ -129,14 +129,7 @@ pub fn render(report: &RunReport) -> String {
         }
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "{}: {} ({} test{} in {})",
-        report.verdict().as_str().to_uppercase(),
-        report.counts_phrase(),
-        report.summary.total,
-        if report.summary.total == 1 { "" } else { "s" },
-        seconds(m.duration)
-    );
+    out.push_str(&summary::plain(&report.summary_line(0)));
+    out.push('\n');
     out
 }

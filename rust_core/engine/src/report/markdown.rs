@@ -7,6 +7,7 @@
 //! only HTML escaping applies; code blocks use a fence longer than any
 //! backtick run in their content. Control characters are shown as `\x1b`.
 
+use super::summary::{self, Tally};
 use super::text::{clean, first_line, one_line, seconds, sig3};
 use super::{RunReport, Verdict};
 use crate::bench::BenchEntryResult;
@@ -327,17 +328,13 @@ fn all_tests_section(out: &mut String, report: &RunReport) {
         records.sort_by(|a, b| a.id.cmp(&b.id));
         let s = Summary::from_records(records.iter().copied());
         let failed = records.iter().any(|r| r.is_failure());
-        let counts: Vec<String> = Outcome::ALL
-            .iter()
-            .filter(|o| s.count(**o) > 0)
-            .map(|o| format!("{} {}", s.count(*o), o.as_str()))
-            .collect();
+        let counts = summary::plain(&summary::counts(&Tally::tests(&s)));
         let _ = writeln!(
             out,
             "<details><summary>{} {} — {}</summary>\n",
             if failed { "❌" } else { "✅" },
             html(path),
-            counts.join(", ")
+            counts
         );
         out.push_str("| Test | Outcome | Duration |\n| --- | --- | ---: |\n");
         for r in records {

@@ -14,8 +14,11 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
+pub mod summary;
 pub mod text;
 pub mod write;
+
+pub use summary::{Conclusion, Role, Segment, Tally, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -115,24 +118,6 @@ impl RunReport {
     }
 }
 
-/// The one-word result of a run, as the headline of every format shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    Failed,
-    Interrupted,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Passed => "passed",
-            Verdict::Failed => "failed",
-            Verdict::Interrupted => "interrupted",
-        }
-    }
-}
-
 impl RunReport {
     /// Recompute `summary` from the records: counts by outcome, and
     /// `run_errors` = run errors + collection errors (both fail the run).
@@ -142,59 +127,11 @@ impl RunReport {
         self.summary = s;
     }
 
-    /// Interrupted wins; otherwise failed when any record fails the run
-    /// (strict xpassed included), a benchmark entry errored, or an error
-    /// outside the tests happened (as the CLI's exit code says).
-    pub fn verdict(&self) -> Verdict {
-        if self.meta.interrupted {
-            Verdict::Interrupted
-        } else if self.summary.run_errors > 0
-            || !self.run_errors.is_empty()
-            || !self.collection_errors.is_empty()
-            || self.tests.iter().any(TestRecord::is_failure)
-            || self.benchmarks.iter().any(|b| b.error.is_some())
-        {
-            Verdict::Failed
-        } else {
-            Verdict::Passed
-        }
-    }
-
     /// Records that fail the run, sorted by id (the order every renderer uses).
     pub fn failures(&self) -> Vec<&TestRecord> {
         let mut v: Vec<&TestRecord> = self.tests.iter().filter(|r| r.is_failure()).collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
-    }
-
-    /// `3 failed, 1 error, 10 passed`: non-zero outcome counts, failures first.
-    pub fn counts_phrase(&self) -> String {
-        use crate::record::Outcome::*;
-        let order = [
-            Failed, Error, Timeout, Crashed, Xpassed, Passed, Skipped, Xfailed, Cancelled,
-        ];
-        let mut parts: Vec<String> = order
-            .iter()
-            .filter(|o| self.summary.count(**o) > 0)
-            .map(|o| {
-                let n = self.summary.count(*o);
-                // "2 errors", but "2 failed", "2 passed": the others are adjectives.
-                let s = if *o == Error && n != 1 { "s" } else { "" };
-                format!("{n} {}{s}", o.as_str())
-            })
-            .collect();
-        if self.summary.flaky > 0 {
-            parts.push(format!("{} flaky", self.summary.flaky));
-        }
-        if self.summary.run_errors > 0 {
-            let n = self.summary.run_errors;
-            parts.push(format!("{n} run error{}", if n == 1 { "" } else { "s" }));
-        }
-        if parts.is_empty() {
-            "no tests ran".to_string()
-        } else {
-            parts.join(", ")
-        }
     }
 }
 

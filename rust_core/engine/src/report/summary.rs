@@ -1,0 +1,473 @@
+//! How a run is summed up, said once for every view: the verdict, the exit
+//! code, and the words of the summary line (`FAILED: 2 failed, 1 error,
+//! 3 passed, 1 collection error (6 tests in 1.25 s)`). The live console, the
+//! TUI, and the console and Markdown reports all take their words from here.
+//!
+//! Text comes as [`Segment`]s: the words, and the [`Role`] that tells a view
+//! how to style them (a view without styles joins the words).
+
+use super::text::seconds;
+use super::RunReport;
+use crate::exit_code::ExitCode;
+use crate::record::{Outcome, Summary};
+use serde::{Deserialize, Serialize};
+
+/// The one-word result of a run, as the headline of every format shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Interrupted,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// What a piece of text is; a view maps each role to its own style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[serde(rename = "")]
+    Plain,
+    Passed,
+    Failed,
+    Error,
+    Skipped,
+    Xfailed,
+    Xpassed,
+    Timeout,
+    Crashed,
+    Cancelled,
+    Flaky,
+    CollectionError,
+    RunError,
+    Benchmark,
+    BenchmarkError,
+    Regression,
+    /// "no tests ran".
+    NoTests,
+    VerdictPassed,
+    VerdictFailed,
+    VerdictInterrupted,
+}
+
+impl Role {
+    /// Every role, for views that check they style each one.
+    pub const ALL: [Role; 20] = [
+        Role::Plain,
+        Role::Passed,
+        Role::Failed,
+        Role::Error,
+        Role::Skipped,
+        Role::Xfailed,
+        Role::Xpassed,
+        Role::Timeout,
+        Role::Crashed,
+        Role::Cancelled,
+        Role::Flaky,
+        Role::CollectionError,
+        Role::RunError,
+        Role::Benchmark,
+        Role::BenchmarkError,
+        Role::Regression,
+        Role::NoTests,
+        Role::VerdictPassed,
+        Role::VerdictFailed,
+        Role::VerdictInterrupted,
+    ];
+
+    pub fn outcome(o: Outcome) -> Role {
+        match o {
+            Outcome::Passed => Role::Passed,
+            Outcome::Failed => Role::Failed,
+            Outcome::Error => Role::Error,
+            Outcome::Skipped => Role::Skipped,
+            Outcome::Xfailed => Role::Xfailed,
+            Outcome::Xpassed => Role::Xpassed,
+            Outcome::Timeout => Role::Timeout,
+            Outcome::Crashed => Role::Crashed,
+            Outcome::Cancelled => Role::Cancelled,
+        }
+    }
+
+    pub fn verdict(v: Verdict) -> Role {
+        match v {
+            Verdict::Passed => Role::VerdictPassed,
+            Verdict::Failed => Role::VerdictFailed,
+            Verdict::Interrupted => Role::VerdictInterrupted,
+        }
+    }
+
+    /// The role's name, as it is serialized (`""` for plain text).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Plain => "",
+            Role::Passed => "passed",
+            Role::Failed => "failed",
+            Role::Error => "error",
+            Role::Skipped => "skipped",
+            Role::Xfailed => "xfailed",
+            Role::Xpassed => "xpassed",
+            Role::Timeout => "timeout",
+            Role::Crashed => "crashed",
+            Role::Cancelled => "cancelled",
+            Role::Flaky => "flaky",
+            Role::CollectionError => "collection_error",
+            Role::RunError => "run_error",
+            Role::Benchmark => "benchmark",
+            Role::BenchmarkError => "benchmark_error",
+            Role::Regression => "regression",
+            Role::NoTests => "no_tests",
+            Role::VerdictPassed => "verdict_passed",
+            Role::VerdictFailed => "verdict_failed",
+            Role::VerdictInterrupted => "verdict_interrupted",
+        }
+    }
+}
+
+/// Words and how to style them; serialized as `[text, role]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment(pub String, pub Role);
+
+/// The words of segments, without their styles.
+pub fn plain(segments: &[Segment]) -> String {
+    segments.iter().map(|s| s.0.as_str()).collect()
+}
+
+/// What a summary counts: tests by outcome, and what failed outside them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Tests by outcome (its `run_errors` is not read: the two kinds below are).
+    pub tests: Summary,
+    pub collection_errors: u64,
+    pub run_errors: u64,
+    /// Benchmark entries, errored ones included.
+    pub benchmarks: u64,
+    pub benchmark_errors: u64,
+    /// Entries slower than `--fail-on-regression` allows.
+    pub regressions: u64,
+}
+
+impl Tally {
+    /// The counts of a report.
+    pub fn of(report: &RunReport) -> Tally {
+        let collection = report.collection_errors.len() as u64;
+        Tally {
+            tests: report.summary.clone(),
+            collection_errors: collection,
+            // `summary.run_errors` counts both kinds (the schema's rule).
+            run_errors: (report.run_errors.len() as u64)
+                .max(report.summary.run_errors.saturating_sub(collection)),
+            benchmarks: report.benchmarks.len() as u64,
+            benchmark_errors: report
+                .benchmarks
+                .iter()
+                .filter(|b| b.error.is_some())
+                .count() as u64,
+            regressions: 0,
+        }
+    }
+
+    /// Tests by outcome only (a file's, a suite's).
+    pub fn tests(summary: &Summary) -> Tally {
+        Tally {
+            tests: summary.clone(),
+            ..Tally::default()
+        }
+    }
+
+    /// From `(name, count)` pairs, as a live view keeps them: outcome names,
+    /// `flaky`, `collection_errors`, `run_errors`, `benchmarks`,
+    /// `benchmark_errors`, `regressions`. An unknown name is an error.
+    pub fn from_counts<'a>(
+        counts: impl IntoIterator<Item = (&'a str, u64)>,
+    ) -> Result<Tally, String> {
+        let mut t = Tally::default();
+        for (name, n) in counts {
+            let slot = match name {
+                "flaky" => &mut t.tests.flaky,
+                "collection_errors" => &mut t.collection_errors,
+                "run_errors" => &mut t.run_errors,
+                "benchmarks" => &mut t.benchmarks,
+                "benchmark_errors" => &mut t.benchmark_errors,
+                "regressions" => &mut t.regressions,
+                other => match Outcome::ALL.iter().find(|o| o.as_str() == other) {
+                    Some(o) => {
+                        t.tests.add_outcome(*o, n);
+                        continue;
+                    }
+                    None => return Err(format!("unknown count {other:?}")),
+                },
+            };
+            *slot += n;
+        }
+        Ok(t)
+    }
+}
+
+/// The order of the counts: what needs attention first, as pytest says
+/// `2 failed, 10 passed`.
+const ORDER: [Outcome; 9] = [
+    Outcome::Failed,
+    Outcome::Error,
+    Outcome::Timeout,
+    Outcome::Crashed,
+    Outcome::Xpassed,
+    Outcome::Passed,
+    Outcome::Skipped,
+    Outcome::Xfailed,
+    Outcome::Cancelled,
+];
+
+/// `1 run error`, `2 run errors`.
+fn noun(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `2 failed, 1 error, 10 passed, 1 flaky, 1 collection error`: every
+/// non-zero count, failures first; `no tests ran` when there is none.
+/// Outcomes that are adjectives stay as they are (`2 failed`); the nouns
+/// take a plural (`2 errors`, `2 timeouts`).
+pub fn counts(t: &Tally) -> Vec<Segment> {
+    let mut parts: Vec<Segment> = Vec::new();
+    for o in ORDER {
+        let n = t.tests.count(o);
+        if n == 0 {
+            continue;
+        }
+        let text = match o {
+            Outcome::Error | Outcome::Timeout => noun(n, o.as_str()),
+            _ => format!("{n} {}", o.as_str()),
+        };
+        parts.push(Segment(text, Role::outcome(o)));
+    }
+    if t.tests.flaky > 0 {
+        parts.push(Segment(format!("{} flaky", t.tests.flaky), Role::Flaky));
+    }
+    for (n, word, role) in [
+        (
+            t.collection_errors,
+            "collection error",
+            Role::CollectionError,
+        ),
+        (t.run_errors, "run error", Role::RunError),
+        (t.benchmarks, "benchmark", Role::Benchmark),
+        (t.benchmark_errors, "benchmark error", Role::BenchmarkError),
+        (t.regressions, "regression", Role::Regression),
+    ] {
+        if n > 0 {
+            parts.push(Segment(noun(n, word), role));
+        }
+    }
+    if parts.is_empty() {
+        return vec![Segment("no tests ran".into(), Role::NoTests)];
+    }
+    let mut out = Vec::with_capacity(parts.len() * 2);
+    for (i, p) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push(Segment(", ".into(), Role::Plain));
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// How a run ended, as every view says it: the verdict, the exit code and
+/// the summary line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conclusion {
+    pub verdict: Verdict,
+    pub exit_code: i32,
+    pub summary_line: Vec<Segment>,
+}
+
+impl RunReport {
+    /// Interrupted wins; otherwise failed when any record fails the run
+    /// (strict xpassed included), a benchmark entry errored, or an error
+    /// outside the tests happened.
+    pub fn verdict(&self) -> Verdict {
+        if self.meta.interrupted {
+            Verdict::Interrupted
+        } else if self.summary.run_errors > 0
+            || !self.run_errors.is_empty()
+            || !self.collection_errors.is_empty()
+            || self.tests.iter().any(|t| t.is_failure())
+            || self.benchmarks.iter().any(|b| b.error.is_some())
+        {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        }
+    }
+
+    /// `3 failed, 1 error, 10 passed`: the counts of the summary line.
+    pub fn counts_phrase(&self) -> String {
+        plain(&counts(&Tally::of(self)))
+    }
+
+    /// `FAILED: 2 failed, 3 passed (5 tests in 1.25 s)`. `regressions`
+    /// (entries past `--fail-on-regression`) are counted and fail the run.
+    pub fn summary_line(&self, regressions: u64) -> Vec<Segment> {
+        let verdict = self.verdict_with(regressions);
+        let mut tally = Tally::of(self);
+        tally.regressions = regressions;
+        let mut line = vec![
+            Segment(verdict.as_str().to_uppercase(), Role::verdict(verdict)),
+            Segment(": ".into(), Role::Plain),
+        ];
+        line.extend(counts(&tally));
+        let total = self.summary.total;
+        let took = seconds(self.meta.duration);
+        let tail = if total == 0 {
+            format!(" (in {took})")
+        } else {
+            format!(" ({} in {took})", noun(total, "test"))
+        };
+        line.push(Segment(tail, Role::Plain));
+        line
+    }
+
+    /// The exit code of the run that made this report: `regressions` as
+    /// for [`RunReport::summary_line`]; `selected_unsharded`, how many tests
+    /// and entries were selected before `--partition` took this shard's
+    /// share (a shard left empty is not an error of its CI job; a selection
+    /// that was empty before sharding is).
+    pub fn exit_code(&self, regressions: u64, selected_unsharded: usize) -> ExitCode {
+        match self.verdict_with(regressions) {
+            Verdict::Interrupted => ExitCode::Interrupted,
+            Verdict::Failed => ExitCode::TestsFailed,
+            Verdict::Passed if selected_unsharded == 0 => ExitCode::NoTests,
+            Verdict::Passed => ExitCode::Ok,
+        }
+    }
+
+    /// Everything a view says at the end of the run.
+    pub fn conclusion(&self, regressions: u64, selected_unsharded: usize) -> Conclusion {
+        Conclusion {
+            verdict: self.verdict_with(regressions),
+            exit_code: self.exit_code(regressions, selected_unsharded).code(),
+            summary_line: self.summary_line(regressions),
+        }
+    }
+
+    fn verdict_with(&self, regressions: u64) -> Verdict {
+        match self.verdict() {
+            Verdict::Passed if regressions > 0 => Verdict::Failed,
+            v => v,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{RunError, RunMeta, SCHEMA_VERSION};
+    use crate::tree::CollectionError;
+
+    fn report(summary: Summary) -> RunReport {
+        RunReport {
+            schema_version: SCHEMA_VERSION,
+            meta: RunMeta {
+                duration: 1.5,
+                ..RunMeta::default()
+            },
+            summary,
+            tests: vec![],
+            collection_errors: vec![],
+            run_errors: vec![],
+            benchmarks: vec![],
+        }
+    }
+
+    #[test]
+    fn roles_serialize_as_their_names() {
+        for r in Role::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+    }
+
+    #[test]
+    fn counts_put_failures_first_and_pluralize_nouns() {
+        let t = Tally::from_counts([
+            ("passed", 12),
+            ("failed", 4),
+            ("error", 2),
+            ("timeout", 2),
+            ("skipped", 2),
+            ("flaky", 1),
+            ("collection_errors", 1),
+            ("run_errors", 2),
+            ("benchmarks", 1),
+        ])
+        .unwrap();
+        assert_eq!(
+            plain(&counts(&t)),
+            "4 failed, 2 errors, 2 timeouts, 12 passed, 2 skipped, 1 flaky, \
+             1 collection error, 2 run errors, 1 benchmark"
+        );
+        assert_eq!(plain(&counts(&Tally::default())), "no tests ran");
+        assert!(Tally::from_counts([("wat", 1)]).is_err());
+    }
+
+    #[test]
+    fn collection_and_run_errors_are_told_apart() {
+        let mut r = report(Summary::default());
+        r.collection_errors.push(CollectionError {
+            path: "t.py".into(),
+            line: 1,
+            message: "syntax".into(),
+        });
+        r.run_errors.push(RunError {
+            scope: "s".into(),
+            message: "m".into(),
+            traceback: None,
+        });
+        r.recompute_summary();
+        assert_eq!(r.summary.run_errors, 2);
+        assert_eq!(r.counts_phrase(), "1 collection error, 1 run error");
+        assert_eq!(
+            plain(&r.summary_line(0)),
+            "FAILED: 1 collection error, 1 run error (in 1.50 s)"
+        );
+        assert_eq!(r.exit_code(0, 0), ExitCode::TestsFailed);
+    }
+
+    #[test]
+    fn verdict_and_exit_code() {
+        let mut r = report(Summary {
+            total: 3,
+            passed: 3,
+            ..Summary::default()
+        });
+        assert_eq!(
+            plain(&r.summary_line(0)),
+            "PASSED: 3 passed (3 tests in 1.50 s)"
+        );
+        assert_eq!(r.exit_code(0, 3), ExitCode::Ok);
+        // A shard left empty passes; a selection empty before sharding does not.
+        assert_eq!(report(Summary::default()).exit_code(0, 4), ExitCode::Ok);
+        assert_eq!(
+            report(Summary::default()).exit_code(0, 0),
+            ExitCode::NoTests
+        );
+        assert_eq!(
+            plain(&r.summary_line(2)),
+            "FAILED: 3 passed, 2 regressions (3 tests in 1.50 s)"
+        );
+        assert_eq!(r.exit_code(2, 3), ExitCode::TestsFailed);
+        r.meta.interrupted = true;
+        assert_eq!(r.exit_code(2, 3), ExitCode::Interrupted);
+        assert_eq!(
+            r.summary_line(0)[0],
+            Segment("INTERRUPTED".into(), Role::VerdictInterrupted)
+        );
+    }
+}
