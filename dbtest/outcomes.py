@@ -1,5 +1,6 @@
-"""Outcome names shared by every Python view (console, TUI). The engine's
-`record::Outcome` is the source of truth; these mirror it."""
+"""Outcome names and styles shared by every Python view (console, TUI). The
+engine's `record::Outcome` is the source of truth; these mirror it, and the
+engine's summary words (`report::summary`) come with the roles styled here."""
 
 from __future__ import annotations
 
@@ -21,6 +22,32 @@ ORDER = (
 
 # Outcomes that make a run fail (a strict `xpassed` does too).
 FAILING = frozenset({"failed", "error", "timeout", "crashed"})
+
+
+# How a view styles each role the engine gives a piece of summary text
+# (`report::summary::Role`; a test checks this covers `_core.summary_roles()`).
+ROLE_STYLE = {
+    "": "",
+    "passed": "green",
+    "failed": "red",
+    "error": "red",
+    "timeout": "red",
+    "crashed": "red",
+    "skipped": "yellow",
+    "xfailed": "yellow",
+    "xpassed": "yellow",
+    "cancelled": "magenta",
+    "flaky": "yellow",
+    "collection_error": "red",
+    "run_error": "red",
+    "benchmark": "cyan",
+    "benchmark_error": "red",
+    "regression": "red",
+    "no_tests": "yellow",
+    "verdict_passed": "bold green",
+    "verdict_failed": "bold red",
+    "verdict_interrupted": "bold magenta",
+}
 
 
 def is_failure(record: Mapping[str, Any]) -> bool:

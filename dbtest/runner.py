@@ -163,6 +163,13 @@ class Run:
         data = self._handle.highlights_json(slowest)
         return json.loads(data) if data else None
 
+    def conclusion(self, regressions: int = 0) -> dict[str, Any] | None:
+        """How the finished run ended, as the engine says it: `verdict`,
+        `exit_code` and `summary_line` (`(text, role)` pieces), counting
+        `regressions` entries past `--fail-on-regression`."""
+        data = self._handle.conclusion_json(regressions)
+        return json.loads(data) if data else None
+
     def render(self, fmt: str) -> str | None:
         """The finished run's report as `fmt` (json, markdown, junit, console)."""
         return self._handle.render(fmt)

@@ -18,23 +18,14 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from dbtest.outcomes import ORDER, count, is_failure
+from dbtest.outcomes import ORDER, ROLE_STYLE, count, is_failure
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-STYLE = {
-    "passed": "green",
-    "failed": "red",
-    "error": "red",
-    "timeout": "red",
-    "crashed": "red",
-    "skipped": "yellow",
-    "xfailed": "yellow",
-    "xpassed": "yellow",
-    "cancelled": "magenta",
-}
+# Colours by outcome, and by the role of each piece of the engine's summary.
+STYLE = ROLE_STYLE
 # One character per test in the default plain mode, as pytest does.
 CHAR = {
     "passed": ".",
@@ -79,6 +70,8 @@ class ConsoleReporter:
         self.total = 0
         self.done = 0
         self.counts: dict[str, int] = dict.fromkeys(ORDER, 0)
+        self.collection_errors = 0
+        self.run_errors = 0
         self.running: dict[str, float] = {}
         self.workers_busy: dict[str, int] = {}
         self.bench_line = ""
@@ -141,6 +134,7 @@ class ConsoleReporter:
             if kind == "run_started":
                 # `total` in the lean (progress) form, the items in the full one.
                 self.total = event["total"] if "total" in event else len(event["selected"])
+                self.collection_errors = len(event.get("collection_errors", []))
                 for err in event.get("collection_errors", []):
                     self._print(
                         Text(f"collection error: {err['path']}:{err['line']}: ", style="red")
@@ -163,6 +157,7 @@ class ConsoleReporter:
                     Text(f"worker {event['worker']} (pid {event['pid']}): {event['reason']}", "red")
                 )
             elif kind == "run_error":
+                self.run_errors += 1
                 self._print(Text(f"error in {event['scope']}: {safe(event['message'])}", "red"))
             elif kind == "bench_progress":
                 from dbtest.benchmark.console import progress_line
@@ -249,17 +244,26 @@ class ConsoleReporter:
     def _counts_text(self) -> Text:
         from rich.text import Text
 
-        text = Text()
-        for outcome in ORDER:
-            n = self.counts.get(outcome, 0)
-            if n:
-                text += Text(f"{n} {outcome} ", style=STYLE[outcome])
-        return text
+        from dbtest import _core
+
+        counts = {k: n for k, n in self.counts.items() if n}
+        if self.collection_errors:
+            counts["collection_errors"] = self.collection_errors
+        if self.run_errors:
+            counts["run_errors"] = self.run_errors
+        # The engine's words; nothing until something ends.
+        return styled(_core.counts_line(counts)) if counts else Text()
 
     # ----- the end ------------------------------------------------------------
 
-    def finish(self, report: dict[str, Any], compare: dict[str, Any] | None = None) -> None:
-        """Failures, slowest tests, benchmark tables, and the summary line."""
+    def finish(
+        self,
+        report: dict[str, Any],
+        summary_line: list[tuple[str, str]],
+        compare: dict[str, Any] | None = None,
+    ) -> None:
+        """Failures, slowest tests, benchmark tables, and the summary line
+        (the engine's `(text, role)` pieces: `Conclusion.summary_line`)."""
         tests = report["tests"]
         if self.plain and not (
             self.verbosity >= 0
@@ -271,7 +275,7 @@ class ConsoleReporter:
             )
         ):
             # Nothing but the summary, and no colour: no need for rich.
-            self.file.write(summary_plain(report) + "\n")
+            self.file.write("".join(part for part, _ in summary_line) + "\n")
             return
         from rich.text import Text
 
@@ -290,7 +294,7 @@ class ConsoleReporter:
                 from dbtest.benchmark.console import print_results
 
                 print_results(report["benchmarks"], compare, self.console)
-        self.console.print(self.summary_line(report))
+        self.console.print(styled(summary_line))
 
     def _failure(self, record: dict[str, Any]) -> None:
         from rich.text import Text
@@ -327,49 +331,15 @@ class ConsoleReporter:
         for t in ran[:n]:
             self.console.print(Text(f"{t['duration']:8.3f}s  {t['outcome']:<9} {t['id']}"))
 
-    @staticmethod
-    def summary_line(report: dict[str, Any]) -> Text:
-        """`3 passed, 1 failed, 2 skipped in 0.42s` (nothing is left out)."""
-        from rich.text import Text
 
-        text = Text()
-        for part, style in summary_parts(report):
-            text += Text(part, style=style)
-        return text
+def styled(pieces: list[tuple[str, str]]) -> Text:
+    """The engine's `(text, role)` pieces as rich text, each role in its style."""
+    from rich.text import Text
 
-
-def summary_parts(report: dict[str, Any]) -> list[tuple[str, str]]:
-    """The summary line as (text, style) pieces: counts, then the time."""
-    s = report["summary"]
-    counts = [(f"{s[o]} {o}", STYLE[o]) for o in ORDER if s.get(o)]
-    if s.get("flaky"):
-        counts.append((f"{s['flaky']} flaky", "yellow"))
-    for key, label in (("collection_errors", "collection error"), ("run_errors", "run error")):
-        n = len(report.get(key) or ())
-        if n:
-            counts.append((count(n, label), "red"))
-    benches = report.get("benchmarks") or []
-    if benches:
-        counts.append((count(len(benches), "benchmark"), "cyan"))
-        errors = sum(1 for b in benches if b.get("error"))
-        if errors:  # they fail the run: say so where the counts are
-            counts.append((count(errors, "benchmark error"), "red"))
-    if not counts:
-        counts.append(("no tests ran", "yellow"))
-    parts: list[tuple[str, str]] = []
-    for i, part in enumerate(counts):
-        if i:
-            parts.append((", ", ""))
-        parts.append(part)
-    parts.append((f" in {report['meta']['duration']:.2f}s", ""))
-    if report["meta"].get("interrupted"):
-        parts.append((" (interrupted)", "bold magenta"))
-    return parts
-
-
-def summary_plain(report: dict[str, Any]) -> str:
-    """The summary line without styles."""
-    return "".join(part for part, _ in summary_parts(report))
+    text = Text()
+    for part, role in pieces:
+        text.append(part, STYLE.get(role, ""))
+    return text
 
 
 def _text_class(*args: Any, **kwargs: Any) -> Text:

@@ -119,9 +119,12 @@ def execute(options: Any, settings: RunSettings) -> int:
         reporter.console.print("dbtest: error: the run ended without a report")
         return exit_codes.INTERNAL_ERROR
     compare_result = _benchmarks(report, run, settings, reporter)
-    reporter.finish(report, compare_result)
+    gated = compare_result is not None and compare_result.get("gate")
+    # The engine says how the run ended: verdict, exit code, summary line.
+    conclusion = run.conclusion(len(compare_result["regressions"]) if gated else 0)
+    reporter.finish(report, conclusion["summary_line"], compare_result)
     _write_reports(run, settings)
-    return _exit_code(report, compare_result, run.selected_unsharded)
+    return int(conclusion["exit_code"])
 
 
 def _check_baselines(root: str, settings: RunSettings) -> None:
@@ -227,23 +230,3 @@ def _write_reports_to(run: Any, settings: RunSettings) -> None:
             with open(target, "a", encoding="utf-8") as f:
                 f.write(render("markdown"))
                 f.write("\n")
-
-
-def _exit_code(report: dict[str, Any], compare: dict | None, unsharded: int) -> int:
-    """The documented exit code; `unsharded` is how many were selected
-    before `--partition` took this shard's share."""
-    s = report["summary"]
-    if report["meta"].get("interrupted"):
-        return exit_codes.INTERRUPTED
-    failing = s["failed"] + s["error"] + s["timeout"] + s["crashed"]
-    failing += sum(1 for t in report["tests"] if t["outcome"] == "xpassed" and t.get("strict"))
-    bench_errors = sum(1 for b in report.get("benchmarks", []) if b.get("error"))
-    if failing or s.get("run_errors") or bench_errors:
-        return exit_codes.TESTS_FAILED
-    if compare and compare.get("gate") and compare.get("regressions"):
-        return exit_codes.TESTS_FAILED
-    # A shard left empty (more shards than units) is not an error of its CI
-    # job; a selection that was empty before sharding is.
-    if unsharded == 0 and not report.get("collection_errors"):
-        return exit_codes.NO_TESTS
-    return exit_codes.OK

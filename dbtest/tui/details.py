@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from dbtest import _core
 from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState, escape_control, is_failure
 from dbtest.tui.tree import STATUS_ICON, format_duration, format_time
 
@@ -237,7 +238,8 @@ def render_group(state: TuiState, node: Node) -> RenderableType:
         head.add_row("tags", cell(", ".join(node.tags)))
     counts = state.counts(node)
     total = state.leaf_count.get(node.key, 0)
-    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if v) or "not run yet"
+    ran = {k: v for k, v in counts.items() if v}
+    summary = "".join(t for t, _ in _core.counts_line(ran)) if ran else "not run yet"
     head.add_row("tests", Text(f"{total} ({summary})", end=""))
     head.add_row("selected", Text(str(state.sel_count.get(node.key, 0)), end=""))
     parts: list[RenderableType] = [head]

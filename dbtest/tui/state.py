@@ -111,6 +111,16 @@ class RunProgress:
     interrupted: bool = False
     run_errors: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] | None = None
+    # The engine's summary line of the finished run: `(text, role)` pieces.
+    summary_line: list[tuple[str, str]] | None = None
+
+    def live_counts(self) -> dict[str, int]:
+        """What the run has counted so far, by the names the engine's
+        summary takes (`_core.counts_line`)."""
+        counts = {k: n for k, n in self.counts.items() if n}
+        if self.run_errors:
+            counts["run_errors"] = len(self.run_errors)
+        return counts
 
     def finish(self, rid: str, outcome: str) -> None:
         old = self.outcome_of.get(rid)
@@ -422,10 +432,9 @@ class TuiState:
         return self.node_counts.get(node.key) or Counter()
 
     def _bump(self, node: Node, outcome: str, delta: int) -> None:
-        bucket = "failed" if outcome in FAILURE_OUTCOMES else outcome
         for n in (node, *node.ancestors()):
             c = self.node_counts.setdefault(n.key, Counter())
-            c[bucket] += delta
+            c[outcome] += delta
 
     def _set_result(self, rid: str, record: dict[str, Any] | None) -> None:
         node = self.nodes.get(rid)
@@ -590,6 +599,8 @@ class TuiState:
         p.finished_at = now
         p.interrupted = bool(ev.get("interrupted"))
         p.summary = dict(ev.get("summary") or {})
+        line = ev.get("summary_line")
+        p.summary_line = [(str(t), str(r)) for t, r in line] if line else None
         p.busy.clear()
         # Whatever never started in a stopped run is cancelled, not silently
         # queued; after a normal end it simply has no result.

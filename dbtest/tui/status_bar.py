@@ -9,15 +9,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from dbtest.outcomes import ORDER, count
+from dbtest import _core
+from dbtest.outcomes import ROLE_STYLE
 from dbtest.tui.state import RunProgress
-from dbtest.tui.tree import STATUS_ICON
 
 
 def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> Text:
-    """`12/40  3.1s  workers 2/2 busy  [watch]  ✔10 passed  ✘2 failed`: the
+    """`12/40  3.1s  workers 2/2 busy  [watch]  2 failed, 10 passed`: the
     state first, the counts last, so a narrow terminal cuts only counts
-    (the tree shows every result anyway)."""
+    (the tree shows every result anyway). Once the run is over, its summary
+    line, in the engine's words as the console and the reports say it."""
     t = Text(no_wrap=True, end="")
     if p.started_at is None:
         t.append("no run yet", "dim")
@@ -28,26 +29,24 @@ def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> T
             t.append(f"  workers {len(p.busy)}/{p.workers} busy", "cyan")
             if p.cancelling:
                 t.append("  stopping…", "bold magenta")
-        elif p.interrupted:
-            t.append("  stopped", "bold magenta")
-        else:
-            t.append(
-                "  done",
-                "green"
-                if not p.counts.keys() & {"failed", "error", "timeout", "crashed"}
-                else "red",
-            )
-        if p.run_errors:
-            t.append(f"  {count(len(p.run_errors), 'run error')}", "bold red")
+        elif p.summary_line is None:
+            # A run that ended without the engine's summary (its stream broke).
+            if p.interrupted:
+                t.append("  stopped", "bold magenta")
+            else:
+                t.append("  done", "dim")
     if watching:
         t.append("  [watch]", "bold yellow")
     if p.started_at is not None:
-        for outcome in ORDER:
-            n = p.counts.get(outcome, 0)
-            if n:
-                icon, style = STATUS_ICON[outcome]
-                t.append("  ")
-                t.append(f"{icon}{n} {outcome}", style)
+        if not p.running and p.summary_line is not None:
+            pieces = p.summary_line
+        else:
+            counts = p.live_counts()
+            pieces = _core.counts_line(counts) if counts else []
+        if pieces:
+            t.append("  ")
+        for part, role in pieces:
+            t.append(part, ROLE_STYLE.get(role, ""))
     return t
 
 

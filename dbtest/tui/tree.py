@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from dbtest.tui.state import Node, TuiState
+from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState
 
 # Labels are computed in render_label; an empty Text skips markup parsing.
 _EMPTY = Text()
@@ -232,8 +232,9 @@ class TestTree(Tree[str]):
             parts: list[tuple[str, str]] = []
             if counts.get("passed"):
                 parts.append((f"{counts['passed']}✔", "green"))
-            if counts.get("failed"):
-                parts.append((f"{counts['failed']}✘", "bold red"))
+            failing = sum(counts.get(o, 0) for o in FAILURE_OUTCOMES)
+            if failing:
+                parts.append((f"{failing}✘", "bold red"))
             if counts.get("skipped") or counts.get("xfailed"):
                 parts.append((f"{counts['skipped'] + counts['xfailed']}○", "yellow"))
             if counts.get("cancelled"):

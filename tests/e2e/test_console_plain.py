@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from dbtest.cli.console import ConsoleReporter, summary_plain
+from dbtest import _core
+from dbtest.cli.console import ConsoleReporter, styled
 
 
 def report(outcomes: dict[str, str], **meta: object) -> dict:
@@ -17,6 +18,19 @@ def report(outcomes: dict[str, str], **meta: object) -> dict:
         for i, o in outcomes.items()
     ]
     return {"summary": summary, "tests": tests, "meta": {"duration": 0.5, **meta}}
+
+
+def line(outcomes: dict[str, str]) -> list[tuple[str, str]]:
+    """A summary line in the engine's words (as `Conclusion.summary_line`)."""
+    counts: dict[str, int] = {}
+    for o in outcomes.values():
+        counts[o] = counts.get(o, 0) + 1
+    return [
+        ("PASSED", "verdict_passed"),
+        (": ", ""),
+        *_core.counts_line(counts),
+        (" (in 0.50 s)", ""),
+    ]
 
 
 def run_plain(outcomes: dict[str, str]) -> tuple[ConsoleReporter, str]:
@@ -31,22 +45,20 @@ def run_plain(outcomes: dict[str, str]) -> tuple[ConsoleReporter, str]:
         ]
     )
     reporter.stop()
-    reporter.finish(report(outcomes))
+    reporter.finish(report(outcomes), line(outcomes))
     return reporter, out.getvalue()
 
 
-def test_summary_plain_is_the_rich_line_without_styles():
-    for rep in (
-        report({"a": "passed", "b": "failed", "c": "skipped"}),
-        report({}, interrupted=True),
-        {**report({"a": "passed"}), "run_errors": [{"scope": "s", "message": "m"}]},
-    ):
-        assert summary_plain(rep) == ConsoleReporter.summary_line(rep).plain
+def test_the_summary_is_the_engines_words_styled_by_role():
+    pieces = line({"a": "passed", "b": "failed"})
+    text = styled(pieces)
+    assert text.plain == "PASSED: 1 failed, 1 passed (in 0.50 s)"
+    assert {str(span.style) for span in text.spans} >= {"bold green", "red", "green"}
 
 
 def test_a_passing_plain_run_never_makes_a_rich_console():
     reporter, text = run_plain({"a": "passed", "b": "passed", "c": "skipped"})
-    assert text == "..s\n2 passed, 1 skipped in 0.50s\n"
+    assert text == "..s\nPASSED: 2 passed, 1 skipped (in 0.50 s)\n"
     assert "console" not in vars(reporter)  # the lazy rich console was never built
 
 
@@ -55,15 +67,14 @@ def test_failures_are_rendered_by_rich_after_the_plain_progress():
     assert "console" in vars(reporter)
     assert text.startswith(".F\n")
     assert "FAILED b" in text and "boom" in text
-    assert text.rstrip().endswith("1 passed, 1 failed in 0.50s")
+    assert text.rstrip().endswith("1 failed, 1 passed (in 0.50 s)")
 
 
-def test_error_counts_are_singular_or_plural():
-    one = {**report({"a": "passed"}), "run_errors": [{"scope": "s", "message": "m"}]}
-    assert "1 run error " in summary_plain(one) or summary_plain(one).endswith("1 run error")
-    assert "1 run errors" not in summary_plain(one)
-    two = {**report({}), "collection_errors": [{}, {}]}
-    assert "2 collection errors" in summary_plain(two)
+def test_live_counts_are_the_engines_words():
+    assert _core.counts_line({"run_errors": 1}) == [("1 run error", "run_error")]
+    assert _core.counts_line({"collection_errors": 2})[0][0] == "2 collection errors"
+    pieces = _core.counts_line({"benchmarks": 2, "benchmark_errors": 1})
+    assert "".join(t for t, _ in pieces) == "2 benchmarks, 1 benchmark error"
 
 
 def test_no_slowest_heading_over_nothing_that_ran():
@@ -71,16 +82,9 @@ def test_no_slowest_heading_over_nothing_that_ran():
     reporter = ConsoleReporter(out, color=False, durations=3)
     reporter.start()
     reporter.stop()
-    reporter.finish(report({"a": "skipped"}))
+    reporter.finish(report({"a": "skipped"}), line({"a": "skipped"}))
     assert "slowest" not in out.getvalue()
     out = io.StringIO()
     reporter = ConsoleReporter(out, color=False, durations=3)
-    reporter.finish(report({"a": "passed"}))
+    reporter.finish(report({"a": "passed"}), line({"a": "passed"}))
     assert "slowest 1 test\n" in out.getvalue() or "slowest 1 test " in out.getvalue()
-
-
-def test_benchmark_counts_name_their_errors():
-    one = {**report({}), "benchmarks": [{"id": "b"}]}
-    assert summary_plain(one).startswith("1 benchmark in")
-    two = {**report({}), "benchmarks": [{"id": "a"}, {"id": "b", "error": "ValueError: x"}]}
-    assert summary_plain(two).startswith("2 benchmarks, 1 benchmark error in")
