@@ -1,11 +1,28 @@
-//! Discovery bindings: `list_tree` (rendered `dbtest list` output) and
-//! `discover` (the same tree as a JSON string, for the TUI). Conversions only.
+//! Discovery bindings: `list_tree` (rendered `dbtest list` output),
+//! `discover` (the same tree as a JSON string) and `Discovery`, a discovery
+//! held in the engine that the TUI filters on each keystroke. Conversions only.
 
 use crate::errors::{usage_error, UsageError};
-use dbtest_engine::discovery::list::{self, ListRequest};
+use dbtest_engine::discovery::list::{self, ListRequest, Listed};
 use dbtest_engine::filter::{FilterSpec, Mode};
 use pyo3::prelude::*;
 use std::path::PathBuf;
+
+fn filter_spec(
+    pattern: Option<String>,
+    tags: Vec<String>,
+    expr: Option<String>,
+    mode: &str,
+) -> PyResult<FilterSpec> {
+    let mode: Mode = mode.parse().map_err(usage_error)?;
+    Ok(FilterSpec {
+        pattern,
+        tags: dbtest_engine::filter::split_tags(&tags),
+        expr,
+        mode,
+        ..FilterSpec::default()
+    })
+}
 
 #[allow(clippy::too_many_arguments)]
 fn request(
@@ -17,7 +34,7 @@ fn request(
     mode: &str,
     full_parse: bool,
 ) -> PyResult<ListRequest> {
-    let mode: Mode = mode.parse().map_err(usage_error)?;
+    let filter = filter_spec(pattern, tags, expr, mode)?;
     let start_dir = match root_dir {
         Some(d) => PathBuf::from(d),
         None => std::env::current_dir()
@@ -26,13 +43,7 @@ fn request(
     Ok(ListRequest {
         start_dir,
         paths,
-        filter: FilterSpec {
-            pattern,
-            tags: dbtest_engine::filter::split_tags(&tags),
-            expr,
-            mode,
-            ..FilterSpec::default()
-        },
+        filter,
         full_parse,
     })
 }
@@ -93,6 +104,70 @@ fn discover(
         .map_err(usage_error)
 }
 
+/// A whole discovery (config, tree, items) held by the engine: the tree is
+/// read once, then `select` answers which ids a filter selects without
+/// walking the disk or parsing again. Discover anew to see file changes.
+#[pyclass(module = "dbtest._core", frozen)]
+pub struct Discovery {
+    listed: Listed,
+}
+
+#[pymethods]
+impl Discovery {
+    /// Load the config and discover everything under `paths` (the config's
+    /// paths when empty). Raises `UsageError` for a bad config or path.
+    #[new]
+    #[pyo3(signature = (paths=Vec::new(), root_dir=None, full_parse=false))]
+    fn new(
+        py: Python<'_>,
+        paths: Vec<String>,
+        root_dir: Option<String>,
+        full_parse: bool,
+    ) -> PyResult<Discovery> {
+        let req = request(paths, root_dir, None, Vec::new(), None, "all", full_parse)?;
+        let listed = py.detach(move || list::list(&req)).map_err(usage_error)?;
+        Ok(Discovery { listed })
+    }
+
+    /// The project root the config search found.
+    #[getter]
+    fn root(&self) -> String {
+        self.listed.discovery.root.to_string_lossy().into_owned()
+    }
+
+    /// The tree as the JSON document of `dbtest list --format json`
+    /// (files, suites, items and errors; schema in docs/discovery.md).
+    fn tree_json(&self, py: Python<'_>) -> String {
+        py.detach(|| list::render_json(&self.listed))
+    }
+
+    /// Ids of the items the filter selects, in id order (items whose tags
+    /// only the import knows are included, as for a run). Raises
+    /// `UsageError` for a malformed expression or mode.
+    #[pyo3(signature = (pattern=None, tags=Vec::new(), expr=None, mode="all"))]
+    fn select(
+        &self,
+        py: Python<'_>,
+        pattern: Option<String>,
+        tags: Vec<String>,
+        expr: Option<String>,
+        mode: &str,
+    ) -> PyResult<Vec<String>> {
+        let spec = filter_spec(pattern, tags, expr, mode)?;
+        py.detach(|| {
+            self.listed
+                .select_ids(&spec)
+                .map(|ids| ids.into_iter().map(str::to_string).collect())
+        })
+        .map_err(usage_error)
+    }
+
+    /// Number of items (tests and benchmark entries).
+    fn __len__(&self) -> usize {
+        self.listed.discovery.items.len()
+    }
+}
+
 /// Whether each item (TestItem JSON, as the worker collects them after
 /// import) is selected by the run's filter (`session::FilterRequest` JSON).
 #[pyfunction]
@@ -109,5 +184,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(filter_items, m)?)?;
     m.add_function(wrap_pyfunction!(list_tree, m)?)?;
     m.add_function(wrap_pyfunction!(discover, m)?)?;
+    m.add_class::<Discovery>()?;
     Ok(())
 }

@@ -44,6 +44,13 @@ pub fn configured(spec: &FilterSpec, cfg: &Config) -> FilterSpec {
     }
 }
 
+/// `spec` compiled against the config (a malformed expression is a usage error).
+fn selector(spec: &FilterSpec, cfg: &Config) -> Result<Selector, UsageError> {
+    let spec = configured(spec, cfg);
+    let expr = spec.expr.clone().unwrap_or_default();
+    Selector::new(spec).map_err(|source| UsageError::Filter { source, expr })
+}
+
 /// Load the config, discover, filter.
 pub fn list(req: &ListRequest) -> Result<Listed, UsageError> {
     list_with(req, config::load(&req.start_dir)?)
@@ -51,9 +58,8 @@ pub fn list(req: &ListRequest) -> Result<Listed, UsageError> {
 
 /// [`list`] with the config already loaded from `req.start_dir`.
 pub fn list_with(req: &ListRequest, cfg: Config) -> Result<Listed, UsageError> {
-    let spec = configured(&req.filter, &cfg);
-    let expr = spec.expr.clone().unwrap_or_default();
-    let selector = Selector::new(spec).map_err(|source| UsageError::Filter { source, expr })?;
+    // Compiled before the walk: a typo in `-E` fails at once.
+    let selector = selector(&req.filter, &cfg)?;
     let mut opts = DiscoverOptions::new(cfg.clone());
     opts.paths = req.paths.clone();
     opts.cwd = req.start_dir.clone();
@@ -84,6 +90,17 @@ pub fn list_with(req: &ListRequest, cfg: Config) -> Result<Listed, UsageError> {
         discovered,
         filter_elapsed,
     })
+}
+
+impl Listed {
+    /// Ids of the listed items that `spec` selects (undecided ones included,
+    /// as in [`list`]), in id order: the filter evaluated again on the items
+    /// already parsed, without walking the disk (the TUI, on each keystroke).
+    pub fn select_ids(&self, spec: &FilterSpec) -> Result<Vec<&str>, UsageError> {
+        let items = &self.discovery.items;
+        let keep = selector(spec, &self.config)?.select_indices(items);
+        Ok(keep.into_iter().map(|i| items[i].id.as_str()).collect())
+    }
 }
 
 #[derive(Serialize)]
