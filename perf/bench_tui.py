@@ -92,8 +92,8 @@ async def _replay_once(root: Path, n: int) -> tuple[float, float, int]:
     from dbtest.tui.source import RunnerSource
 
     real = RunnerSource()
-    discovered = real.discover(real.options(root=str(root)))
-    items = discovered["items"][:n]
+    tree = real.discover(real.options(root=str(root))).tree
+    items = [i for f in tree["files"] for s in (*f["suites"], f) for i in s["items"]][:n]
 
     class Source(RunnerSource):
         def start_run(self, options):

@@ -94,7 +94,7 @@ async def benchmark_group(app: DbtestApp | None = None) -> None:
             from tests.tui import scripted
 
             scripted_app = DbtestApp(
-                root,
+                scripted.ROOT,
                 source=scripted.source(scripted.bench_run()),
                 restore_session=False,
                 persist=False,

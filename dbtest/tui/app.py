@@ -33,7 +33,7 @@ from dbtest.tui.messages import (
     RunEvents,
     TreeLoaded,
 )
-from dbtest.tui.source import RunHandle, RunnerSource, RunSource
+from dbtest.tui.source import Discovered, RunHandle, RunnerSource, RunSource
 from dbtest.tui.state import Change, TuiState, load_session, save_session
 from dbtest.tui.status_bar import StatusBar
 from dbtest.tui.tag_picker import TagPicker
@@ -112,7 +112,7 @@ class DbtestApp(App[int]):
         persist: bool = True,
         watch_interval: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
-        prefetched: Future[dict[str, Any]] | None = None,
+        prefetched: Future[Discovered] | None = None,
     ) -> None:
         super().__init__()
         self.root_dir = Path(root or os.getcwd()).resolve()
@@ -129,6 +129,8 @@ class DbtestApp(App[int]):
         self.run_serial = 0
         self.watching = False
         self.tree_ready = False
+        # The engine's discovery the tree was built from; filters ask it.
+        self.discovery: Discovered | None = None
         self.discovery_error: str | None = None
         self.started_at = time.monotonic()
         self.tree_shown_at: float | None = None
@@ -191,7 +193,8 @@ class DbtestApp(App[int]):
 
     def on_tree_loaded(self, message: TreeLoaded) -> None:
         first = not self.tree_ready
-        self.state.load(message.discovered)
+        self.discovery = message.discovered
+        self.state.load(message.discovered.tree)
         if first:
             self.state.restore_session(self._session)
             if self._cli_tags is not None:
@@ -256,18 +259,18 @@ class DbtestApp(App[int]):
 
     @work(thread=True, exclusive=True, group="filter")
     def _run_filter(self, gen: int, pattern: str | None, expr: str | None, tags: list[str]) -> None:
+        """The held discovery answers: no walk, no parse (the GIL is released meanwhile)."""
+        if self.discovery is None:
+            return
         try:
-            opts = self.source.options(
-                root=str(self.root_dir), paths=self.paths, pattern=pattern, expr=expr, tags=tags
-            )
-            found = self.source.discover(opts)
+            ids = self.discovery.select(pattern=pattern, tags=tags, expr=expr)
         except UsageError as e:
             self.post_message(FilterResult(gen, None, str(e)))
             return
-        except Exception as e:  # noqa: BLE001 - shown inline
+        except Exception as e:  # noqa: BLE001 - shown inline, the TUI must not die
             self.post_message(FilterResult(gen, None, f"{type(e).__name__}: {e}"))
             return
-        self.post_message(FilterResult(gen, [i["id"] for i in found.get("items", [])]))
+        self.post_message(FilterResult(gen, ids))
 
     def on_filter_result(self, message: FilterResult) -> None:
         if message.generation != self._filter_gen:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from dbtest.tui.source import Discovered
+
 
 class TreeLoaded(Message):
-    """Discovery finished: the static tree (`{"root", "items", "collection_errors"}`)."""
+    """Discovery finished: the engine holds it, with its tree (`discovered.tree`)."""
 
-    def __init__(self, discovered: dict[str, Any]) -> None:
+    def __init__(self, discovered: Discovered) -> None:
         super().__init__()
         self.discovered = discovered
 

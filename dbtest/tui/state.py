@@ -187,20 +187,25 @@ class TuiState:
         self.progress = RunProgress()
         self.last_run_ids: list[str] = []
         self.last_failures: list[str] = []
-        self.collection_errors: list[dict[str, Any]] = []
-        self.root_dir: str = ""
 
     # ------------------------------------------------------------------ tree
 
-    def load(self, discovered: dict[str, Any]) -> None:
-        """(Re)build the tree from a discovery result, keeping selection and results."""
+    def load(self, tree: dict[str, Any]) -> None:
+        """(Re)build the tree from the engine's discovery document (files,
+        their suites and items, errors; docs/discovery.md), keeping the
+        selection and results of the ids that still exist."""
         selected, results = self.selected, self.results
         self.__init_tree()
-        self.root_dir = str(discovered.get("root") or "")
-        for item in discovered.get("items", []):
-            self._add_item(item)
-        self.collection_errors = list(discovered.get("collection_errors", []))
-        for err in self.collection_errors:
+        for f in tree["files"]:
+            file = self._file(f["path"])
+            for suite in f["suites"]:
+                node = self._suite(file, suite["name"], suite["kind"], suite["line"])
+                node.tags = list(suite["tags"])
+                for item in suite["items"]:
+                    self._add_item(item, node)
+            for item in f["items"]:
+                self._add_item(item, file)
+        for err in tree["errors"]:
             self._add_error(err)
         self._finish_tree()
         self.selected = set()
@@ -228,39 +233,38 @@ class TuiState:
     def _file(self, path: str, kind: str = "file") -> Node:
         return self._child(self.root, path, kind, path, path=path, line=1)
 
-    def _add_item(self, item: dict[str, Any]) -> Node:
+    def _suite(self, file: Node, name: str, kind: str, line: int) -> Node:
+        """A suite or unittest class (`suite`), or a benchmark group (`group`)."""
+        kind = "group" if kind == "group" else "suite"
+        return self._child(file, f"{file.path}::{name}", kind, name, path=file.path, line=line)
+
+    def _add_item(self, item: dict[str, Any], parent: Node | None = None) -> Node:
+        """The leaf for a TestItem under `parent` (its file or suite); without
+        one (an item a run selected that the tree does not have yet), under
+        the file and suite the item names."""
         path = item["path"]
-        parent = self._file(path)
-        suite = item.get("suite")
-        if suite:
-            kind = "group" if item.get("kind") == "bench" else "suite"
-            key = f"{path}::{suite}"
-            existed = key in self.nodes
-            line = item.get("suite_line") or item.get("line", 0)
-            parent = self._child(parent, key, kind, suite, path=path, line=line)
-            if not existed:
-                # Suite-level tags are the ones every item of the suite carries.
-                parent.tags = list(item.get("tags", []))
-            else:
-                parent.tags = [t for t in parent.tags if t in item.get("tags", [])]
+        if parent is None:
+            parent = self._file(path)
+            if item.get("suite"):
+                group = "group" if item["kind"] == "bench" else "suite"
+                parent = self._suite(parent, item["suite"], group, item["line"])
         if item.get("params") is not None:
             key = _strip_params(item["id"])
             parent = self._child(
-                parent, key, "function", item["name"], path=path, line=item.get("line", 0)
+                parent, key, "function", item["name"], path=path, line=item["line"]
             )
-        leaf_kind = "bench" if item.get("kind") == "bench" else "test"
+        leaf_kind = "bench" if item["kind"] == "bench" else "test"
         label = item["name"] if item.get("params") is None else f"[{item['params']}]"
-        node = self._child(
+        return self._child(
             parent,
             item["id"],
             leaf_kind,
             label,
             path=path,
-            line=item.get("line", 0),
+            line=item["line"],
             item=item,
-            tags=list(item.get("tags", [])),
+            tags=list(item["tags"]),
         )
-        return node
 
     def _add_error(self, err: dict[str, Any]) -> None:
         path = err.get("path", "?")

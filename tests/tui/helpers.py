@@ -1,5 +1,6 @@
-"""Shared helpers of the TUI tests: fixture paths, a scripted run source
-(deterministic, for snapshots and model tests) and waiting helpers."""
+"""Shared helpers of the TUI tests: fixture paths, the engine's discovery of
+a fixture, a source with scripted runs (deterministic, for snapshots and
+model tests) and waiting helpers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import asyncio
 import shutil
 from pathlib import Path
 from typing import Any
+
+from dbtest.runner import RunOptions
+from dbtest.tui.source import Discovered, RunnerSource
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -18,29 +22,16 @@ def copy_fixture(name: str, dest: Path) -> Path:
     return target
 
 
-def item(test_id: str, **kw: Any) -> dict[str, Any]:
-    """A TestItem dict from an id like `a.py::Suite::name[p]`."""
-    path, *rest = test_id.split("::")
-    suite = rest[0] if len(rest) == 2 else None
-    name = rest[-1]
-    params = None
-    if "[" in name:
-        name, params = name[:-1].split("[", 1)
-    out: dict[str, Any] = {
-        "id": test_id,
-        "kind": kw.pop("kind", "test"),
-        "style": "suite" if suite else "function",
-        "path": path,
-        "name": name,
-        "line": kw.pop("line", 1),
-        "tags": kw.pop("tags", []),
-    }
-    if suite:
-        out["suite"] = suite
-    if params is not None:
-        out["params"] = params
-    out.update(kw)
-    return out
+def discover(root: str | Path) -> Discovered:
+    """The engine's discovery of a project, as the TUI gets it."""
+    source = RunnerSource()
+    return source.discover(source.options(root=str(root)))
+
+
+def items_of(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """The TestItems of an engine tree, in tree order (what `run_started`
+    lists as `selected`)."""
+    return [item for f in tree["files"] for node in (*f["suites"], f) for item in node["items"]]
 
 
 def record(test_id: str, outcome: str, **kw: Any) -> dict[str, Any]:
@@ -93,27 +84,16 @@ class ScriptedRun:
         self.cancel()
 
 
-class ScriptedSource:
-    """A RunSource with a fixed tree; each `start_run` pops the next scripted run.
-    Filtering is a plain substring match (the real one is the engine's)."""
+class ScriptedSource(RunnerSource):
+    """The real source (the engine discovers, filters and builds options)
+    whose runs are scripted: each `start_run` records its options and pops
+    the next scripted run."""
 
-    def __init__(self, discovered: dict[str, Any], runs: list[ScriptedRun] | None = None) -> None:
-        self.discovered = discovered
+    def __init__(self, runs: list[ScriptedRun] | None = None) -> None:
         self.runs = list(runs or [])
-        self.started: list[dict[str, Any]] = []
+        self.started: list[RunOptions] = []
 
-    def options(self, **kw: Any) -> dict[str, Any]:
-        return kw
-
-    def discover(self, options: dict[str, Any]) -> dict[str, Any]:
-        items = self.discovered["items"]
-        if options.get("pattern"):
-            items = [i for i in items if options["pattern"] in i["id"]]
-        if options.get("tags"):
-            items = [i for i in items if set(i.get("tags", [])) & set(options["tags"])]
-        return {**self.discovered, "items": items}
-
-    def start_run(self, options: dict[str, Any]) -> ScriptedRun:
+    def start_run(self, options: RunOptions) -> ScriptedRun:
         self.started.append(options)
         return self.runs.pop(0)
 

@@ -1,29 +1,18 @@
-"""Deterministic trees and runs for snapshot tests: the same pixels every time.
+"""Deterministic runs for snapshot tests: the same pixels every time.
 
-(The Pilot tests use the real runner; snapshots need fixed durations.)"""
+The tree is the engine's real discovery of `tests/fixtures/tui_scripted`
+(so it has exactly the shape the engine sends); only the runs are scripted,
+with fixed durations. (The Pilot tests run the real runner.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .helpers import ScriptedRun, ScriptedSource, item, record
+from .helpers import FIXTURES, ScriptedRun, ScriptedSource, discover, items_of, record
 
-ITEMS = [
-    item("tests/test_orders.py::Orders::test_create", line=8, tags=["db", "unit"]),
-    item("tests/test_orders.py::Orders::test_cancel", line=14, tags=["db", "unit"]),
-    item("tests/test_orders.py::Orders::test_totals", line=21, tags=["db", "unit"]),
-    item("tests/test_orders.py::test_price[0]", line=30),
-    item("tests/test_orders.py::test_price[19]", line=30),
-    item("tests/test_users.py::Users::test_signup", line=5, tags=["unit"]),
-    item("tests/test_users.py::Users::test_login_is_slow", line=11, tags=["slow"]),
-    item("benchmarks/bench_json.py::encode::json", kind="bench", line=9, tags=["json"]),
-    item("benchmarks/bench_json.py::encode::pickle", kind="bench", line=14, tags=["json"]),
-    item("benchmarks/bench_json.py::encode::marshal", kind="bench", line=19, tags=["json"]),
-]
-ERRORS = [
-    {"path": "tests/test_broken.py", "line": 3, "message": "syntax error: '(' was never closed"}
-]
-DISCOVERED: dict[str, Any] = {"root": "/project", "items": ITEMS, "collection_errors": ERRORS}
+ROOT = FIXTURES / "tui_scripted"
+TREE = discover(ROOT).tree
+ITEMS = items_of(TREE)
 TESTS = [i for i in ITEMS if i["kind"] == "test"]
 FAILURE_MESSAGE = (
     "expect(order.total).to_equal(1200)\n"
@@ -42,7 +31,12 @@ TRACEBACK = (
 
 
 def started() -> dict[str, Any]:
-    return {"type": "run_started", "selected": TESTS, "collection_errors": ERRORS, "workers": 2}
+    return {
+        "type": "run_started",
+        "selected": TESTS,
+        "collection_errors": TREE["errors"],
+        "workers": 2,
+    }
 
 
 def finished(rid: str, outcome: str, duration: float, **kw: Any) -> dict[str, Any]:
@@ -152,4 +146,4 @@ def bench_run() -> ScriptedRun:
 
 
 def source(*runs: ScriptedRun) -> ScriptedSource:
-    return ScriptedSource(DISCOVERED, list(runs))
+    return ScriptedSource(list(runs))

@@ -1,5 +1,6 @@
-"""Snapshot tests (pytest-textual-snapshot) of the main states, on scripted
-events so that every pixel is the same on every run. Update with
+"""Snapshot tests (pytest-textual-snapshot) of the main states: the engine's
+tree of `tests/fixtures/tui_scripted` and scripted events, so that every
+pixel is the same on every run. Update with
 `pytest tests/tui/test_snapshots.py --snapshot-update` after a deliberate change."""
 
 from __future__ import annotations
@@ -7,14 +8,14 @@ from __future__ import annotations
 from dbtest.tui.app import DbtestApp
 
 from . import scripted
-from .helpers import FIXTURES, FakeClock, wait_for
+from .helpers import FakeClock, wait_for
 
 SIZE = (130, 34)
 
 
 def make_app(*runs) -> DbtestApp:
     return DbtestApp(
-        FIXTURES / "tui_basic",
+        scripted.ROOT,
         source=scripted.source(*runs),
         restore_session=False,
         persist=False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from dbtest.tui.source import flatten
 from dbtest.tui.state import (
     KEEP_STREAM,
     LIVE_OUTPUT_LIMIT,
@@ -15,27 +14,17 @@ from dbtest.tui.state import (
     save_session,
 )
 
-from .helpers import item, record
+from .helpers import FIXTURES, discover, items_of, record
 
-ITEMS = [
-    item("a.py::Suite::test_one", tags=["db", "unit"]),
-    item("a.py::Suite::test_two", tags=["db"]),
-    item("a.py::test_free"),
-    item("a.py::test_p[1]"),
-    item("a.py::test_p[2]"),
-    item("b.py::g::fast", kind="bench", tags=["bench"]),
-]
+# The engine's tree of a fixture: a.py (a suite with tags, a plain and a
+# parametrized test), b.py (a benchmark group), c.py (a syntax error).
+TREE = discover(FIXTURES / "tui_model").tree
+ITEMS = items_of(TREE)
 
 
 def make() -> TuiState:
     s = TuiState()
-    s.load(
-        {
-            "root": "/r",
-            "items": ITEMS,
-            "collection_errors": [{"path": "c.py", "line": 3, "message": "syntax error"}],
-        }
-    )
+    s.load(TREE)
     return s
 
 
@@ -47,10 +36,11 @@ def test_tree_groups_files_suites_params_and_errors():
     assert s.nodes["a.py::test_p"].kind == "function"
     assert [c.name for c in s.nodes["a.py::test_p"].children] == ["[1]", "[2]"]
     assert s.nodes["b.py::g"].kind == "group"
-    assert s.nodes["c.py"].kind == "error" and s.nodes["c.py"].error == "syntax error"
+    assert s.nodes["c.py"].kind == "error" and s.nodes["c.py"].line == 3
+    assert s.nodes["c.py"].error == "syntax error: '(' was never closed"
     assert s.leaf_count["a.py"] == 5 and s.leaf_count[""] == 6
-    # Suite tags are those every item of the suite carries.
-    assert s.nodes["a.py::Suite"].tags == ["db"]
+    # A suite row has its class's line and tags.
+    assert s.nodes["a.py::Suite"].tags == ["db"] and s.nodes["a.py::Suite"].line == 4
 
 
 def test_toggle_file_selects_children_and_parents_show_tri_state():
@@ -210,22 +200,3 @@ def test_unreadable_session_is_ignored(tmp_path):
     s = make()
     s.restore_session({"version": 999, "selected": ["a.py::test_free"]})
     assert s.selected == set()
-
-
-def test_flatten_accepts_the_nested_discovery_document():
-    doc = {
-        "root": "/r",
-        "files": [
-            {"path": "a.py", "suites": [{"name": "S", "items": [ITEMS[0]]}], "items": [ITEMS[2]]},
-            {
-                "path": "c.py",
-                "error": {"path": "c.py", "line": 1, "message": "bad"},
-                "suites": [],
-                "items": [],
-            },
-        ],
-        "errors": 1,
-    }
-    flat = flatten(doc)
-    assert [i["id"] for i in flat["items"]] == ["a.py::Suite::test_one", "a.py::test_free"]
-    assert flat["collection_errors"] == [{"path": "c.py", "line": 1, "message": "bad"}]
