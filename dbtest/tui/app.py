@@ -14,12 +14,13 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Tree
 
 from dbtest._core import UsageError
+from dbtest.tui import keys
 from dbtest.tui.details import DetailsPane
 from dbtest.tui.editor import editor_command
 from dbtest.tui.filter_bar import FilterBar, parse_filter
@@ -53,50 +54,8 @@ class DbtestApp(App[int]):
     TITLE = "dbtest"
     CSS_PATH = "styles.tcss"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "run_selection", "Run"),
-        Binding("a", "run_all", "Run all"),
-        Binding("f", "rerun_failures", "Rerun failures"),
-        Binding("space", "toggle_select", "Select", show=False),
-        Binding("c", "clear_selection", "Clear selection", show=False),
-        Binding("slash", "focus_filter", "Filter", key_display="/"),
-        Binding("t", "pick_tags", "Tags"),
-        Binding("s", "stop", "Stop"),
-        Binding("escape", "escape", "Stop", show=False),
-        Binding("n", "next_failure", "Next fail"),
-        Binding("p", "previous_failure", "Prev fail"),
-        Binding("e", "edit", "Edit"),
-        Binding("w", "toggle_watch", "Watch"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
-    ]
-
-    # Keys, descriptions and actions for the help screen and the palette.
-    KEYS: ClassVar[list[tuple[str, str, str]]] = [
-        (
-            "r",
-            "run the selection the filter shows (or the highlighted node when nothing is selected)",
-            "run_selection",
-        ),
-        ("a", "run everything the current filter shows", "run_all"),
-        ("f", "rerun the failures of the last run", "rerun_failures"),
-        (
-            "space",
-            "select or unselect the highlighted node (a file or suite: all of it)",
-            "toggle_select",
-        ),
-        ("/", "focus the filter: a pattern, or -E and an expression", "focus_filter"),
-        ("t", "pick tags", "pick_tags"),
-        ("s / escape", "stop the run (press again to kill the workers)", "stop"),
-        ("n / p", "next / previous failure", "next_failure"),
-        ("enter", "expand a file or suite, open a test's details", "open"),
-        ("e", "open the test's file at its line in $EDITOR", "edit"),
-        ("w", "watch mode: rerun affected files (or the failures) on save", "toggle_watch"),
-        ("c", "clear the selection", "clear_selection"),
-        ("?", "this help", "help"),
-        ("ctrl+p", "command palette (every action)", "command_palette"),
-        ("q", "quit (the session is saved in .dbtest/tui.json)", "quit"),
-    ]
+    # Made from the one table of keys (help, palette and docs/tui.md too).
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings())
 
     def __init__(
         self,
@@ -576,8 +535,13 @@ class DbtestApp(App[int]):
         self._after_discovery.append(rerun)
         self._discover()
 
+    def action_rediscover(self) -> None:
+        """Walk and parse again: files changed outside watch mode."""
+        self.notify("discovering the tree again")
+        self._discover()
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen([(k, d) for k, d, _ in self.KEYS]))
+        self.push_screen(HelpScreen([(k.key, k.description) for k in keys.KEYS]))
 
     def action_open(self) -> None:
         node = self.tree.cursor_node
@@ -590,15 +554,13 @@ class DbtestApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for key, description, action in self.KEYS:
-            if action in ("command_palette", "quit", "help"):
-                continue
-            yield SystemCommand(
-                description[0].upper() + description[1:],
-                f"key: {key}",
-                partial(self.run_action, action),
-            )
-        yield SystemCommand("Show the keys", "key: ?", self.action_help)
+        for k in keys.KEYS:
+            if k.palette:
+                yield SystemCommand(
+                    k.description[0].upper() + k.description[1:],
+                    f"key: {k.key}",
+                    partial(self.run_action, k.action),
+                )
 
     # ------------------------------------------------------------- events
 

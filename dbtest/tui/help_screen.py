@@ -1,4 +1,4 @@
-"""The help screen: every key of the app, generated from its bindings."""
+"""The help screen: every key of the app, from the one table (`dbtest/tui/keys.py`)."""
 
 from __future__ import annotations
 

