@@ -8,10 +8,14 @@ engine's `RunRequest` (rust_core/engine/src/session.rs), which a test
 checks name by name and type by type. Adding a run option is one row here,
 the field in `RunRequest`, and its test (docs/architecture.md).
 
-This module is imported before the workers are started: it imports nothing.
+This module is imported before the workers are started: it imports only the
+engine's binding, which `dbtest.cli` has loaded already (for the one list of
+report formats).
 """
 
 from __future__ import annotations
+
+from dbtest._core import REPORT_FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -182,7 +186,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("failed_first", ("--ff", "--failed-first"), bool, help="Failures first.", request=True),
     Option("headless", ("--headless",), bool, help="Plain output for CI."),
-    Option("fmt", ("--format",), default="console", help="console|json|markdown|junit"),
+    Option("fmt", ("--format",), default="console", help="|".join(REPORT_FORMATS)),
     Option("output", ("--output", "-o"), help="Write --format here."),
     Option("json_path", ("--json",), help="Also write JSON here."),
     Option("markdown_path", ("--markdown",), help="Also write Markdown."),

@@ -16,9 +16,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from dbtest._core import REPORT_FORMATS
 from dbtest.cli import UsageError
-
-FORMATS = ("console", "json", "markdown", "junit")
 
 report_app = typer.Typer(
     name="report",
@@ -67,8 +66,7 @@ def render_file(path: str, fmt: str) -> str:
     """Render the report at `path` in `fmt`."""
     from dbtest import _core
 
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
+    _core.check_report_format(fmt)  # before reading: raises UsageError
     text = read_report(path)
     try:
         return _core.render_report(text, fmt)
@@ -94,7 +92,7 @@ def merge_cmd(
 def render_cmd(
     report: Annotated[str, typer.Argument(help="A saved JSON report.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="console, json, markdown or junit.")
+        str, typer.Option("--format", "-f", help=", ".join(REPORT_FORMATS) + ".")
     ] = "console",
     output: Annotated[
         Optional[str],  # noqa: UP045 - typer needs Optional on 3.10

@@ -14,17 +14,16 @@ from dbtest.cli import UsageError, exit_codes
 from dbtest.options import Values, options_for, request_options
 
 MODES = {"run": "all", "unit": "unit", "integration": "integration", "bench": "bench"}
-FORMATS = ("console", "json", "markdown", "junit")
 
 
 def run(mode: str, a: Values) -> int:
     """Run tests, then benchmarks, in `mode` (all, unit, integration, bench);
     return the exit code. `a` holds the options of `dbtest run`
     (`dbtest.options`), parsed by typer (`run_cmd`) or by `run_args`."""
+    from dbtest import _core
     from dbtest.runner import RunOptions
 
-    if a.fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {a.fmt!r}")
+    _core.check_report_format(a.fmt)  # raises UsageError
     for o in options_for(a.command):
         value = getattr(a, o.name)
         # As in [tool.dbtest]: a zero timeout or measuring time means nothing.
@@ -33,8 +32,6 @@ def run(mode: str, a: Values) -> int:
     if a.fail_on_regression and not a.compare:
         raise UsageError("--fail-on-regression needs --compare NAME")
     if a.fail_on_regression:
-        from dbtest import _core
-
         _core.bench_parse_threshold(a.fail_on_regression)
 
     options = RunOptions(

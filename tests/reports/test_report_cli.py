@@ -139,7 +139,10 @@ def test_merge_refuses_other_schema_version(tmp_path: Path, shards) -> None:
     [
         (["render", "missing.json"], "cannot read report missing.json"),
         (["render", "garbage.json"], "not a JSON document"),
-        (["render", "good.json", "--format", "html"], "unknown format 'html'"),
+        (
+            ["render", "good.json", "--format", "html"],
+            "--format must be one of console, json, markdown, junit, not 'html'",
+        ),
         (["merge", "good.json", "garbage.json"], "garbage.json: not a JSON document"),
         (["render", "good.json", "-o", "no/such/dir/out.md"], "cannot write report to"),
     ],

@@ -22,6 +22,13 @@ fn render_report(report_json: &str, format: &str) -> PyResult<String> {
     report::render(&report, format).map_err(value_error)
 }
 
+/// Check that `format` is a report format (`REPORT_FORMATS`); raises
+/// `UsageError` naming the known ones.
+#[pyfunction]
+fn check_report_format(format: &str) -> PyResult<()> {
+    report::check_format(format).map_err(value_error)
+}
+
 /// The counts of a live view (`{"passed": 3, "failed": 1, "run_errors": 1}`:
 /// outcome names, `flaky`, `collection_errors`, `run_errors`, `benchmarks`,
 /// `benchmark_errors`, `regressions`) said as every summary says them:
@@ -103,7 +110,9 @@ fn partition_ids(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("REPORT_FORMATS", report::FORMATS.to_vec())?;
     m.add_function(wrap_pyfunction!(render_report, m)?)?;
+    m.add_function(wrap_pyfunction!(check_report_format, m)?)?;
     m.add_function(wrap_pyfunction!(counts_line, m)?)?;
     m.add_function(wrap_pyfunction!(summary_roles, m)?)?;
     m.add_function(wrap_pyfunction!(merge_reports, m)?)?;
