@@ -268,42 +268,27 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
 /// keywords.
 fn bench_options(req: &RunRequest, cfg: &Config) -> Option<serde_json::Value> {
     use serde_json::{Map, Value};
-    fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-        if let Some(v) = value {
-            map.insert(key.to_string(), v);
+    // The three a group's keywords and the config may also set.
+    let measuring = |time: Option<f64>, min_samples: Option<u32>, warmup: Option<f64>| {
+        [
+            ("time", time.map(Value::from)),
+            ("min_samples", min_samples.map(Value::from)),
+            ("warmup", warmup.map(Value::from)),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key.to_string(), value?)))
+        .collect::<Map<String, Value>>()
+    };
+    let mut options = measuring(req.bench_time, req.bench_min_samples, req.bench_warmup);
+    if let Some(n) = req.bench_processes {
+        options.insert("processes".into(), n.into());
+    }
+    for (key, on) in [("quick", req.quick), ("memory", req.bench_memory)] {
+        if on {
+            options.insert(key.into(), true.into());
         }
     }
-    let mut options = Map::new();
-    put(&mut options, "time", req.bench_time.map(Value::from));
-    put(
-        &mut options,
-        "min_samples",
-        req.bench_min_samples.map(Value::from),
-    );
-    put(&mut options, "warmup", req.bench_warmup.map(Value::from));
-    put(
-        &mut options,
-        "processes",
-        req.bench_processes.map(Value::from),
-    );
-    put(
-        &mut options,
-        "quick",
-        req.quick.then_some(Value::Bool(true)),
-    );
-    put(
-        &mut options,
-        "memory",
-        req.bench_memory.then_some(Value::Bool(true)),
-    );
-    let mut defaults = Map::new();
-    put(&mut defaults, "time", cfg.bench_time.map(Value::from));
-    put(
-        &mut defaults,
-        "min_samples",
-        cfg.bench_min_samples.map(Value::from),
-    );
-    put(&mut defaults, "warmup", cfg.bench_warmup.map(Value::from));
+    let defaults = measuring(cfg.bench_time, cfg.bench_min_samples, cfg.bench_warmup);
     if !defaults.is_empty() {
         options.insert("config".into(), Value::Object(defaults));
     }

@@ -104,3 +104,29 @@ fn a_run_is_announced_driven_reported_and_finished_in_that_order() {
     );
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn the_config_read_for_the_early_workers_is_the_runs_and_is_read_once() {
+    let root = std::env::temp_dir().join(format!("dbtest-early-config-{}", std::process::id()));
+    std::fs::create_dir_all(root.join("tests")).unwrap();
+    std::fs::write(root.join("tests/test_a.py"), "def test_one():\n    pass\n").unwrap();
+    let config = |workers: u32| {
+        std::fs::write(
+            root.join("pyproject.toml"),
+            format!("[tool.dbtest]\nworkers = {workers}\n"),
+        )
+        .unwrap()
+    };
+    config(2);
+    let plan = dbtest_engine::session::prefork_plan(&root, "python3".as_ref(), None, true);
+    assert_eq!(plan.map(|p| p.workers), Some(2));
+    // Changed after the early start: the run uses what was read then, once.
+    config(3);
+    let request = RunRequest {
+        cwd: root.clone(),
+        ..RunRequest::default()
+    };
+    assert_eq!(prepare(&request).unwrap().config.workers, 2);
+    assert_eq!(prepare(&request).unwrap().config.workers, 3);
+    std::fs::remove_dir_all(&root).unwrap();
+}
