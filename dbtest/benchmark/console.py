@@ -17,6 +17,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from dbtest._core import clean
+
 BAR_WIDTH = 12
 _PARTIAL = " ▏▎▍▌▋▊▉"
 
@@ -83,7 +85,7 @@ def _entry_label(r: dict[str, Any]) -> str:
     label = r.get("name") or r.get("id", "?")
     if r.get("params"):
         label += f"[{r['params']}]"
-    return label
+    return clean(label)
 
 
 def _groups(results: Iterable[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
@@ -106,7 +108,7 @@ def group_table(
     `compact` (narrow terminals) leaves out ops/s and the ratio's interval.
     """
     table = Table(
-        title=f"{escape(group)}  [dim]{escape(path)}[/dim]",
+        title=f"{escape(clean(group))}  [dim]{escape(clean(path))}[/dim]",
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
@@ -125,7 +127,7 @@ def group_table(
         label = Text(_entry_label(r), style="bold" if r.get("is_baseline") else "")
         stats = r.get("stats")
         if r.get("error") or not stats:
-            message = Text(r.get("error") or "no result", style="red", overflow="ellipsis")
+            message = Text(clean(r.get("error") or "no result"), style="red", overflow="ellipsis")
             ops = [] if compact else [""]
             table.add_row(label, Text("error", style="red"), "", *ops, message, "", "")
             continue
@@ -173,7 +175,7 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
     for group, rows in by_group.items():
         # Without --fail-on-regression there is no gate to name.
         gate = f" (fail above +{pct:g}%)" if report.get("gate") else ""
-        title = escape(f"{group} against baseline {name!r}{gate}")
+        title = escape(clean(f"{group} against baseline {name!r}{gate}"))
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("entry", no_wrap=True, overflow="ellipsis", max_width=40)
         for column in ("baseline", "now", "change", "p"):
@@ -191,7 +193,7 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
             if e.get("regression") and report.get("gate"):
                 status, style = "REGRESSION", "bold red"
             table.add_row(
-                Text(label),
+                Text(clean(label)),
                 format_time(e.get("baseline_median")),
                 format_time(e.get("current_median")),
                 "-" if change is None else f"{change * 100:+.1f}%",
@@ -213,7 +215,7 @@ def render(
     if failed:
         parts.append(Text("benchmark errors", style="bold red"))
         for r in failed:
-            parts.append(Text.assemble((f"{r.get('id', '?')}: ", "red"), str(r["error"])))
+            parts.append(Text.assemble((f"{clean(r.get('id', '?'))}: ", "red"), clean(r["error"])))
     if compare is not None:
         parts.extend(comparison_tables(compare))
     return Group(*parts)

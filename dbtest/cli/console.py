@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -38,12 +37,14 @@ CHAR = {
     "xpassed": "X",
     "cancelled": "c",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def safe(text: str) -> str:
-    """Show control characters (ANSI escapes among them) instead of obeying them."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Show control characters (ANSI escapes among them) instead of obeying
+    them: the engine's rule for untrusted text (`_core.clean`)."""
+    from dbtest import _core
+
+    return _core.clean(text)
 
 
 class ConsoleReporter:
@@ -137,7 +138,7 @@ class ConsoleReporter:
                 self.collection_errors = len(event.get("collection_errors", []))
                 for err in event.get("collection_errors", []):
                     self._print(
-                        Text(f"collection error: {err['path']}:{err['line']}: ", style="red")
+                        Text(f"collection error: {safe(err['path'])}:{err['line']}: ", style="red")
                         + Text(safe(err["message"]))
                     )
             elif kind == "deselected":
@@ -151,14 +152,15 @@ class ConsoleReporter:
                 if self.no_capture and event.get("stream") == "raw":
                     self._print(Text(safe(event["data"]).rstrip("\n")))
             elif kind == "test_retrying" and self.verbosity > 0:
-                self._print(Text(f"RETRY  {event['id']} ({event['outcome']})", style="yellow"))
+                self._print(Text(f"RETRY  {safe(event['id'])} ({event['outcome']})", "yellow"))
             elif kind == "worker_crashed" and self.verbosity >= 0:
                 self._print(
                     Text(f"worker {event['worker']} (pid {event['pid']}): {event['reason']}", "red")
                 )
             elif kind == "run_error":
                 self.run_errors += 1
-                self._print(Text(f"error in {event['scope']}: {safe(event['message'])}", "red"))
+                scope, message = safe(event["scope"]), safe(event["message"])
+                self._print(Text(f"error in {scope}: {message}", "red"))
             elif kind == "bench_progress":
                 from dbtest.benchmark.console import progress_line
 
@@ -203,7 +205,7 @@ class ConsoleReporter:
         if self.verbosity > 0:
             Text = _text_class  # noqa: N806
             line = Text(f"{outcome.upper():<9} ", style=STYLE.get(outcome, ""))
-            line += Text(f"{record['duration']:8.3f}s  {record['id']}")
+            line += Text(f"{record['duration']:8.3f}s  {safe(record['id'])}")
             if record.get("flaky"):
                 line += Text("  (flaky)", style="yellow")
             self._print(line)

@@ -1,7 +1,7 @@
 """The right pane: everything known about the highlighted node.
 
 All test-provided text (messages, output, tracebacks) goes through
-`escape_control` and into `rich.text.Text` without markup, so escape
+the engine's `_core.clean` and into `rich.text.Text` without markup, so escape
 sequences and `[bold]`-looking strings are shown, never interpreted.
 """
 
@@ -16,7 +16,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from dbtest import _core
-from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState, escape_control, is_failure
+from dbtest._core import clean
+from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState, is_failure
 from dbtest.tui.tree import STATUS_ICON, format_duration, format_time
 
 # What the pane renders of a live stream: the tail, so a chatty test cannot
@@ -26,7 +27,7 @@ LIVE_VIEW_LIMIT = 16 * 1024
 
 def safe(text: str | None, style: str = "", end: str = "\n") -> Text:
     """Test-provided text, shown verbatim (no markup, visible control chars)."""
-    return Text(escape_control(text or ""), style=style, end=end)
+    return Text(clean(text or ""), style=style, end=end)
 
 
 def cell(text: str | None, style: str = "") -> Text:
@@ -41,7 +42,7 @@ def heading(title: str) -> Text:
 def _diff_text(message: str) -> Text:
     """Colour `-`/`+` lines of a message that carries a diff."""
     out = Text()
-    for i, line in enumerate(escape_control(message).split("\n")):
+    for i, line in enumerate(clean(message).split("\n")):
         if i:
             out.append("\n")
         if line.startswith("+") and not line.startswith("+++"):
@@ -118,7 +119,7 @@ def render_test(state: TuiState, node: Node) -> RenderableType:
                 if i:
                     logs.append("\n")
                 logs.append(f"{log.get('level', '?'):<8}", "bold")
-                logs.append(escape_control(f"{log.get('logger', '')}: {log.get('message', '')}"))
+                logs.append(clean(f"{log.get('logger', '')}: {log.get('message', '')}"))
             parts.append(logs)
     if node.kind == "bench" and node.key in state.bench:
         parts.append(heading("benchmark"))
@@ -216,7 +217,7 @@ def bench_chart(state: TuiState, entries: list[Node], width: int = 40) -> Text:
         if i:
             out.append("\n")
         bar = max(1, round(mean / top * width))
-        out.append(escape_control(node.name)[:name_w].ljust(name_w) + " ")
+        out.append(clean(node.name)[:name_w].ljust(name_w) + " ")
         style = "blue" if is_base else ("green" if base is not None and mean < base else "red")
         if base is None:
             style = "cyan"
@@ -262,10 +263,10 @@ def render_group(state: TuiState, node: Node) -> RenderableType:
                 lines.append("\n")
             rec = state.results[n.key]
             lines.append("✘ ", "bold red")
-            lines.append(escape_control(n.key))
+            lines.append(clean(n.key))
             first = (rec.get("message") or "").strip().split("\n")[0]
             if first:
-                lines.append(f"  {escape_control(first)[:120]}", "dim")
+                lines.append(f"  {clean(first)[:120]}", "dim")
         parts.append(lines)
     return Group(*parts)
 

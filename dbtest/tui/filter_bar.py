@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
+from dbtest._core import clean
 from dbtest.tui.messages import FilterChanged
-from dbtest.tui.state import escape_control
 
 PLACEHOLDER = (
     "/ filter: a pattern (substring or glob), or -E and an expression: -E 'tag(db) & !tag(slow)'"
@@ -57,7 +57,7 @@ class FilterBar(Vertical):
     def show_error(self, error: str | None) -> None:
         """Show the engine's error under the box (or clear it)."""
         err = self.query_one("#filter-error", Static)
-        err.update(Text(escape_control(error), style="bold red") if error else "")
+        err.update(Text(clean(error), style="bold red") if error else "")
         err.set_class(bool(error), "visible")
         self.query_one("#filter-input", Input).set_class(bool(error), "-invalid-filter")
 

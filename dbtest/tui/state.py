@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -33,20 +32,6 @@ KEEP_MESSAGE = 8 * 1024
 KEEP_TRACEBACK = 32 * 1024
 KEEP_STREAM = 32 * 1024
 KEEP_LOGS = 200
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def escape_control(text: str) -> str:
-    """Make control characters (ANSI escapes included) visible instead of executable.
-
-    `\\x1b[31m` becomes the literal text `\\x1b[31m`; newlines and tabs stay.
-    """
-
-    def repl(m: re.Match[str]) -> str:
-        return f"\\x{ord(m.group()):02x}"
-
-    return _CONTROL.sub(repl, text.replace("\r\n", "\n"))
 
 
 def tail(text: str | None, limit: int) -> str | None:

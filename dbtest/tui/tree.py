@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from dbtest._core import clean
 from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState
 
 # Labels are computed in render_label; an empty Text skips markup parsing.
@@ -202,8 +203,8 @@ class TestTree(Tree[str]):
             text.append("▼ " if node.is_expanded else "▶ ", base_style + Style(dim=True))
         if model.kind == "error":
             text.append("⚠ ", "bold red")
-            text.append(model.name, KIND_STYLE["error"])
-            text.append(f"  collection error: {model.error or ''}".splitlines()[0], "red")
+            text.append(clean(model.name), KIND_STYLE["error"])
+            text.append(f"  collection error: {clean(model.error or '')}".splitlines()[0], "red")
             text.stylize(style)
             return text
         text.append(
@@ -213,7 +214,7 @@ class TestTree(Tree[str]):
             status = state.node_status(model)
             icon, icon_style = STATUS_ICON.get(status, STATUS_ICON[None])
             text.append(icon, icon_style)
-            text.append(model.name, KIND_STYLE.get(model.kind, ""))
+            text.append(clean(model.name), KIND_STYLE.get(model.kind, ""))
             rec = state.results.get(model.key)
             if status == "running":
                 text.append("  running…", "cyan")
@@ -226,7 +227,7 @@ class TestTree(Tree[str]):
             elif rec is not None and rec.get("duration") and rec["outcome"] != "cancelled":
                 text.append(f"  {format_duration(rec.get('duration'))}", "dim")
         else:
-            text.append(model.name, KIND_STYLE.get(model.kind, ""))
+            text.append(clean(model.name), KIND_STYLE.get(model.kind, ""))
             counts = state.counts(model)
             total = state.leaf_count.get(model.key, 0)
             parts: list[tuple[str, str]] = []

@@ -42,6 +42,10 @@ def test_console_and_every_report_say_the_same_summary(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     live = last_line(proc.stdout)
     assert SUMMARY.fullmatch(live), live
+    # The test's control characters are shown, as the reports show them, not obeyed.
+    for out in (proc.stdout, (root / "run.txt").read_text()):
+        assert "\x1b" not in out and "\x07" not in out
+        assert "hostile \\x1b[2J message" in out and "a bell \\x07" in out
     # The same run's console report ends with the very same line...
     assert last_line((root / "run.txt").read_text()) == live
     # ...and so does the saved report rendered again.

@@ -9,7 +9,6 @@ from dbtest.tui.state import (
     KEEP_STREAM,
     LIVE_OUTPUT_LIMIT,
     TuiState,
-    escape_control,
     load_session,
     save_session,
 )
@@ -169,9 +168,14 @@ def test_bench_events_are_kept_per_entry():
     assert rid not in s.bench_progress and len(s.bench[rid]["samples"]) == 2000
 
 
-def test_escape_control_shows_escapes_instead_of_executing_them():
-    assert escape_control("a\x1b[31mred\x1b[0m\tb\nc\r\n") == "a\\x1b[31mred\\x1b[0m\tb\nc\n"
-    assert escape_control("\x07\x9b") == "\\x07\\x9b"
+def test_the_tui_shows_escapes_instead_of_executing_them():
+    # The engine's rule (`_core.clean`), as every report applies it.
+    from dbtest._core import clean
+
+    assert clean("a\x1b[31mred\x1b[0m\tb\nc\r\n") == "a\\x1b[31mred\\x1b[0m\tb\nc\n"
+    assert clean("\x07\x9b\ufffe") == "\\x07\\x9b\\ufffe"
+    plain = "nothing to change: é 😀"
+    assert clean(plain) is plain
 
 
 def test_session_round_trip_drops_unknown_ids(tmp_path):

@@ -6,6 +6,8 @@ use dbtest_engine::report::{self, json, merge, summary, write};
 use dbtest_engine::tree::TestItem;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -20,6 +22,19 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 fn render_report(report_json: &str, format: &str) -> PyResult<String> {
     let report = json::parse(report_json).map_err(value_error)?;
     report::render(&report, format).map_err(value_error)
+}
+
+/// Untrusted text (a test's name, message or output) made safe to show:
+/// control characters become visible escapes (`\x1b`), line endings `\n`
+/// (`report::text::clean`, the rule of every report). The same object back
+/// when nothing changes.
+#[pyfunction]
+fn clean<'py>(text: &Bound<'py, PyString>) -> Bound<'py, PyString> {
+    let s = text.to_string_lossy();
+    match (report::text::clean(&s), &s) {
+        (Cow::Borrowed(_), Cow::Borrowed(_)) => text.clone(),
+        (cleaned, _) => PyString::new(text.py(), &cleaned),
+    }
 }
 
 /// Check that `format` is a report format (`REPORT_FORMATS`); raises
@@ -113,6 +128,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("REPORT_FORMATS", report::FORMATS.to_vec())?;
     m.add_function(wrap_pyfunction!(render_report, m)?)?;
     m.add_function(wrap_pyfunction!(check_report_format, m)?)?;
+    m.add_function(wrap_pyfunction!(clean, m)?)?;
     m.add_function(wrap_pyfunction!(counts_line, m)?)?;
     m.add_function(wrap_pyfunction!(summary_roles, m)?)?;
     m.add_function(wrap_pyfunction!(merge_reports, m)?)?;
