@@ -19,6 +19,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "workers",
     "timeout",
     "teardown-timeout",
+    "setup-timeout",
+    "slow-timeout",
+    "run-timeout",
     "retries",
     "async-concurrency",
     "fail-fast",
@@ -49,6 +52,13 @@ pub struct Config {
     pub timeout: Option<f64>,
     /// Seconds a worker's module and session teardown may take after its last test.
     pub teardown_timeout: Option<f64>,
+    /// Seconds an import, a suite or class hook, or a fixture wider than a
+    /// test may run (default: `timeout`).
+    pub setup_timeout: Option<f64>,
+    /// Seconds after which a test or phase is announced as SLOW (default 60).
+    pub slow_timeout: Option<f64>,
+    /// Seconds the whole run may take.
+    pub run_timeout: Option<f64>,
     pub retries: Option<u32>,
     pub async_concurrency: Option<u32>,
     pub fail_fast: Option<bool>,
@@ -78,6 +88,9 @@ impl Config {
             workers: None,
             timeout: None,
             teardown_timeout: None,
+            setup_timeout: None,
+            slow_timeout: None,
+            run_timeout: None,
             retries: None,
             async_concurrency: None,
             fail_fast: None,
@@ -210,6 +223,9 @@ fn read_key(cfg: &mut Config, key: &str, value: &toml::Value) -> Result<(), Valu
         "durations" => cfg.durations = Some(count(value, 0)?),
         "timeout" => cfg.timeout = Some(seconds(value, false)?),
         "teardown-timeout" => cfg.teardown_timeout = Some(seconds(value, false)?),
+        "setup-timeout" => cfg.setup_timeout = Some(seconds(value, false)?),
+        "slow-timeout" => cfg.slow_timeout = Some(seconds(value, false)?),
+        "run-timeout" => cfg.run_timeout = Some(seconds(value, false)?),
         "bench-time" => cfg.bench_time = Some(seconds(value, false)?),
         "bench-warmup" => cfg.bench_warmup = Some(seconds(value, true)?),
         "fail-fast" => {

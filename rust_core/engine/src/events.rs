@@ -42,6 +42,14 @@ pub enum Event {
         stream: String,
         data: String,
     },
+    /// A test (`what` is its id) or a phase of user code (`what` says which,
+    /// e.g. `setup_suite tests/x.py::Users`) has run `seconds` so far, past
+    /// `slow-timeout`; announced once per period.
+    Slow {
+        worker: u32,
+        what: String,
+        seconds: f64,
+    },
     /// A failed attempt that will be retried.
     TestRetrying {
         id: String,

@@ -106,6 +106,10 @@ pub struct TestRecord {
     /// Worker slot that ran the final attempt (None in-process or never run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<u32>,
+    /// What the test left running after it ended: a non-daemon thread, a
+    /// child process (a LEAK, as cargo-nextest calls it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak: Option<String>,
     /// Extra facts a reporter may show (e.g. `signal`, `exit_code`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -113,6 +117,10 @@ pub struct TestRecord {
 
 fn one() -> u32 {
     1
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl TestRecord {
@@ -141,6 +149,7 @@ impl TestRecord {
             line,
             tags: Vec::new(),
             worker: None,
+            leak: None,
             extra: BTreeMap::new(),
         }
     }
@@ -167,6 +176,12 @@ pub struct Summary {
     /// Errors outside any one test (teardown_suite, collection) that fail the run.
     #[serde(default)]
     pub run_errors: u64,
+    /// Tests and phases that ran past `slow-timeout` (the report's `slow`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub slow: u64,
+    /// Tests with a `leak` note.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub leaked: u64,
 }
 
 impl Summary {
@@ -182,6 +197,9 @@ impl Summary {
         self.total += 1;
         if r.flaky {
             self.flaky += 1;
+        }
+        if r.leak.is_some() {
+            self.leaked += 1;
         }
         *self.slot(r.outcome) += 1;
     }

@@ -13,7 +13,7 @@ use crate::events::Event;
 use crate::filter::{FilterSpec, Mode, Selector};
 use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
-use crate::report::{RunMeta, RunReport, Selection, SCHEMA_VERSION};
+use crate::report::{RunMeta, RunReport, Selection, SlowNote, SCHEMA_VERSION};
 use crate::scheduler::{
     build_units, drive, units, Control, Launcher, ProcessLauncher, SchedulerConfig, State, Unit,
 };
@@ -53,6 +53,9 @@ pub struct RunRequest {
     pub workers: Option<u32>,
     pub async_concurrency: Option<u32>,
     pub timeout: Option<f64>,
+    pub setup_timeout: Option<f64>,
+    pub slow_timeout: Option<f64>,
+    pub run_timeout: Option<f64>,
     pub retries: Option<u32>,
     pub fail_fast: bool,
     pub max_fail: Option<u32>,
@@ -213,6 +216,13 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             .unwrap_or(DEFAULT_ASYNC_CONCURRENCY)
             .max(1),
         timeout: req.timeout.or(cfg.timeout),
+        setup_timeout: req.setup_timeout.or(cfg.setup_timeout),
+        slow_timeout: Some(
+            req.slow_timeout
+                .or(cfg.slow_timeout)
+                .unwrap_or(crate::scheduler::state::DEFAULT_SLOW_TIMEOUT),
+        ),
+        run_timeout: req.run_timeout.or(cfg.run_timeout),
         shutdown_grace: cfg
             .teardown_timeout
             .unwrap_or(SchedulerConfig::default().shutdown_grace),
@@ -500,8 +510,6 @@ impl Prepared {
     pub fn finish(&self, state: &State, start: f64, duration: f64) -> RunReport {
         let mut tests = state.records().to_vec();
         tests.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut summary = Summary::from_records(&tests);
-        summary.run_errors = (state.run_errors().len() + self.collection_errors.len()) as u64;
         // One result per entry: a unit run again after a crash measures its
         // group's baseline again; the last measurement stands.
         let mut raw: Vec<RawBenchResult> = Vec::new();
@@ -519,14 +527,24 @@ impl Prepared {
         // A cache that cannot be written costs speed next time, nothing else.
         let sharded = self.meta.selection.partition.is_some();
         let _ = cache::update(&self.root, &self.history, &tests, !sharded);
-        RunReport {
+        let mut report = RunReport {
             schema_version: SCHEMA_VERSION,
             meta,
-            summary,
+            summary: Summary::default(),
             tests,
             collection_errors: self.collection_errors.clone(),
             run_errors: state.run_errors().to_vec(),
             benchmarks: bench::analyze(&raw),
-        }
+            slow: state
+                .slow()
+                .iter()
+                .map(|(what, seconds)| SlowNote {
+                    what: what.clone(),
+                    seconds: *seconds,
+                })
+                .collect(),
+        };
+        report.recompute_summary();
+        report
     }
 }

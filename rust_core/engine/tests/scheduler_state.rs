@@ -4,7 +4,8 @@
 
 use dbtest_engine::events::Event;
 use dbtest_engine::record::{Outcome, TestRecord};
-use dbtest_engine::scheduler::protocol::{Finished, Message, Request, Started};
+use dbtest_engine::scheduler::protocol::{Finished, Message, PhaseStart, Request, Started};
+use dbtest_engine::scheduler::stacks::StackHook;
 use dbtest_engine::scheduler::{build_units, Action, SchedulerConfig, State};
 use dbtest_engine::tree::TestItem;
 use std::collections::{HashMap, VecDeque};
@@ -44,6 +45,9 @@ struct Sim {
     events: Vec<Event>,
     spawns: u32,
     kills: u32,
+    /// Stack dumps asked for (workers have a hook when `hooks` is set).
+    dumps: u32,
+    hooks: bool,
     now: f64,
     alive: HashMap<u32, bool>,
     /// Units sent to each slot and not yet answered.
@@ -52,6 +56,21 @@ struct Sim {
     on_shutdown: AtShutdown,
     /// Every unit sent: (slot, its ids).
     sent: Vec<(u32, Vec<String>)>,
+    /// Files whose phase of user code never ends: (what, before its tests
+    /// or after them).
+    phase_hangs: HashMap<String, (String, When)>,
+    /// The timeout a worker reports in `started`.
+    test_timeout: Option<f64>,
+    /// The `hung` list of each unit sent, by unit.
+    hung_sent: HashMap<u64, Vec<String>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum When {
+    /// An import or a setup hook: before the unit's tests.
+    Before,
+    /// A teardown hook: after them.
+    After,
 }
 
 #[derive(Clone, PartialEq, Debug)]
@@ -67,6 +86,16 @@ enum AtShutdown {
 
 impl Sim {
     fn new(cfg: SchedulerConfig, items: Vec<TestItem>, behaviour: &[(&str, Behaviour)]) -> Sim {
+        Sim::build(cfg, items, behaviour, |_| {})
+    }
+
+    /// As `new`, with `setup` applied before the first workers start.
+    fn build(
+        cfg: SchedulerConfig,
+        items: Vec<TestItem>,
+        behaviour: &[(&str, Behaviour)],
+        setup: impl FnOnce(&mut Sim),
+    ) -> Sim {
         let units = build_units(&items, cfg.workers, &HashMap::new());
         let (state, first) = State::new(cfg, &items, units);
         let mut sim = Sim {
@@ -76,12 +105,18 @@ impl Sim {
             events: vec![],
             spawns: 0,
             kills: 0,
+            dumps: 0,
+            hooks: false,
             now: 0.0,
             alive: HashMap::new(),
             inbox: HashMap::new(),
             on_shutdown: AtShutdown::Exit,
             sent: vec![],
+            phase_hangs: HashMap::new(),
+            hung_sent: HashMap::new(),
+            test_timeout: Some(1.0),
         };
+        setup(&mut sim);
         sim.apply(first);
         sim
     }
@@ -102,9 +137,27 @@ impl Sim {
                         slot,
                         Message::Ready {
                             pid: 1000 + self.spawns,
+                            stacks: self.hooks.then(|| StackHook {
+                                pid: None,
+                                signal: 37,
+                                path: "/nonexistent".into(),
+                                main: Some(1),
+                                hide: vec![],
+                                callers: vec![],
+                            }),
                         },
                     ));
                     v
+                }
+                Action::DumpStacks { .. } => {
+                    self.dumps += 1;
+                    vec![]
+                }
+                Action::CollectStacks { slot, .. } => {
+                    let text =
+                        format!("Main thread (most recent call last):\n  hung in slot {slot}");
+                    self.state.on_stacks(slot, Some(text));
+                    vec![]
                 }
                 Action::Kill { slot } => {
                     self.kills += 1;
@@ -113,7 +166,10 @@ impl Sim {
                     self.state.on_exit(slot, "killed by signal 9 (SIGKILL)")
                 }
                 Action::Send { slot, request } => match request {
-                    Request::Run { unit, ids, .. } => {
+                    Request::Run {
+                        unit, ids, hung, ..
+                    } => {
+                        self.hung_sent.insert(unit, hung);
                         self.sent.push((slot, ids.clone()));
                         self.inbox.entry(slot).or_default().push_back((unit, ids));
                         vec![]
@@ -153,6 +209,25 @@ impl Sim {
             return false;
         };
         let (unit, ids) = self.inbox.get_mut(&slot).unwrap().pop_front().unwrap();
+        let path = ids[0].split("::").next().unwrap().to_string();
+        let phase = self.phase_hangs.get(&path).cloned();
+        if let Some((what, When::Before)) = &phase {
+            if self.hung_sent.get(&unit).is_some_and(|h| h.contains(what)) {
+                // It hung before: the worker fails its tests at once.
+                for id in &ids {
+                    let mut rec = record(id, Outcome::Error);
+                    rec.message = Some(format!("{what} hung earlier in this run"));
+                    let a = self
+                        .state
+                        .on_message(slot, Message::Finished(Finished { unit, record: rec }));
+                    self.apply(a);
+                }
+                let a = self.state.on_message(slot, Message::UnitDone { unit });
+                self.apply(a);
+                return true;
+            }
+            return self.hang_in_phase(slot, unit, what);
+        }
         for id in ids {
             let attempt = self.seen.entry(id.clone()).or_default();
             *attempt += 1;
@@ -165,7 +240,7 @@ impl Sim {
                 unit,
                 id: id.clone(),
                 start: 0.0,
-                timeout: Some(1.0),
+                timeout: self.test_timeout,
                 attempt: 1,
                 sync: true,
             });
@@ -218,8 +293,33 @@ impl Sim {
                 return true;
             }
         }
+        if let Some((what, When::After)) = &phase {
+            return self.hang_in_phase(slot, unit, what);
+        }
         let a = self.state.on_message(slot, Message::UnitDone { unit });
         self.apply(a);
+        true
+    }
+
+    /// The unit announces a phase that never ends; time passes until the
+    /// scheduler kills the worker.
+    fn hang_in_phase(&mut self, slot: u32, unit: u64, what: &str) -> bool {
+        let phase = Message::Phase(PhaseStart {
+            unit: Some(unit),
+            what: what.to_string(),
+            sync: true,
+            test: None,
+            stacks: None,
+        });
+        let a = self.state.on_message(slot, phase);
+        self.apply(a);
+        let kills = self.kills;
+        while self.kills == kills {
+            self.now += 0.25;
+            let a = self.state.tick(self.now);
+            self.apply(a);
+            assert!(self.now < 1000.0, "a hanging phase was never killed");
+        }
         true
     }
 
@@ -590,7 +690,26 @@ fn random_faults_never_lose_or_duplicate_a_result() {
         if next() % 4 == 0 {
             c.max_fail = Some(1 + (next() % 3) as u32);
         }
-        let sim = Sim::new(c, items.clone(), &b).run();
+        // Hung phases: an import or setup before a file's tests, or a
+        // teardown after them; with the stack-dump hook or without.
+        let hooks = next() % 2 == 0;
+        let mut hangs = HashMap::new();
+        if next() % 2 == 0 {
+            c.setup_timeout = Some(1.0);
+            for f in 0..n_files {
+                let (what, when) = match next() % 4 {
+                    0 => (format!("import t{f}.py"), When::Before),
+                    1 => (format!("teardown_suite t{f}.py::S"), When::After),
+                    _ => continue,
+                };
+                hangs.insert(format!("t{f}.py"), (what, when));
+            }
+        }
+        let sim = Sim::build(c, items.clone(), &b, |sim| {
+            sim.hooks = hooks;
+            sim.phase_hangs = hangs;
+        })
+        .run();
         sim.assert_exactly_once(&items);
     }
 }
@@ -622,4 +741,200 @@ fn units_waiting_behind_crashes_do_not_use_up_attempts() {
             assert_eq!(sim.outcome(&id), Outcome::Passed, "{id}");
         }
     }
+}
+
+fn hang_cfg() -> SchedulerConfig {
+    SchedulerConfig {
+        setup_timeout: Some(2.0),
+        ..cfg(1)
+    }
+}
+
+#[test]
+fn a_hung_setup_makes_its_tests_errors_with_the_stack_and_others_pass() {
+    let items = files(3, 3, false);
+    let sim = Sim::build(hang_cfg(), items.clone(), &[], |sim| {
+        sim.hooks = true;
+        let what = ("setup_suite t1.py::S".to_string(), When::Before);
+        sim.phase_hangs.insert("t1.py".into(), what);
+    })
+    .run();
+    sim.assert_exactly_once(&items);
+    // One hang, one kill: the file's other units fail at once in the
+    // fresh worker ("hung earlier"), they do not hang it again.
+    assert_eq!(
+        sim.dumps, 1,
+        "the stacks were asked for before the one kill"
+    );
+    let mut with_stack = 0;
+    for r in sim.state.records() {
+        if r.path == "t1.py" {
+            assert_eq!(r.outcome, Outcome::Error, "{r:?}");
+            let message = r.message.as_deref().unwrap();
+            assert!(message.starts_with("setup_suite t1.py::S "), "{message}");
+            if let Some(tb) = &r.traceback {
+                assert!(
+                    message.contains("timed out after 2s (setup-timeout)"),
+                    "{message}"
+                );
+                assert!(tb.contains("hung in slot 0"));
+                with_stack += 1;
+            }
+        } else {
+            assert_eq!(r.outcome, Outcome::Passed, "{r:?}");
+        }
+    }
+    assert_eq!(with_stack, 1);
+}
+
+#[test]
+fn a_hung_teardown_is_a_run_error_and_its_tests_keep_their_outcomes() {
+    // A suite: one unit, whose teardown_suite never ends.
+    let mut items: Vec<TestItem> = (0..3)
+        .map(|i| item("t0.py", Some("S"), &format!("test_{i}"), false))
+        .collect();
+    items.extend(files(2, 2, false).into_iter().filter(|i| i.path != "t0.py"));
+    let sim = Sim::build(hang_cfg(), items.clone(), &[], |sim| {
+        sim.hooks = true;
+        let what = ("teardown_suite t0.py::S".to_string(), When::After);
+        sim.phase_hangs.insert("t0.py".into(), what);
+    })
+    .run();
+    sim.assert_exactly_once(&items);
+    assert!(sim
+        .state
+        .records()
+        .iter()
+        .all(|r| r.outcome == Outcome::Passed));
+    let errors = sim.state.run_errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]
+        .message
+        .starts_with("teardown_suite t0.py::S timed out after 2s"));
+    assert!(errors[0]
+        .traceback
+        .as_deref()
+        .unwrap()
+        .contains("hung in slot"));
+}
+
+#[test]
+fn without_a_budget_a_hung_phase_is_announced_slow_and_the_deadline_ends_it() {
+    let items = files(2, 2, false);
+    let c = SchedulerConfig {
+        timeout: None,
+        slow_timeout: Some(5.0),
+        run_timeout: Some(12.0),
+        ..cfg(1)
+    };
+    let sim = Sim::build(c, items.clone(), &[], |sim| {
+        let what = ("import t0.py".to_string(), When::Before);
+        sim.phase_hangs.insert("t0.py".into(), what);
+    })
+    .run();
+    sim.assert_exactly_once(&items);
+    let slow: Vec<(String, f64)> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Slow { what, seconds, .. } => Some((what.clone(), *seconds)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        slow,
+        [
+            ("import t0.py".to_string(), 5.0),
+            ("import t0.py".to_string(), 10.0)
+        ]
+    );
+    assert!(sim.state.deadline_reached());
+    assert!(sim.now < 13.0, "the deadline ended the run at {}", sim.now);
+    assert!(run_errors(&sim).iter().any(|m| m.contains("deadline")));
+    // What had not run is cancelled, not an error.
+    assert!(sim
+        .state
+        .records()
+        .iter()
+        .all(|r| r.outcome == Outcome::Cancelled || r.outcome == Outcome::Error));
+}
+
+#[test]
+fn a_wider_phase_inside_a_test_pauses_its_timeout() {
+    let items = files(1, 1, false);
+    let (mut state, first) = State::new(
+        SchedulerConfig {
+            setup_timeout: Some(10.0),
+            ..cfg(1)
+        },
+        &items,
+        build_units(&items, 1, &HashMap::new()),
+    );
+    let id = items[0].id.clone();
+    let mut unit = None;
+    let mut actions = first;
+    actions.extend(state.on_spawned(0, 1));
+    actions.extend(state.on_message(
+        0,
+        Message::Ready {
+            pid: 1,
+            stacks: None,
+        },
+    ));
+    for a in &actions {
+        if let Action::Send {
+            request: Request::Run { unit: u, .. },
+            ..
+        } = a
+        {
+            unit = Some(*u);
+        }
+    }
+    let unit = unit.expect("a unit was sent");
+    state.set_now(0.0);
+    state.on_message(
+        0,
+        Message::Started(Started {
+            unit,
+            id: id.clone(),
+            start: 0.0,
+            timeout: Some(1.0),
+            attempt: 1,
+            sync: true,
+        }),
+    );
+    // A module fixture the test asked for takes 5 s: not the test's time.
+    state.set_now(0.5);
+    state.on_message(
+        0,
+        Message::Phase(PhaseStart {
+            unit: Some(unit),
+            what: "fixture db (module)".into(),
+            sync: true,
+            test: Some(id.clone()),
+            stacks: None,
+        }),
+    );
+    assert!(!state
+        .tick(5.0)
+        .iter()
+        .any(|a| matches!(a, Action::Kill { .. })));
+    state.set_now(5.5);
+    state.on_message(
+        0,
+        Message::PhaseEnd {
+            unit: Some(unit),
+            test: id.clone(),
+        },
+    );
+    // 0.5 s before the fixture, 0.4 s after it: under the 1 s timeout.
+    assert!(!state
+        .tick(5.9)
+        .iter()
+        .any(|a| matches!(a, Action::Kill { .. })));
+    // 0.5 + 0.6: over it.
+    assert!(state
+        .tick(6.1)
+        .iter()
+        .any(|a| matches!(a, Action::Kill { .. })));
 }

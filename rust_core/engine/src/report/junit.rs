@@ -208,7 +208,12 @@ pub fn render(report: &RunReport) -> String {
                 Kind::Skipped => t.skipped += 1,
                 Kind::Pass => {}
             }
-            write_case(&mut cases, r);
+            let slow = report
+                .slow
+                .iter()
+                .find(|n| n.what == r.id)
+                .map(|n| n.seconds);
+            write_case(&mut cases, r, slow);
         }
         for inc in incidents {
             t.tests += 1;
@@ -252,7 +257,7 @@ pub fn render(report: &RunReport) -> String {
     out
 }
 
-fn write_case(out: &mut String, r: &TestRecord) {
+fn write_case(out: &mut String, r: &TestRecord, slow: Option<f64>) {
     let (classname, name) = classname_and_name(&r.id, &r.path);
     let _ = write!(
         out,
@@ -265,6 +270,25 @@ fn write_case(out: &mut String, r: &TestRecord) {
     );
     let message = r.message.as_deref().unwrap_or("");
     let mut body = String::new();
+    // LEAK and SLOW notes, as properties (they come first in a testcase).
+    let mut props = Vec::new();
+    if let Some(leak) = &r.leak {
+        props.push(("leak", leak.clone()));
+    }
+    if let Some(seconds) = slow {
+        props.push(("slow", format!("{seconds}")));
+    }
+    if !props.is_empty() {
+        body.push_str("      <properties>\n");
+        for (name, value) in props {
+            let _ = writeln!(
+                body,
+                "        <property name=\"{name}\" value=\"{}\"/>",
+                escape_attr(&value)
+            );
+        }
+        body.push_str("      </properties>\n");
+    }
     match kind(r) {
         Kind::Pass => {}
         Kind::Failure | Kind::Error => {

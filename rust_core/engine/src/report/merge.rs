@@ -43,6 +43,7 @@ pub fn merge(inputs: Vec<(String, RunReport)>) -> Result<RunReport, ReportError>
         collection_errors: Vec::new(),
         run_errors: Vec::new(),
         benchmarks: Vec::new(),
+        slow: Vec::new(),
     };
     for (name, report) in inputs {
         if report.schema_version != version {
@@ -89,6 +90,8 @@ pub fn merge(inputs: Vec<(String, RunReport)>) -> Result<RunReport, ReportError>
                 out.collection_errors.push(e);
             }
         }
+        // Each shard ran its own tests: their SLOW notes add up.
+        out.slow.extend(report.slow);
         for e in report.run_errors {
             if seen_run_errors.insert((e.scope.clone(), e.message.clone(), e.traceback.clone())) {
                 out.run_errors.push(e);

@@ -84,6 +84,17 @@ pub struct RunReport {
     pub run_errors: Vec<RunError>,
     #[serde(default)]
     pub benchmarks: Vec<BenchEntryResult>,
+    /// What ran past `slow-timeout` (tests by id, phases by what they ran),
+    /// with the longest time it was announced at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slow: Vec<SlowNote>,
+}
+
+/// A test or phase that ran past `slow-timeout`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlowNote {
+    pub what: String,
+    pub seconds: f64,
 }
 
 impl RunReport {
@@ -108,12 +119,13 @@ impl RunReport {
             tests: self
                 .tests
                 .iter()
-                .filter(|t| t.is_failure() || slow.contains(t.id.as_str()))
+                .filter(|t| t.is_failure() || t.leak.is_some() || slow.contains(t.id.as_str()))
                 .cloned()
                 .collect(),
             collection_errors: self.collection_errors.clone(),
             run_errors: self.run_errors.clone(),
             benchmarks: self.benchmarks.clone(),
+            slow: self.slow.clone(),
         }
     }
 }
@@ -124,6 +136,7 @@ impl RunReport {
     pub fn recompute_summary(&mut self) {
         let mut s = Summary::from_records(&self.tests);
         s.run_errors = (self.run_errors.len() + self.collection_errors.len()) as u64;
+        s.slow = self.slow.len() as u64;
         self.summary = s;
     }
 
@@ -203,6 +216,7 @@ mod tests {
             collection_errors: vec![],
             run_errors: vec![],
             benchmarks: vec![],
+            slow: vec![],
         };
         let ids = |r: RunReport| r.tests.into_iter().map(|t| t.id).collect::<Vec<_>>();
         assert_eq!(ids(report.highlights(0)), ["failed", "strict"]);

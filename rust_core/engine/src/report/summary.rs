@@ -52,6 +52,8 @@ pub enum Role {
     Benchmark,
     BenchmarkError,
     Regression,
+    Slow,
+    Leaked,
     /// "no tests ran".
     NoTests,
     VerdictPassed,
@@ -61,7 +63,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, for views that check they style each one.
-    pub const ALL: [Role; 20] = [
+    pub const ALL: [Role; 22] = [
         Role::Plain,
         Role::Passed,
         Role::Failed,
@@ -78,6 +80,8 @@ impl Role {
         Role::Benchmark,
         Role::BenchmarkError,
         Role::Regression,
+        Role::Slow,
+        Role::Leaked,
         Role::NoTests,
         Role::VerdictPassed,
         Role::VerdictFailed,
@@ -125,6 +129,8 @@ impl Role {
             Role::Benchmark => "benchmark",
             Role::BenchmarkError => "benchmark_error",
             Role::Regression => "regression",
+            Role::Slow => "slow",
+            Role::Leaked => "leaked",
             Role::NoTests => "no_tests",
             Role::VerdictPassed => "verdict_passed",
             Role::VerdictFailed => "verdict_failed",
@@ -185,7 +191,7 @@ impl Tally {
     }
 
     /// From `(name, count)` pairs, as a live view keeps them: outcome names,
-    /// `flaky`, `collection_errors`, `run_errors`, `benchmarks`,
+    /// `flaky`, `slow`, `leaked`, `collection_errors`, `run_errors`, `benchmarks`,
     /// `benchmark_errors`, `regressions`. An unknown name is an error.
     pub fn from_counts<'a>(
         counts: impl IntoIterator<Item = (&'a str, u64)>,
@@ -194,6 +200,8 @@ impl Tally {
         for (name, n) in counts {
             let slot = match name {
                 "flaky" => &mut t.tests.flaky,
+                "slow" => &mut t.tests.slow,
+                "leaked" => &mut t.tests.leaked,
                 "collection_errors" => &mut t.collection_errors,
                 "run_errors" => &mut t.run_errors,
                 "benchmarks" => &mut t.benchmarks,
@@ -251,6 +259,12 @@ pub fn counts(t: &Tally) -> Vec<Segment> {
     }
     if t.tests.flaky > 0 {
         parts.push(Segment(format!("{} flaky", t.tests.flaky), Role::Flaky));
+    }
+    if t.tests.slow > 0 {
+        parts.push(Segment(format!("{} slow", t.tests.slow), Role::Slow));
+    }
+    if t.tests.leaked > 0 {
+        parts.push(Segment(format!("{} leaked", t.tests.leaked), Role::Leaked));
     }
     for (n, word, role) in [
         (
@@ -384,6 +398,7 @@ mod tests {
             collection_errors: vec![],
             run_errors: vec![],
             benchmarks: vec![],
+            slow: vec![],
         }
     }
 

@@ -2,6 +2,7 @@
 //! workers, the clock, and the user's cancel requests.
 
 use super::protocol::Message;
+use super::stacks;
 use super::state::{Action, State};
 use crate::events::Event;
 use std::collections::HashMap;
@@ -44,6 +45,10 @@ pub trait Launcher: Send + Sync {
         gen: u64,
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> io::Result<WorkerHandle>;
+
+    /// Send `signal` to worker `pid` (its stack-dump request). Only process
+    /// workers have a stack-dump hook, so only they are ever asked.
+    fn signal(&self, _pid: u32, _signal: i32) {}
 }
 
 /// Requests from the user while a run is going.
@@ -94,6 +99,16 @@ pub async fn drive(
                         if let Some((_, w)) = workers.get(&slot) {
                             (w.kill)();
                         }
+                    }
+                    Action::DumpStacks { slot, pid, signal } => {
+                        if workers.contains_key(&slot) {
+                            launcher.signal(pid, signal);
+                        }
+                    }
+                    Action::CollectStacks { slot, hook } => {
+                        let dump = stacks::take_dump(&hook);
+                        let text = stacks::format_dump(&dump, &hook, stacks::source_line);
+                        state.on_stacks(slot, text);
                     }
                     Action::Spawn { slot } => {
                         gen += 1;

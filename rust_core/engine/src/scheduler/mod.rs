@@ -3,11 +3,13 @@
 //!
 //! [`state`] is the logic (pure, tested with a fake worker), [`driver`] the
 //! async loop around it, [`process`] the real worker processes, [`units`]
-//! how tests are grouped for dispatch, [`protocol`] the messages.
+//! how tests are grouped for dispatch, [`protocol`] the messages, [`stacks`]
+//! where a worker about to be killed was stuck.
 
 pub mod driver;
 pub mod process;
 pub mod protocol;
+pub mod stacks;
 pub mod state;
 pub mod units;
 

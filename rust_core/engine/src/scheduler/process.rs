@@ -387,6 +387,14 @@ impl Launcher for ProcessLauncher {
         let ev = events;
         tokio::spawn(async move {
             let status = tokio::task::spawn_blocking(wait).await;
+            // What its tests left running in its process group (a server
+            // never stopped, a child holding its pipes) ends with it.
+            // SAFETY: kill(2) on the group the worker led; a pid stays
+            // unused while a group of that id has members, so no other
+            // process can be hit. No memory is touched.
+            unsafe {
+                libc::kill(-(pid as i32), libc::SIGKILL);
+            }
             // Let the readers drain what the worker wrote before it ended, but
             // do not wait for grandchildren that inherited the pipes.
             let _ = tokio::time::timeout(Duration::from_millis(500), lines).await;
@@ -408,6 +416,15 @@ impl Launcher for ProcessLauncher {
             input: input_tx,
             kill: Box::new(move || kill_group(pid)),
         })
+    }
+
+    fn signal(&self, pid: u32, signal: i32) {
+        if pid > 0 {
+            // SAFETY: kill(2) on one of our workers; no memory is touched.
+            unsafe {
+                libc::kill(pid as i32, signal);
+            }
+        }
     }
 }
 

@@ -1,10 +1,13 @@
 //! Messages between the scheduler and a worker: JSON objects, one per line,
 //! on the worker's own pipes (see docs/architecture.md, "Worker protocol").
 
+use super::stacks::StackHook;
 use crate::record::{Outcome, TestRecord};
 use serde::{Deserialize, Serialize};
 
 /// Scheduler -> worker.
+// One request a unit, serialized at once: boxing `run`'s fields buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
@@ -35,6 +38,14 @@ pub enum Request {
         /// it, so that 1 makes everything strictly serial.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         concurrency_cap: Option<u32>,
+        /// `setup-timeout`: the worker cancels an async phase (a hook, a
+        /// wider fixture) past it; a sync one the scheduler cuts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        setup_timeout: Option<f64>,
+        /// Phases of this unit's file (or of the session) that already hung
+        /// in this run and got their worker killed: they fail at once.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hung: Vec<String>,
     },
     Cancel,
     Shutdown,
@@ -46,6 +57,21 @@ pub enum Request {
 pub enum Message {
     Ready {
         pid: u32,
+        /// The stack-dump hook the scheduler uses before killing it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stacks: Option<StackHook>,
+    },
+    /// User code beyond a test begins: an import, a suite or class hook, a
+    /// fixture wider than a test. Without `test`, the unit's next
+    /// `started`, `finished`, `phase` or `unit_done` ends it; with `test`,
+    /// it runs inside that test (whose own timeout pauses) and `phase_end`
+    /// ends it. Without `unit`, it belongs to the worker (teardown after
+    /// `shutdown`).
+    Phase(PhaseStart),
+    PhaseEnd {
+        #[serde(default)]
+        unit: Option<u64>,
+        test: String,
     },
     Started(Started),
     Output {
@@ -102,6 +128,26 @@ impl Request {
     }
 }
 
+/// `phase`: see [`Message::Phase`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseStart {
+    #[serde(default)]
+    pub unit: Option<u64>,
+    /// What runs, e.g. `import tests/x.py`, `setup_suite tests/x.py::Users`,
+    /// `fixture db (module)`.
+    pub what: String,
+    /// A plain function (cut by killing the worker) or a coroutine (cut by
+    /// the worker, which cancels it).
+    #[serde(default)]
+    pub sync: bool,
+    #[serde(default)]
+    pub test: Option<String>,
+    /// The stack-dump hook of the process that runs it, when that is not
+    /// the worker (the hooks of a benchmark group, in a measuring process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stacks: Option<StackHook>,
+}
+
 /// `started`: a test began in the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Started {
@@ -141,6 +187,10 @@ impl Message {
             if let Ok(m) = serde_json::from_str(line) {
                 return Ok(Message::Started(m));
             }
+        } else if line.starts_with(r#"{"ev":"phase","#) {
+            if let Ok(m) = serde_json::from_str(line) {
+                return Ok(Message::Phase(m));
+            }
         }
         serde_json::from_str(line).map_err(bad)
     }
@@ -158,6 +208,8 @@ mod tests {
             r#"{"ev":"finished","unit":3,"record":{"id":"a.py::t","outcome":"failed","duration":0.5,"start":17.5,"path":"a.py","line":2,"stdout":"x","attempts":2,"tags":["db"]}}"#,
             r#"{"ev":"started","unit":4,"id":"a.py::u","start":18.25,"attempt":1,"sync":true}"#,
             r#"{"ev":"started","unit":4,"id":"a.py::u","start":18.25,"timeout":2.0,"attempt":2,"sync":false}"#,
+            r#"{"ev":"phase","unit":5,"what":"import a.py","sync":true}"#,
+            r#"{"ev":"phase","unit":5,"what":"fixture db (module)","sync":false,"test":"a.py::u"}"#,
         ];
         for line in lines {
             let general: Message = serde_json::from_str(line).unwrap();

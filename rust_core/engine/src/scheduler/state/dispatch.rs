@@ -74,6 +74,7 @@ impl State {
         } else {
             self.cfg.async_concurrency.max(1) as usize
         };
+        let setup_timeout = self.setup_budget();
         // A worker still starting will want work: nothing goes ahead
         // elsewhere meanwhile, or the first one ready takes it all.
         let others_starting = self
@@ -147,6 +148,8 @@ impl State {
                     .max_fail
                     .map(|max| max.saturating_sub(self.failures)),
                 concurrency_cap: Some(self.cfg.async_concurrency),
+                setup_timeout,
+                hung: super::watch::hung_for(&self.hung, &unit.path),
             },
         });
         let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();
@@ -159,6 +162,7 @@ impl State {
                 seq,
                 got,
                 running: BTreeMap::new(),
+                phase: None,
             },
         );
         true

@@ -1,7 +1,7 @@
 //! What a worker says: one handler per message of the protocol (routed by
 //! [`State::on_message`]), and its raw output.
 
-use super::{push_bounded, requested_for, Action, Running, SlotState, State};
+use super::{push_bounded, requested_for, Action, Running, State};
 use crate::events::Event;
 use crate::record::Outcome;
 use crate::scheduler::protocol::{Finished, Started};
@@ -9,16 +9,6 @@ use crate::tree::ItemKind;
 use std::collections::BTreeMap;
 
 impl State {
-    /// `ready`: the worker has started and waits for work.
-    pub(super) fn on_ready(&mut self, slot: u32) {
-        let s = &mut self.slots[slot as usize];
-        if s.state == SlotState::Starting {
-            s.state = SlotState::Ready;
-        }
-        s.was_ready = true;
-        self.startup_failures = 0;
-    }
-
     /// `started`: a test began; its timeout and output are tracked from now.
     pub(super) fn on_started(&mut self, slot: u32, started: Started, actions: &mut Vec<Action>) {
         let Started {
@@ -31,6 +21,7 @@ impl State {
         } = started;
         let now = self.now;
         if let Some(f) = self.flight_mut(slot, unit, &id) {
+            f.phase = None; // its import or setup_suite is over
             f.running.insert(
                 id.clone(),
                 Running {
@@ -41,6 +32,9 @@ impl State {
                     sync,
                     stdout: String::new(),
                     stderr: String::new(),
+                    phase: None,
+                    paused: 0.0,
+                    slow_told: 0,
                 },
             );
         }
@@ -99,6 +93,7 @@ impl State {
         let Finished { unit, mut record } = finished;
         let extra = self.extra_attempts.get(&record.id).copied().unwrap_or(0);
         if let Some(f) = self.flight_mut(slot, unit, &record.id) {
+            f.phase = None;
             f.running.remove(&record.id);
             if let Some(q) = requested_for(&f.unit.ids, &record.id) {
                 *f.got.entry(q).or_default() += 1;
@@ -117,6 +112,7 @@ impl State {
     /// `closed`: after `shutdown`, the worker's teardown is done.
     pub(super) fn on_closed(&mut self, slot: u32, threads: Vec<String>) {
         let s = &mut self.slots[slot as usize];
+        s.phase = None;
         s.closed_at = Some(self.now);
         s.lingering = threads;
     }

@@ -13,6 +13,8 @@
 //! - `dispatch`: which unit goes to which worker, and how many go ahead;
 //! - `recover`: a worker exited: crashes, requeues, start-up failures;
 //! - `timeouts`: tests over their timeout, workers that outstay teardown;
+//! - `watch`: phases of user code beyond tests (imports, hooks, wider
+//!   fixtures), SLOW, the run's deadline, and the stacks taken before a kill;
 //! - `cancel`: Ctrl-C and fail-fast;
 //! - `phases`: tests, then benchmarks, then shutdown;
 //! - `outcomes`: the one final record of each test, and run errors;
@@ -26,8 +28,10 @@ mod outcomes;
 mod phases;
 mod recover;
 mod timeouts;
+mod watch;
 
 use super::protocol::{Message, Request};
+use super::stacks::StackHook;
 use super::units::Unit;
 use crate::bench::RawBenchResult;
 use crate::discovery::id_has_prefix;
@@ -64,6 +68,17 @@ pub struct SchedulerConfig {
     /// The run's filter (a `session::FilterRequest`), for the worker to
     /// decide items whose tags are only known after import.
     pub refine: Option<serde_json::Value>,
+    /// Budget of a phase of user code beyond a test (an import, a suite or
+    /// class hook, a fixture wider than a test), seconds (`setup-timeout`;
+    /// `None`: the run's `timeout`, and with neither, unbounded).
+    pub setup_timeout: Option<f64>,
+    /// A test or phase running this long is announced (SLOW), once per
+    /// period; nothing is killed for it (`slow-timeout`).
+    pub slow_timeout: Option<f64>,
+    /// The whole run's deadline, seconds (`run-timeout`).
+    pub run_timeout: Option<f64>,
+    /// How long a worker gets to write its stacks before it is killed.
+    pub stack_wait: f64,
 }
 
 impl Default for SchedulerConfig {
@@ -80,19 +95,44 @@ impl Default for SchedulerConfig {
             max_output: 1 << 20,
             bench: None,
             refine: None,
+            setup_timeout: None,
+            slow_timeout: Some(DEFAULT_SLOW_TIMEOUT),
+            run_timeout: None,
+            stack_wait: 0.25,
         }
     }
 }
+
+/// `slow-timeout` unless configured, seconds (as cargo-nextest's SLOW).
+pub const DEFAULT_SLOW_TIMEOUT: f64 = 60.0;
 
 /// What the driver must do.
 // Actions live for one turn of the loop; boxing the big one would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Spawn { slot: u32 },
-    Send { slot: u32, request: Request },
-    Kill { slot: u32 },
+    Spawn {
+        slot: u32,
+    },
+    Send {
+        slot: u32,
+        request: Request,
+    },
+    Kill {
+        slot: u32,
+    },
     Emit(Event),
+    /// Ask worker `pid` to write its stacks (send it `signal`).
+    DumpStacks {
+        slot: u32,
+        pid: u32,
+        signal: i32,
+    },
+    /// Read what the worker wrote and hand it to [`State::on_stacks`].
+    CollectStacks {
+        slot: u32,
+        hook: StackHook,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,9 +151,33 @@ enum KillCause {
         id: String,
         after: f64,
     },
+    /// A phase of user code ran past `setup-timeout` (`unit: None`: the
+    /// worker's teardown after `shutdown`; `test`: inside that test).
+    Phase {
+        unit: Option<u64>,
+        test: Option<String>,
+        what: String,
+        after: f64,
+    },
+    /// The run's deadline (`run-timeout`) passed.
+    Deadline,
     Cancel,
-    /// Did not exit after `shutdown`.
+    /// Did not exit after `shutdown`, or not needed any more.
     Shutdown,
+    /// Still there too long after its last test: the run error to report.
+    Straggler(String),
+}
+
+/// A phase of user code beyond a test, as the worker announced it.
+#[derive(Debug, Clone)]
+struct UserPhase {
+    what: String,
+    since: f64,
+    sync: bool,
+    /// SLOW announcements made so far.
+    slow_told: u32,
+    /// Where to ask for stacks if it hangs, when not the worker's own hook.
+    stacks: Option<StackHook>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +189,19 @@ struct Running {
     sync: bool,
     stdout: String,
     stderr: String,
+    /// A wider phase running inside the test (its timeout is paused).
+    phase: Option<UserPhase>,
+    /// Seconds spent in such phases, which its timeout does not count.
+    paused: f64,
+    slow_told: u32,
+}
+
+impl Running {
+    /// Seconds its own timeout counts at `now`.
+    fn used(&self, now: f64) -> f64 {
+        let in_phase = self.phase.as_ref().map(|p| now - p.since).unwrap_or(0.0);
+        now - self.started_at - self.paused - in_phase
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +213,8 @@ struct Flight {
     /// Records received per requested id.
     got: BTreeMap<String, u32>,
     running: BTreeMap<String, Running>,
+    /// The unit's phase outside any test (its import, `setup_suite`...).
+    phase: Option<UserPhase>,
 }
 
 #[derive(Debug)]
@@ -154,6 +233,15 @@ struct Slot {
     /// non-daemon threads it still had then, which its exit waits for.
     closed_at: Option<f64>,
     lingering: Vec<String>,
+    /// The worker's own phase, outside any unit (teardown after `shutdown`).
+    phase: Option<UserPhase>,
+    /// Its stack-dump hook, from `ready`.
+    stacks: Option<StackHook>,
+    /// When the kill decided on (`kill`) is carried out: after the stacks
+    /// were asked for and had time to be written.
+    kill_at: Option<f64>,
+    /// The stacks it wrote, formatted, for the records of what it ran.
+    dumped: Option<String>,
 }
 
 impl Slot {
@@ -168,6 +256,10 @@ impl Slot {
             startup_output: String::new(),
             closed_at: None,
             lingering: Vec::new(),
+            phase: None,
+            stacks: None,
+            kill_at: None,
+            dumped: None,
         }
     }
 
@@ -210,6 +302,13 @@ pub struct State {
     bench_raw: Vec<RawBenchResult>,
     interrupted: bool,
     now: f64,
+    /// Phases that hung and got their worker killed, by the unit path they
+    /// hung in (`""`: the session's): sent again, they fail at once.
+    hung: HashMap<String, Vec<String>>,
+    /// Set once `run-timeout` has passed.
+    deadline_reached: bool,
+    /// What ran past `slow-timeout`: (what, seconds it had run when last told).
+    slow: Vec<(String, f64)>,
 }
 
 impl State {
@@ -239,6 +338,9 @@ impl State {
             bench_raw: Vec::new(),
             interrupted: false,
             now: 0.0,
+            hung: HashMap::new(),
+            deadline_reached: false,
+            slow: Vec::new(),
             cfg,
         };
         let mut actions = Vec::new();
@@ -282,6 +384,16 @@ impl State {
         self.failures
     }
 
+    /// Whether the run's deadline (`run-timeout`) passed.
+    pub fn deadline_reached(&self) -> bool {
+        self.deadline_reached
+    }
+
+    /// What ran past `slow-timeout`, with the longest time announced.
+    pub fn slow(&self) -> &[(String, f64)] {
+        &self.slow
+    }
+
     fn spawn(&mut self, slot: u32, actions: &mut Vec<Action>) {
         let s = &mut self.slots[slot as usize];
         s.state = SlotState::Starting;
@@ -290,6 +402,10 @@ impl State {
         s.startup_output.clear();
         s.closed_at = None;
         s.lingering.clear();
+        s.phase = None;
+        s.stacks = None;
+        s.kill_at = None;
+        s.dumped = None;
         actions.push(Action::Spawn { slot });
     }
 
@@ -326,7 +442,9 @@ impl State {
         let mut actions = Vec::new();
         let out = &mut actions;
         match msg {
-            Message::Ready { .. } => self.on_ready(slot),
+            Message::Ready { stacks, .. } => self.on_ready(slot, stacks),
+            Message::Phase(p) => self.on_phase(slot, p),
+            Message::PhaseEnd { unit, test } => self.on_phase_end(slot, unit, &test),
             Message::Started(started) => self.on_started(slot, started, out),
             Message::Output { id, stream, data } => self.on_output(slot, id, stream, data, out),
             Message::Retrying {
@@ -357,7 +475,10 @@ impl State {
     pub fn tick(&mut self, now: f64) -> Vec<Action> {
         self.now = now;
         let mut actions = Vec::new();
+        self.check_deadline(now, &mut actions);
         self.kill_timed_out(now, &mut actions);
+        self.kill_hung_phases(now, &mut actions);
+        self.announce_slow(now, &mut actions);
         if let Some(since) = self.cancelling {
             if now - since >= self.cfg.cancel_grace {
                 self.kill_busy(KillCause::Cancel, &mut actions);
@@ -366,6 +487,7 @@ impl State {
         if matches!(self.phase, Phase::ShuttingDown | Phase::ToBench) {
             self.kill_stragglers(now, &mut actions);
         }
+        self.carry_out_kills(now, &mut actions);
         actions
     }
 

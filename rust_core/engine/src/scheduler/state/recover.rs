@@ -2,6 +2,7 @@
 //! chance, the units it held go back to the queue, and workers that keep
 //! dying before they are ready end the run.
 
+use super::watch::is_teardown;
 use super::{Action, Flight, KillCause, SlotState, State};
 use crate::events::Event;
 use crate::record::Outcome;
@@ -19,10 +20,19 @@ impl State {
     /// "killed by signal 11 (SIGSEGV)").
     pub fn on_exit(&mut self, slot: u32, how: &str) -> Vec<Action> {
         let mut actions = Vec::new();
-        let (state, was_ready, pid, cause, flights, startup_output) = {
+        let (state, was_ready, pid, cause, flights, startup_output, stacks) = {
             let s = &mut self.slots[slot as usize];
+            if s.dumped.is_none() && s.state != SlotState::Stopping {
+                // It died on its own: the file of its stack-dump hook is
+                // left behind; read and removed, unused.
+                if let Some(hook) = s.stacks.take() {
+                    actions.push(Action::CollectStacks { slot, hook });
+                }
+            }
             let state = s.state;
             s.state = SlotState::Empty;
+            s.kill_at = None;
+            s.phase = None;
             (
                 state,
                 s.was_ready,
@@ -30,9 +40,11 @@ impl State {
                 s.kill.take(),
                 std::mem::take(&mut s.flights),
                 std::mem::take(&mut s.startup_output),
+                s.dumped.take(),
             )
         };
-        let expected = state == SlotState::Stopping || cause == Some(KillCause::Shutdown);
+        let expected = state == SlotState::Stopping
+            || matches!(cause, Some(KillCause::Shutdown | KillCause::Straggler(_)));
         if !expected {
             actions.push(Action::Emit(Event::WorkerCrashed {
                 worker: slot,
@@ -41,10 +53,35 @@ impl State {
                     Some(KillCause::Timeout { id, after }) => {
                         format!("killed: {id} timed out after {after}s")
                     }
+                    Some(KillCause::Phase { what, after, .. }) => {
+                        format!("killed: {what} timed out after {after}s")
+                    }
+                    Some(KillCause::Deadline) => "killed: the run's deadline was reached".into(),
                     Some(KillCause::Cancel) => "killed: run cancelled".into(),
                     _ => how.to_string(),
                 },
             }));
+        }
+        // What hung outside any unit is a run error, with where it hung.
+        match &cause {
+            Some(KillCause::Straggler(message)) => {
+                self.run_error(
+                    "session".into(),
+                    message.clone(),
+                    stacks.clone(),
+                    &mut actions,
+                );
+            }
+            Some(KillCause::Phase {
+                unit: None,
+                what,
+                after,
+                ..
+            }) => {
+                let message = phase_message(what, *after);
+                self.run_error("session".into(), message, stacks.clone(), &mut actions);
+            }
+            _ => {}
         }
         if !was_ready && state == SlotState::Starting {
             self.startup_failures += 1;
@@ -69,63 +106,107 @@ impl State {
             if f.unit.exclusive && Some(f.seq) != executing && self.cancelling.is_none() {
                 // Sent ahead and still waiting in the worker: nothing of it ran,
                 // so it goes back as it was, without counting an attempt.
-                let mut unit = f.unit;
-                unit.ids.retain(|q| !self.finals.contains(q));
-                if !unit.ids.is_empty() {
-                    match unit.kind {
-                        ItemKind::Bench => self.bench_queue.push_front(unit),
-                        ItemKind::Test => self.queue.push_front(unit),
-                    }
-                }
+                self.requeue_as_it_was(f.unit);
                 continue;
             }
-            self.recover_flight(f, &cause, how, total_running, &mut actions);
+            let died = Died {
+                cause: &cause,
+                how,
+                total_running,
+                stacks: stacks.as_deref(),
+            };
+            self.recover_flight(f, &died, &mut actions);
         }
         self.check_progress(&mut actions);
         actions
     }
 
+    /// A unit that did nothing wrong goes back to the queue as it was.
+    fn requeue_as_it_was(&mut self, mut unit: Unit) {
+        unit.ids.retain(|q| !self.finals.contains(q));
+        if !unit.ids.is_empty() {
+            match unit.kind {
+                ItemKind::Bench => self.bench_queue.push_front(unit),
+                ItemKind::Test => self.queue.push_front(unit),
+            }
+        }
+    }
+
     /// A worker died with `f` in flight: give the tests that were running an
     /// outcome (or another chance) and put the ones that had not started back.
-    pub(super) fn recover_flight(
-        &mut self,
-        f: Flight,
-        cause: &Option<KillCause>,
-        how: &str,
-        total_running: usize,
-        actions: &mut Vec<Action>,
-    ) {
-        let cancelling = self.cancelling.is_some() || matches!(cause, Some(KillCause::Cancel));
+    pub(super) fn recover_flight(&mut self, f: Flight, died: &Died, actions: &mut Vec<Action>) {
+        let cause = died.cause;
+        let deadline = matches!(cause, Some(KillCause::Deadline));
+        let cancelling =
+            !deadline && (self.cancelling.is_some() || matches!(cause, Some(KillCause::Cancel)));
+        // A phase of this unit hung: (the test it ran inside, what, budget).
+        let own_phase = match cause {
+            Some(KillCause::Phase {
+                unit: Some(u),
+                test,
+                what,
+                after,
+            }) if *u == f.unit.id => Some((test.clone(), what.clone(), *after)),
+            _ => None,
+        };
+        // Killed for what another unit did: nothing of this one is to blame.
+        let collateral = match cause {
+            Some(KillCause::Phase { .. }) => own_phase.is_none(),
+            Some(KillCause::Timeout { id, .. }) => !f.running.contains_key(id),
+            _ => false,
+        };
+        if collateral && !cancelling {
+            self.requeue_as_it_was(f.unit);
+            return;
+        }
+        let stacks = died.stacks.map(str::to_string);
         let mut requeue_alone = Vec::new();
         for (id, r) in &f.running {
-            let (outcome, message) = match cause {
-                _ if cancelling => (Outcome::Cancelled, "cancelled while running".to_string()),
-                Some(KillCause::Timeout { id: tid, after }) if tid == id => (
+            let (outcome, message, retry) = match (cause, &own_phase) {
+                _ if deadline => (
                     Outcome::Timeout,
-                    format!("timed out after {after}s; its worker was killed and replaced"),
+                    super::watch::deadline_message(self.cfg.run_timeout),
+                    false,
                 ),
-                Some(KillCause::Timeout { id: tid, .. }) => {
-                    // Collateral: killed because another test timed out.
-                    let _ = tid;
+                _ if cancelling => (
+                    Outcome::Cancelled,
+                    "cancelled while running".to_string(),
+                    false,
+                ),
+                (_, Some((Some(inside), _, _))) if inside != id => {
+                    // Beside the test whose fixture hung: it did nothing wrong.
                     requeue_alone.push(id.clone());
                     continue;
                 }
-                Some(KillCause::Shutdown) | None
-                    if total_running > 1 && !self.isolated.contains(id) =>
+                (_, Some((_, what, after))) => (Outcome::Error, phase_message(what, *after), false),
+                (Some(KillCause::Timeout { id: tid, after }), _) if tid == id => (
+                    Outcome::Timeout,
+                    format!("timed out after {after}s; its worker was killed and replaced"),
+                    true,
+                ),
+                (Some(KillCause::Shutdown) | None, _)
+                    if died.total_running > 1 && !self.isolated.contains(id) =>
                 {
                     // Several tests ran at once: run each alone to find the culprit.
                     self.isolated.insert(id.clone());
                     requeue_alone.push(id.clone());
                     continue;
                 }
-                _ => (Outcome::Crashed, format!("the worker process died: {how}")),
+                _ => (
+                    Outcome::Crashed,
+                    format!("the worker process died: {}", died.how),
+                    true,
+                ),
             };
             let mut rec = self.synthetic(id, outcome, &message, Some(r));
             rec.extra.insert(
                 "worker_exit".into(),
-                serde_json::Value::String(how.to_string()),
+                serde_json::Value::String(died.how.to_string()),
             );
-            if outcome.is_retryable() && self.retry_budget(id) > 0 {
+            if outcome != Outcome::Cancelled && stacks.is_some() {
+                rec.traceback = stacks.clone();
+            }
+            if retry && outcome.is_retryable() && self.retry_budget(id) > 0 {
                 *self.extra_attempts.entry(id.clone()).or_default() += r.attempt;
                 actions.push(Action::Emit(Event::TestRetrying {
                     id: id.clone(),
@@ -153,7 +234,7 @@ impl State {
             .collect();
 
         for id in requeue_alone {
-            if cancelling {
+            if cancelling || deadline {
                 let rec = self.synthetic(&id, Outcome::Cancelled, "cancelled while running", None);
                 self.finalize(rec, actions);
                 continue;
@@ -161,10 +242,39 @@ impl State {
             let unit = self.derived_unit(&f.unit, vec![id], true);
             self.queue.push_front(unit);
         }
+        if let Some((test, what, after)) = &own_phase {
+            let message = phase_message(what, *after);
+            self.remember_hung(&f.unit.path, what);
+            if is_teardown(what) {
+                // Every test it served has its outcome: the hang is the run's.
+                let scope = f.unit.path.clone();
+                self.run_error(scope, message.clone(), stacks.clone(), actions);
+            } else if test.is_none() && f.unit.kind == ItemKind::Test {
+                // Its import or setup hung: the tests that depended on it
+                // are errors, with where it hung.
+                for id in &pending {
+                    let mut rec = self.synthetic(id, Outcome::Error, &message, None);
+                    rec.traceback = stacks.clone();
+                    self.finalize(rec, actions);
+                }
+                return;
+            } else if f.unit.kind == ItemKind::Bench {
+                // A benchmark result has no traceback: the stack goes with
+                // the error.
+                let text = match &stacks {
+                    Some(st) => format!("{message}\n{st}"),
+                    None => message,
+                };
+                for id in &pending {
+                    self.bench_error(id, &text, actions);
+                }
+                return;
+            }
+        }
         if pending.is_empty() {
             return;
         }
-        if cancelling {
+        if cancelling || deadline {
             for id in pending {
                 if f.unit.kind == ItemKind::Test {
                     let rec = self.synthetic(
@@ -179,14 +289,17 @@ impl State {
         } else if f.unit.attempt >= MAX_UNIT_REQUEUES {
             for id in pending {
                 if f.unit.kind == ItemKind::Bench {
-                    let msg = format!("its worker died {MAX_UNIT_REQUEUES} times ({how})");
+                    let msg = format!("its worker died {MAX_UNIT_REQUEUES} times ({})", died.how);
                     self.bench_error(&id, &msg, actions);
                     continue;
                 }
                 let rec = self.synthetic(
                     &id,
                     Outcome::Crashed,
-                    &format!("not run: its worker died {MAX_UNIT_REQUEUES} times ({how})"),
+                    &format!(
+                        "not run: its worker died {MAX_UNIT_REQUEUES} times ({})",
+                        died.how
+                    ),
                     None,
                 );
                 self.finalize(rec, actions);
@@ -248,4 +361,19 @@ impl State {
 /// Ids that stand for several tests found at import time.
 fn is_prefix_id(q: &str, items: &HashMap<String, TestItem>) -> bool {
     items.get(q).map(|i| !i.dynamic.is_empty()).unwrap_or(true)
+}
+
+/// How a worker ended, for the flights it had.
+pub(super) struct Died<'a> {
+    cause: &'a Option<KillCause>,
+    how: &'a str,
+    /// Tests running in it at once (several: each is re-run alone).
+    total_running: usize,
+    /// Its stacks, when it was killed for a time limit.
+    stacks: Option<&'a str>,
+}
+
+/// The message of what a phase's hang did to the tests that needed it.
+fn phase_message(what: &str, after: f64) -> String {
+    format!("{what} timed out after {after}s (setup-timeout); its worker was killed and replaced")
 }

@@ -11,7 +11,8 @@ impl State {
     /// Kill the workers running a test past its timeout (plus, for an async
     /// test, the grace its executor's own cancellation gets).
     pub(super) fn kill_timed_out(&mut self, now: f64, actions: &mut Vec<Action>) {
-        for (i, s) in self.slots.iter_mut().enumerate() {
+        let mut kills = Vec::new();
+        for (i, s) in self.slots.iter().enumerate() {
             if s.kill.is_some() || s.state == SlotState::Empty {
                 continue;
             }
@@ -22,7 +23,8 @@ impl State {
                     // worker computed it (its own, else the run's default).
                     if let Some(t) = r.timeout {
                         let grace = if r.sync { 0.0 } else { self.cfg.kill_grace };
-                        if now - r.started_at >= t + grace {
+                        // A wider phase inside it has its own budget.
+                        if r.phase.is_none() && r.used(now) >= t + grace {
                             expired = Some(KillCause::Timeout {
                                 id: id.clone(),
                                 after: t,
@@ -32,9 +34,11 @@ impl State {
                 }
             }
             if let Some(cause) = expired {
-                s.kill = Some(cause);
-                actions.push(Action::Kill { slot: i as u32 });
+                kills.push((i, cause));
             }
+        }
+        for (i, cause) in kills {
+            self.kill_with_stacks(i, cause, actions);
         }
     }
 
@@ -43,9 +47,13 @@ impl State {
     /// kept them alive `THREAD_GRACE` after it. Either is a run error: a
     /// teardown cut short may have left a database or a service behind.
     pub(super) fn kill_stragglers(&mut self, now: f64, actions: &mut Vec<Action>) {
-        let grace = self.cfg.shutdown_grace;
-        let mut errors = Vec::new();
-        for (i, s) in self.slots.iter_mut().enumerate() {
+        let mut grace = self.cfg.shutdown_grace;
+        if self.deadline_reached {
+            // Past the run's deadline, teardown gets only a short while.
+            grace = grace.min(THREAD_GRACE);
+        }
+        let mut kills = Vec::new();
+        for (i, s) in self.slots.iter().enumerate() {
             if s.state == SlotState::Empty || s.kill.is_some() {
                 continue;
             }
@@ -68,12 +76,11 @@ impl State {
                 ),
                 _ => continue,
             };
-            s.kill = Some(KillCause::Shutdown);
-            actions.push(Action::Kill { slot: i as u32 });
-            errors.push(message);
+            kills.push((i, message));
         }
-        for message in errors {
-            self.run_error("session".into(), message, None, actions);
+        // Reported when the worker is gone, with where it was stuck.
+        for (i, message) in kills {
+            self.kill_with_stacks(i, KillCause::Straggler(message), actions);
         }
     }
 }
