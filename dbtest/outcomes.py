@@ -43,6 +43,8 @@ ROLE_STYLE = {
     "benchmark": "cyan",
     "benchmark_error": "red",
     "regression": "red",
+    "slow": "yellow",
+    "leaked": "yellow",
     "no_tests": "yellow",
     "verdict_passed": "bold green",
     "verdict_failed": "bold red",

@@ -81,6 +81,7 @@ _loads = json.loads
 _dumps = json.dumps
 _PLAIN_RECORD = ("id", "outcome", "duration", "start", "path", "line")
 _STARTED = ("ev", "unit", "id", "start", "timeout", "attempt", "sync")
+_PHASE = ("ev", "unit", "what", "sync")
 
 
 def _encode(message: dict[str, Any]) -> str:
@@ -99,6 +100,12 @@ def _encode(message: dict[str, Any]) -> str:
                     f'"outcome":{_str(r["outcome"])},"duration":{d!r},"start":{t!r},'
                     f'"path":{_str(r["path"])},"line":{int(r["line"])}}}}}'
                 )
+        elif ev == "phase" and tuple(message) == _PHASE:
+            # One per file imported: as common as a test in a suite of tiny files.
+            return (
+                f'{{"ev":"phase","unit":{unit},"what":{_str(message["what"])},'
+                f'"sync":{"true" if message["sync"] else "false"}}}'
+            )
         elif ev == "started" and message["timeout"] is None and tuple(message) == _STARTED:
             t = message["start"]
             if _finite(t):
@@ -116,12 +123,16 @@ def _finite(value: Any) -> bool:
 
 
 def serve(
-    conn: Connection | PipeConnection, root: str | None = None, capture: bool | None = None
+    conn: Connection | PipeConnection,
+    root: str | None = None,
+    capture: bool | None = None,
+    stacks: dict[str, Any] | None = None,
 ) -> None:
     """Run units until the scheduler says ``shutdown`` or goes away.
 
     ``capture`` defaults to the environment's ``DBTEST_CAPTURE`` (set by the
-    scheduler for ``-s``)."""
+    scheduler for ``-s``); ``stacks`` describes the stack-dump hook the
+    scheduler may use before killing this worker (see execution/stacks.py)."""
     root = root or os.getcwd()
     if capture is None:
         capture = os.environ.get("DBTEST_CAPTURE", "1") != "0"
@@ -130,7 +141,7 @@ def serve(
     # not this running one, which it could not run (see outside_loop).
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(_serve(conn, root, capture))
+        loop.run_until_complete(_serve(conn, root, capture, stacks))
     finally:
         try:
             loop.run_until_complete(loop.shutdown_asyncgens())
@@ -138,7 +149,9 @@ def serve(
             loop.close()
 
 
-async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) -> None:
+async def _serve(
+    conn: Connection | PipeConnection, root: str, capture: bool, stacks: dict[str, Any] | None
+) -> None:
     from dbtest.execution.executor import Executor
 
     loop = asyncio.get_running_loop()
@@ -226,7 +239,10 @@ async def _serve(conn: Connection | PipeConnection, root: str, capture: bool) ->
             task.add_done_callback(tasks.discard)
 
     emit.on_failure = on_failure
-    emit({"ev": "ready", "pid": os.getpid()})
+    ready: dict[str, Any] = {"ev": "ready", "pid": os.getpid()}
+    if stacks is not None:
+        ready["stacks"] = stacks
+    emit(ready)
 
     while True:
         request = await inbox.get()
@@ -372,7 +388,16 @@ async def _run_unit(
                     return
                 await _execute_unit(executor, root, request, emit)
         finally:
-            emit({"ev": "unit_done", "unit": request.get("unit", 0)})
+            # Held until the next unit, which runs alone too, says what it
+            # does first (its import, usually), or until the loop is idle:
+            # one write, one wake-up of the scheduler, where there were two.
+            # Nothing of the user's runs before either.
+            done = {"ev": "unit_done", "unit": request.get("unit", 0)}
+            if isinstance(emit, Outbox):
+                emit.hold(done)
+                asyncio.get_running_loop().call_soon(emit.flush)
+            else:
+                emit(done)
     else:
         try:
             await _execute_unit(executor, root, request, emit)
@@ -392,6 +417,15 @@ def _refine(
 
     refine = request["refine"]
     undecided = set(refine.get("ids", ()))
+    # An import: a phase (see execution/watch.py), ended by what follows.
+    emit(
+        {
+            "ev": "phase",
+            "unit": request.get("unit"),
+            "what": f"import {request['path']}",
+            "sync": True,
+        }
+    )
     try:
         items = outside_loop(collect_file, root, request["path"])
     except ImportFailure:
@@ -506,12 +540,17 @@ def main() -> None:
 
     import faulthandler
 
+    from dbtest.execution.stacks import StackDump
+
     # A segfault prints the Python stack to fd 2: the crashed test's output.
     faulthandler.enable(file=sys.__stderr__, all_threads=False)
+    dump = StackDump()
     try:
-        serve(conn)
+        serve(conn, stacks=dump.describe())
     except KeyboardInterrupt:
         pass
+    finally:
+        dump.close()
     # The interpreter's last garbage collection walks every object of every
     # test module (20 ms with 1,000 modules, on the scheduler's wait): there
     # is nothing left for it to free that the exit would not.

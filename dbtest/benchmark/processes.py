@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dbtest.benchmark.measure import Settings
+from dbtest.execution import watch
 
 Emit = Callable[[dict[str, Any]], Any]
 
@@ -115,6 +116,11 @@ async def run_in_processes(
                 )
                 if message.get("memory_peak") is not None:
                     entry["memory_peak"] = message["memory_peak"]
+            elif ev == "phase":
+                # The child's hooks are phases of the bench worker's unit.
+                watching = watch.unit_watch.get()
+                if watching is not None:
+                    await _emit(emit, {**message, "unit": watching.unit})
             elif ev == "run_error":
                 # Every round runs the same hooks: say a failure once.
                 key = f"{message.get('scope')}\0{message.get('message')}"
@@ -233,8 +239,15 @@ def child_main(argv: list[str]) -> int:
         out.write(json.dumps(message) + "\n")
 
     from dbtest.benchmark.runner import run_bench_unit
+    from dbtest.execution.stacks import StackDump
 
-    asyncio.run(run_bench_unit(root, request, emit))
+    # Its phases (the group's hooks) name this process's stack-dump hook:
+    # a hook that hangs here shows its own line, not the bench worker's wait.
+    dump = StackDump()
+    try:
+        asyncio.run(run_bench_unit(root, request, emit, stacks=dump.describe()))
+    finally:
+        dump.close()
     out.flush()
     return 0
 

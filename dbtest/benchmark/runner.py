@@ -43,6 +43,7 @@ from dbtest.benchmark.measure import (
     timer_resolution,
 )
 from dbtest.benchmark.memory import peak_per_call
+from dbtest.execution import watch
 from dbtest.execution.outside_loop import outside_loop
 
 Emit = Callable[[dict[str, Any]], Any]
@@ -124,10 +125,17 @@ def _error_text(e: BaseException) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(e).__name__
 
 
-async def _call_hook(hook: Callable[[], Any]) -> None:
-    result = outside_loop(hook)
-    if inspect.isawaitable(result):
-        await result
+async def _call_hook(hook: Callable[[], Any], what: str) -> None:
+    async def call() -> None:
+        result = outside_loop(hook)
+        if inspect.isawaitable(result):
+            await result
+
+    await watch.phase(what, call, sync=not inspect.iscoroutinefunction(hook))
+
+
+async def _sync(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
 
 
 def _result(path: str, entry: BenchEntry | None, rid: str, **fields: Any) -> dict[str, Any]:
@@ -157,16 +165,26 @@ async def _emit(emit: Emit, message: dict[str, Any]) -> None:
 _unit_lock: asyncio.Lock | None = None
 
 
-async def run_bench_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
+async def run_bench_unit(
+    root: str, request: dict[str, Any], emit: Emit, stacks: dict[str, Any] | None = None
+) -> None:
     """Run the benchmark entries of one request, one at a time, on the
     running event loop (the one loop async entries are awaited on).
 
     Units given to the same worker concurrently run one after the other:
     an async entry that yields must not let another entry run meanwhile.
+    The import and the groups' hooks are phases (execution/watch.py);
+    `stacks` is this process's stack-dump hook, in a measuring process.
     """
     global _unit_lock
     if _unit_lock is None:
         _unit_lock = asyncio.Lock()
+    hung = frozenset(request.get("hung") or ())
+    watch.unit_watch.set(
+        watch.UnitWatch(
+            emit, request.get("unit"), request.get("setup_timeout"), hung, stacks=stacks
+        )
+    )
     async with _unit_lock:
         await _run_unit(root, request, emit)
 
@@ -183,7 +201,9 @@ async def _run_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
 
     before = registered_count()
     try:
-        module = outside_loop(import_file, root, path)
+        module = await watch.phase(
+            f"import {path}", lambda: _sync(outside_loop, import_file, root, path), sync=True
+        )
     except ImportFailure as e:
         for rid in ids:
             await _emit(emit, _result(path, None, rid, error=e.message, traceback=e.traceback))
@@ -229,10 +249,12 @@ async def _run_group(
         )
     for hook in group.setup_hooks:
         try:
-            await _call_hook(hook)
+            await _call_hook(hook, f"setup of benchmark group {scope}")
         except Exception as e:  # noqa: BLE001 - the user's setup failed: every entry says so
             message = f"group setup failed: {_error_text(e)}"
             tb = traceback.format_exc()
+            if isinstance(e, watch.PhaseTimeout):
+                message, tb = str(e), e.stack or None
             for entry in entries:
                 rid = f"{path}::{entry.local_id}"
                 await _emit(emit, _result(path, entry, rid, error=message, traceback=tb))
@@ -247,7 +269,7 @@ async def _run_group(
     finally:
         for hook in group.teardown_hooks:
             try:
-                await _call_hook(hook)
+                await _call_hook(hook, f"teardown of benchmark group {scope}")
             except Exception as e:  # noqa: BLE001
                 await _emit(
                     emit,

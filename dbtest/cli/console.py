@@ -157,6 +157,10 @@ class ConsoleReporter:
                 self._print(
                     Text(f"worker {event['worker']} (pid {event['pid']}): {event['reason']}", "red")
                 )
+            elif kind == "slow" and self.verbosity >= 0:
+                # As cargo-nextest's SLOW: still running, not (yet) cut.
+                seconds = f"{event['seconds']:g}s"
+                self._print(Text(f"SLOW {seconds:>5} {safe(event['what'])}", style="yellow"))
             elif kind == "run_error":
                 self.run_errors += 1
                 scope, message = safe(event["scope"]), safe(event["message"])
@@ -270,7 +274,7 @@ class ConsoleReporter:
         if self.plain and not (
             self.verbosity >= 0
             and (
-                any(is_failure(t) for t in tests)
+                any(is_failure(t) or t.get("leak") for t in tests)
                 or report.get("run_errors")
                 or self.durations
                 or report.get("benchmarks")
@@ -285,6 +289,10 @@ class ConsoleReporter:
             for record in tests:
                 if is_failure(record):
                     self._failure(record)
+            for record in tests:
+                if record.get("leak"):
+                    line = f"LEAK {record['id']}: {safe(record['leak'])}"
+                    self.console.print(Text(line, style="yellow"))
             for err in report.get("run_errors", []):
                 self.console.rule(Text(f"error in {err['scope']}", style="red"), align="left")
                 self.console.print(Text(safe(err["message"])))

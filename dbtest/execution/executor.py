@@ -19,12 +19,14 @@ from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.suite import TestSuite
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
-from dbtest.execution import workdir
+from dbtest.execution import watch, workdir
 from dbtest.execution.collect import ImportFailure, Item, LoadedModule, load
 from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
 from dbtest.execution.introspect import explain_exception
+from dbtest.execution.leaks import MIN_DURATION, Leaks
 from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
+from dbtest.execution.stacks import task_stack
 from dbtest.execution.traceback import format_exception
 
 Emit = Callable[[dict[str, Any]], None]
@@ -126,6 +128,9 @@ class Executor:
         self._unittest_modules: dict[str, tuple[Any, tuple[str, str] | None]] = {}
         self._unittest_emit: Emit | None = None
         self._closed = False
+        # The run's `setup-timeout`, as the last request gave it (for close()).
+        self.setup_timeout: float | None = None
+        self.leaks = Leaks()
         # Called between two tests run one after another: the worker reads a
         # `cancel` there that the loop would only see after the unit.
         self.poll: Callable[[], None] | None = None
@@ -168,7 +173,12 @@ class Executor:
                 cwd = workdir.current()
                 try:
                     # Imports run user code: sync, on the loop thread, under the sync lock.
-                    self._modules[path] = await self._run_sync(lambda: load(self.root, path))
+                    self._modules[path] = await watch.phase(
+                        f"import {path}",
+                        lambda: self._run_sync(lambda: load(self.root, path)),
+                        sync=True,
+                        starts_things=False,
+                    )
                 except ImportFailure as f:
                     self._modules[path] = f
                 finally:
@@ -185,6 +195,10 @@ class Executor:
         unit = request.get("unit")
         path = str(request.get("path", ""))
         ids = [str(i) for i in request.get("ids") or [path]]
+        self.setup_timeout = request.get("setup_timeout")
+        # This unit's task only: its phases are announced under its number.
+        hung = frozenset(request.get("hung") or ())
+        watch.unit_watch.set(watch.UnitWatch(emit, unit, self.setup_timeout, hung, self.leaks))
         try:
             loaded = await self._load(path)
         except ImportFailure as f:
@@ -230,6 +244,11 @@ class Executor:
         if self._closed:
             return
         self._closed = True
+        if self._last_emit is not None:
+            # Teardown after the last unit: phases of the worker, not of a unit.
+            watch.unit_watch.set(
+                watch.UnitWatch(self._last_emit, None, self.setup_timeout, leaks=self.leaks)
+            )
         for run, emit in list(reversed(self._open_suites)):
             await self._teardown_suite(run, emit)
         for path, (module, err) in list(self._unittest_modules.items()):
@@ -300,23 +319,24 @@ class Executor:
 
                 await asyncio.gather(*(one(i) for i in items))
         finally:
-            await self._teardown_suite(run, emit)
+            await self._teardown_suite(run, emit, alone=bool(request.get("exclusive")))
 
     async def _setup_suite(self, run: SuiteRun) -> None:
         run.started = True
         try:
             if run.suite_cls is not None:
-                run.instance = await self._run_sync(run.suite_cls)
-                hook = run.instance.setup_suite
-                kwargs = await run.resolver(run.scope).resolve(
-                    fixture_names(hook, set()), "setup_suite"
-                )
-                token = cap_mod.current.set(None)
-                try:
-                    await self._call(hook, kwargs)
-                finally:
-                    cap_mod.current.reset(token)
+                hook_fn = run.suite_cls.setup_suite
+                if hook_fn is TestSuite.setup_suite:
+                    run.instance = await self._run_sync(run.suite_cls)
+                else:
+                    await watch.phase(
+                        f"setup_suite {run.scope_id}",
+                        lambda: self._setup_suite_hook(run),
+                        sync=not _is_coroutine_function(hook_fn),
+                    )
             run.setup_done = True
+        except watch.PhaseTimeout as e:
+            run.setup_error = (str(e), e.stack or str(e))
         except BaseException as e:  # noqa: BLE001
             what = "setup_suite" if run.instance is not None else "creating the suite"
             run.setup_error = (
@@ -324,23 +344,48 @@ class Executor:
                 format_exception(e),
             )
 
-    async def _teardown_suite(self, run: SuiteRun, emit: Emit) -> None:
-        # A result held back (see `_run_test`) must not wait through user code.
+    async def _setup_suite_hook(self, run: SuiteRun) -> None:
+        assert run.suite_cls is not None
+        run.instance = await self._run_sync(run.suite_cls)
+        hook = run.instance.setup_suite
+        kwargs = await run.resolver(run.scope).resolve(fixture_names(hook, set()), "setup_suite")
+        token = cap_mod.current.set(None)
+        try:
+            await self._call(hook, kwargs)
+        finally:
+            cap_mod.current.reset(token)
+
+    async def _teardown_suite(self, run: SuiteRun, emit: Emit, alone: bool = False) -> None:
+        # A result held back (see `_run_test`) must not wait through user
+        # code: a teardown hook or fixture, or, unless this unit runs alone
+        # in the worker (`alone`), another unit's test.
+        hook_fn = getattr(run.suite_cls, "teardown_suite", TestSuite.teardown_suite)
+        user_code = hook_fn is not TestSuite.teardown_suite or run.scope.finalizers
         flush = getattr(emit, "flush", None)
-        if flush is not None:
+        if flush is not None and (user_code or not alone):
             flush()
         if (run, emit) not in self._open_suites:
             return
         self._open_suites.remove((run, emit))
         if not run.started:
             return
-        if run.setup_done and run.instance is not None:
+        if run.setup_done and run.instance is not None and hook_fn is not TestSuite.teardown_suite:
             try:
-                hook = run.instance.teardown_suite
-                kwargs = await run.resolver(run.scope).resolve(
-                    fixture_names(hook, set()), "teardown_suite"
+
+                async def teardown() -> None:
+                    hook = run.instance.teardown_suite
+                    kwargs = await run.resolver(run.scope).resolve(
+                        fixture_names(hook, set()), "teardown_suite"
+                    )
+                    await self._call(hook, kwargs)
+
+                await watch.phase(
+                    f"teardown_suite {run.scope_id}",
+                    teardown,
+                    sync=not _is_coroutine_function(hook_fn),
                 )
-                await self._call(hook, kwargs)
+            except watch.PhaseTimeout as e:
+                emit({"ev": "run_error", "scope": run.scope_id, "message": str(e), "traceback": e.stack or None})  # fmt: skip
             except BaseException as e:  # noqa: BLE001
                 emit({
                     "ev": "run_error", "scope": run.scope_id,
@@ -373,11 +418,12 @@ class Executor:
         send = getattr(emit, "hold", emit) if hold else emit
 
         def finish(a: Attempt, attempts: int = 1, flaky: bool = False) -> None:
+            leak = self.leaks.check() if a.duration >= MIN_DURATION else None
             send(self._finished(unit, make_record(
                 id=item.id, outcome=a.outcome, path=item.path, line=item.line, tags=item.tags,
                 duration=a.duration, start=a.start, attempts=attempts, flaky=flaky, strict=a.strict,
                 message=a.message, traceback=a.traceback, capture=a.capture,
-                extra=({"title": item.title} if item.title else {}) | a.extra,
+                extra=({"title": item.title} if item.title else {}) | a.extra, leak=leak,
             )))  # fmt: skip
 
         if gen != self._generation:
@@ -479,6 +525,10 @@ class Executor:
         t0 = time.perf_counter()
         test_scope = FixtureScope("test")
         resolver = run.resolver(test_scope)
+        # Wider phases inside the test (a module fixture it sets up first)
+        # do not count against its timeout (see watch.TestClock).
+        clock = watch.TestClock(item.id, timeout)
+        watch.test_clock.set(clock)
         state: dict[str, Any] = {"setup": False, "mark": 0}
         exc: BaseException | None = None
         cancelled = False
@@ -525,17 +575,18 @@ class Executor:
 
                 inner = asyncio.ensure_future(guarded())
                 try:
-                    done, _ = await asyncio.wait({inner}, timeout=timeout)
+                    done = await _wait_on_clock(inner, clock, timeout)
                 except asyncio.CancelledError:
                     inner.cancel()
                     raise
                 if not done:
+                    stack = task_stack(inner)
                     inner.cancel()
                     try:
                         await inner
                     except BaseException:  # noqa: BLE001 - the cancellation we asked for
                         pass
-                    raise oc.TestTimeout(f"timed out after {timeout:g} s")
+                    raise oc.TestTimeout(f"timed out after {timeout:g} s", stack)
                 err = inner.result()
                 if err is not None:
                     raise err
@@ -603,6 +654,10 @@ class Executor:
         if isinstance(exc, AssertionError) and not exc.args:
             message = explain_exception(exc) or "assertion failed"
         tb = None if outcome in (oc.SKIPPED, oc.TIMEOUT) else format_exception(exc)
+        if isinstance(exc, oc.TestTimeout):
+            tb = exc.stack or None
+        elif isinstance(exc, watch.PhaseTimeout):
+            message, tb = str(exc), exc.stack or None
         if isinstance(exc, FixtureError):
             message, tb = str(exc), None
         xf = item.xfail
@@ -611,6 +666,24 @@ class Executor:
                 reason = f"{xf.reason}: " if xf.reason else ""
                 return Attempt(oc.XFAILED, start, duration, reason + message, tb, capture)
         return Attempt(outcome, start, duration, message, tb, capture)
+
+
+def _is_coroutine_function(func: Any) -> bool:
+    return inspect.iscoroutinefunction(getattr(func, "__func__", func))
+
+
+async def _wait_on_clock(task: asyncio.Future[Any], clock: watch.TestClock, timeout: float) -> bool:
+    """Wait for `task` until the test's clock reaches `timeout`; True if it finished."""
+    while True:
+        remaining = timeout - clock.used()
+        if clock.in_phase:
+            # A wider phase runs (its own budget bounds it): look again soon.
+            remaining = max(remaining, 0.05)
+        if remaining <= 0:
+            return task.done()
+        done, _ = await asyncio.wait({task}, timeout=remaining)
+        if done:
+            return True
 
 
 def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]:

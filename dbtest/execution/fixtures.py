@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dbtest.api.fixtures import FixtureDef
-from dbtest.execution import capture
+from dbtest.execution import capture, watch
 
 _NO_VALUE = object()
 _RANK = {"test": 0, "suite": 1, "module": 2, "session": 3}
@@ -26,6 +26,8 @@ class FixtureScope:
         self.name = name
         self.values: dict[FixtureDef, Any] = {}
         self.locks: dict[FixtureDef, asyncio.Lock] = {}
+        # Wider fixtures that hung: the scope's other users fail at once.
+        self.hung: dict[FixtureDef, watch.PhaseTimeout] = {}
         self.finalizers: list[tuple[str, Callable[[], Awaitable[None]]]] = []
 
     async def close(self, down_to: int = 0) -> list[tuple[str, BaseException]]:
@@ -35,11 +37,16 @@ class FixtureScope:
         while len(self.finalizers) > down_to:
             name, fin = self.finalizers.pop()
             try:
-                await fin()
+                if self.name == "test":
+                    await fin()
+                else:  # wider than a test: a phase of its own (see watch)
+                    sync = not getattr(fin, "is_async", False)
+                    await watch.phase(f"teardown fixture {name} ({self.name})", fin, sync=sync)
             except BaseException as e:  # noqa: BLE001 - reported, never raised
                 errors.append((name, e))
         if down_to == 0:
             self.values.clear()
+            self.hung.clear()
         return errors
 
 
@@ -132,10 +139,25 @@ class Resolver:
         async with lock:
             if fd in scope.values:
                 return scope.values[fd]
+            if fd in scope.hung:
+                raise scope.hung[fd]
             kwargs = {p: await self.get(p, [*stack, name], scope_name) for p in fd.params}
             token = capture.current.set(None) if scope_name != "test" else None
             try:
-                value = await self._create(name, bound, kwargs, scope)
+                if scope_name == "test":
+                    value = await self._create(name, bound, kwargs, scope)
+                else:  # wider than a test: a phase of its own (see watch)
+                    raw = getattr(bound, "__func__", bound)
+                    is_async = inspect.iscoroutinefunction(raw) or inspect.isasyncgenfunction(raw)
+                    try:
+                        value = await watch.phase(
+                            f"fixture {name} ({scope_name})",
+                            lambda: self._create(name, bound, kwargs, scope),
+                            sync=not is_async,
+                        )
+                    except watch.PhaseTimeout as e:
+                        scope.hung[fd] = e
+                        raise
             finally:
                 if token is not None:
                     capture.current.reset(token)
@@ -160,6 +182,7 @@ class Resolver:
                     return
                 raise FixtureError(f"fixture {name!r} yielded more than once")
 
+            fin.is_async = True  # type: ignore[attr-defined]
             scope.finalizers.append((name, fin))
             return value
         if inspect.isgeneratorfunction(raw):

@@ -20,9 +20,14 @@ RETRYABLE = frozenset({FAILED, ERROR, TIMEOUT})
 
 
 class TestTimeout(Exception):
-    """Raised in place of the cancelled body of an async test that ran too long."""
+    """Raised in place of the cancelled body of an async test that ran too long;
+    `stack` is what it was awaiting when it was cancelled."""
 
     __test__ = False
+
+    def __init__(self, message: str, stack: str = "") -> None:
+        super().__init__(message)
+        self.stack = stack
 
 
 def _is_skip(exc: BaseException) -> bool:

@@ -10,7 +10,7 @@ from dbtest.execution.capture import TestCapture, sanitize
 
 RECORD_FIELDS = (
     "id", "outcome", "flaky", "strict", "duration", "start", "attempts", "message",
-    "traceback", "stdout", "stderr", "logs", "path", "line", "tags", "extra",
+    "traceback", "stdout", "stderr", "logs", "path", "line", "tags", "leak", "extra",
 )  # fmt: skip
 
 
@@ -30,6 +30,7 @@ def make_record(
     traceback: str | None = None,
     capture: TestCapture | None = None,
     extra: dict[str, Any] | None = None,
+    leak: str | None = None,
 ) -> dict[str, Any]:
     """A record dict on the wire: fields at their default (no output, one
     attempt, not flaky...) are left out, as the Rust side fills them in;
@@ -61,6 +62,8 @@ def make_record(
         rec["message"] = sanitize(message)
     if traceback is not None:
         rec["traceback"] = sanitize(traceback)
+    if leak is not None:
+        rec["leak"] = sanitize(leak)
     ex = dict(extra) if extra else {}
     if capture is not None and capture.logs_dropped:
         ex["logs_dropped"] = capture.logs_dropped

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
-from dbtest.execution import workdir
+from dbtest.execution import watch, workdir
 from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
 from dbtest.execution.traceback import format_exception
@@ -94,7 +94,9 @@ async def _setup_module(ex: Executor, loaded: LoadedModule, emit: Emit) -> tuple
     setup = getattr(module, "setUpModule", None)
     if setup is not None:
         try:
-            await ex._run_sync(setup)
+            await _hook(ex, f"setUpModule {loaded.path}", setup)
+        except watch.PhaseTimeout as e:
+            err = (str(e), e.stack or str(e))
         except unittest.SkipTest as e:
             # As unittest: the module's tests are skipped (an empty traceback
             # marks the skip), and its tearDownModule does not run.
@@ -119,7 +121,11 @@ async def teardown_module(ex: Executor, path: str, module: Any, emit: Emit) -> N
         if step is None:
             continue
         try:
-            await ex._run_sync(step)
+            await _hook(ex, f"tearDownModule {path}", step)
+        except watch.PhaseTimeout as e:
+            emit(
+                {"ev": "run_error", "scope": path, "message": str(e), "traceback": e.stack or None}
+            )
         except BaseException as e:  # noqa: BLE001
             emit({"ev": "run_error", "scope": path, "message": f"tearDownModule of {path} failed: {oc.headline(e)}", "traceback": format_exception(e)})  # fmt: skip
 
@@ -160,8 +166,10 @@ async def run_unittest_group(
     class_ready = False
     if class_error is None:
         try:
-            await ex._run_sync(cls.setUpClass)
+            await _hook(ex, f"setUpClass {scope_id}", cls.setUpClass)
             class_ready = True
+        except watch.PhaseTimeout as e:
+            class_error = (str(e), e.stack or str(e))
         except unittest.SkipTest as e:
             for item in runnable:
                 record(item, oc.SKIPPED, time.time(), 0.0, str(e) or "skipped")
@@ -192,7 +200,9 @@ async def run_unittest_group(
         if class_ready:
             for step in (cls.tearDownClass, cls.doClassCleanups):
                 try:
-                    await ex._run_sync(step)
+                    await _hook(ex, f"tearDownClass {scope_id}", step)
+                except watch.PhaseTimeout as e:
+                    emit({"ev": "run_error", "scope": scope_id, "message": str(e), "traceback": e.stack or None})  # fmt: skip
                 except BaseException as e:  # noqa: BLE001
                     emit({"ev": "run_error", "scope": scope_id, "message": f"tearDownClass of {scope_id} failed: {oc.headline(e)}", "traceback": format_exception(e)})  # fmt: skip
 
@@ -259,6 +269,24 @@ async def _attempt_case(
     workdir.restore(cwd, ex.root)
     cap_mod.ensure_streams()
     return start, duration, result.entries or [(oc.PASSED, None, None, None)], capture
+
+
+_UNITTEST_DEFAULTS = {
+    getattr(unittest.TestCase, name).__func__
+    for name in ("setUpClass", "tearDownClass", "doClassCleanups")
+}
+
+
+async def _hook(ex: Executor, what: str, hook: Any) -> None:
+    """A class or module hook: a phase when it is the user's own (unittest's
+    empty defaults and the cleanups runner are not announced)."""
+    if (
+        getattr(hook, "__func__", hook) in _UNITTEST_DEFAULTS
+        or hook is unittest.case.doModuleCleanups
+    ):
+        await ex._run_sync(hook)
+    else:
+        await watch.phase(what, lambda: ex._run_sync(hook), sync=True)
 
 
 def _in_context(fn: Any) -> Any:

@@ -108,6 +108,9 @@ def render_test(state: TuiState, node: Node) -> RenderableType:
         if rec.get("traceback"):
             parts.append(heading("traceback"))
             parts.append(safe(rec["traceback"]))
+        if rec.get("leak"):
+            parts.append(heading("leak"))
+            parts.append(safe(rec["leak"], "yellow"))
         for stream in ("stdout", "stderr"):
             if rec.get(stream):
                 parts.append(heading(stream))

@@ -95,6 +95,10 @@ class RunProgress:
     cancelling: bool = False
     interrupted: bool = False
     run_errors: list[dict[str, Any]] = field(default_factory=list)
+    # What runs past slow-timeout (a test id, or a phase: an import, a
+    # hook) with how long it had run when last announced; and its worker.
+    slow: dict[str, float] = field(default_factory=dict)
+    slow_worker: dict[str, int] = field(default_factory=dict)
     summary: dict[str, Any] | None = None
     # The engine's summary line of the finished run: `(text, role)` pieces.
     summary_line: list[tuple[str, str]] | None = None
@@ -491,7 +495,13 @@ class TuiState:
             ch.structure = True
         self.status[rid] = "running"
         self.live.pop(rid, None)
-        self.progress.busy[int(ev.get("worker", 0))] = rid
+        worker = int(ev.get("worker", 0))
+        self.progress.busy[worker] = rid
+        # A test starting on a worker ends the phase that was slow there.
+        p = self.progress
+        for what in [w for w, n in p.slow_worker.items() if n == worker and w not in self.nodes]:
+            p.slow.pop(what, None)
+            p.slow_worker.pop(what, None)
         ch.ids.add(rid)
         ch.progress = True
 
@@ -532,6 +542,16 @@ class TuiState:
         if is_failure(rec) and rid not in self.last_failures:
             self.last_failures.append(rid)
         ch.ids.add(rid)
+        ch.progress = True
+
+    def _on_slow(self, ev: dict[str, Any], ch: Change, now: float) -> None:
+        # Still running past slow-timeout: its row says so; a phase (an
+        # import, a hook) shows in the status line.
+        what = str(ev.get("what", ""))
+        self.progress.slow[what] = float(ev.get("seconds") or 0.0)
+        self.progress.slow_worker[what] = int(ev.get("worker", -1))
+        if what in self.nodes:
+            ch.ids.add(what)
         ch.progress = True
 
     def _on_run_error(self, ev: dict[str, Any], ch: Change, now: float) -> None:

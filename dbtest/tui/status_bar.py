@@ -29,6 +29,10 @@ def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> T
             t.append(f"  workers {len(p.busy)}/{p.workers} busy", "cyan")
             if p.cancelling:
                 t.append("  stopping…", "bold magenta")
+            slow = {w: s for w, s in p.slow.items() if w not in p.outcome_of}
+            if slow:
+                what, seconds = max(slow.items(), key=lambda kv: kv[1])
+                t.append(f"  SLOW {seconds:g}s {_core.clean(what)}", "bold yellow")
         elif p.summary_line is None:
             # A run that ended without the engine's summary (its stream broke).
             if p.interrupted:

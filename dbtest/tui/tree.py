@@ -71,6 +71,25 @@ def format_time(seconds: float | None) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
+def leaf_note(state: TuiState, model: Node, status: str | None) -> tuple[str, str] | None:
+    """What a test's row says after its name, and its style: running (or
+    SLOW), a benchmark's progress or mean, or the last run's duration."""
+    rec = state.results.get(model.key)
+    if status == "running" and model.key in state.progress.slow:
+        return f"  SLOW {state.progress.slow[model.key]:g}s", "bold yellow"
+    if status == "running":
+        return "  running…", "cyan"
+    if model.kind == "bench" and model.key in state.bench_progress:
+        phase, samples = state.bench_progress[model.key]
+        return f"  {phase} {samples}", "cyan"
+    if model.kind == "bench" and model.key in state.bench:
+        stats = state.bench[model.key].get("stats") or {}
+        return f"  {format_time(stats.get('mean'))}", "dim"
+    if rec is not None and rec.get("duration") and rec["outcome"] != "cancelled":
+        return f"  {format_duration(rec.get('duration'))}", "dim"
+    return None
+
+
 class TestTree(Tree[str]):
     """The test tree. Node data is the model key; labels are computed from
     the model at render time, so a refresh is all a status change needs."""
@@ -215,17 +234,9 @@ class TestTree(Tree[str]):
             icon, icon_style = STATUS_ICON.get(status, STATUS_ICON[None])
             text.append(icon, icon_style)
             text.append(clean(model.name), KIND_STYLE.get(model.kind, ""))
-            rec = state.results.get(model.key)
-            if status == "running":
-                text.append("  running…", "cyan")
-            elif model.kind == "bench" and model.key in state.bench_progress:
-                phase, samples = state.bench_progress[model.key]
-                text.append(f"  {phase} {samples}", "cyan")
-            elif model.kind == "bench" and model.key in state.bench:
-                stats = state.bench[model.key].get("stats") or {}
-                text.append(f"  {format_time(stats.get('mean'))}", "dim")
-            elif rec is not None and rec.get("duration") and rec["outcome"] != "cancelled":
-                text.append(f"  {format_duration(rec.get('duration'))}", "dim")
+            note = leaf_note(state, model, status)
+            if note is not None:
+                text.append(*note)
         else:
             text.append(clean(model.name), KIND_STYLE.get(model.kind, ""))
             counts = state.counts(model)

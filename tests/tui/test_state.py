@@ -204,3 +204,22 @@ def test_unreadable_session_is_ignored(tmp_path):
     s = make()
     s.restore_session({"version": 999, "selected": ["a.py::test_free"]})
     assert s.selected == set()
+
+
+def test_slow_marks_the_running_row_and_a_slow_phase_shows_until_its_worker_moves_on():
+    from dbtest.tui.status_bar import progress_text
+    from dbtest.tui.tree import leaf_note
+
+    s = make()
+    tid = "a.py::test_free"
+    s.apply(
+        [{"type": "run_started", "selected": [i for i in ITEMS if i["id"] == tid], "workers": 2}]
+    )
+    s.apply([{"type": "test_started", "id": tid, "worker": 0, "attempt": 1}])
+    s.apply([{"type": "slow", "worker": 0, "what": tid, "seconds": 60.0}])
+    s.apply([{"type": "slow", "worker": 1, "what": "setup_suite b.py::S", "seconds": 120.0}])
+    assert leaf_note(s, s.nodes[tid], "running") == ("  SLOW 60s", "bold yellow")
+    assert "SLOW 120s setup_suite b.py::S" in progress_text(s.progress, False).plain
+    # A test starting on worker 1 means its phase is over.
+    s.apply([{"type": "test_started", "id": "a.py::Suite::test_one", "worker": 1, "attempt": 1}])
+    assert "SLOW 60s a.py::test_free" in progress_text(s.progress, False).plain
