@@ -1,0 +1,299 @@
+//! Classes: a `TestSuite` or `unittest.TestCase` subclass becomes a suite
+//! of its test methods, inherited ones included when the base is in this
+//! file; a class that looks like tests but whose base lives elsewhere becomes
+//! one placeholder the import expands. Nested classes are suites of their own.
+
+use super::decorators::FuncInfo;
+use super::ir::{Class, Expr, Stmt};
+use super::items::{draft, items_into, Overrides, TestItemDraft};
+use super::lit::string_list;
+use super::walk::{dotted, Walker};
+use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle};
+
+/// Facts about a class needed to resolve subclasses in the same file.
+#[derive(Debug, Clone)]
+pub(super) struct ClassFacts {
+    /// None: not a test class (a mixin/helper), unless `unknown` is set.
+    kind: Option<SuiteKind>,
+    unknown_base: bool,
+    methods: Vec<TestItemDraft>,
+    tags: Vec<String>,
+    dynamic_tags: bool,
+}
+
+/// Bases that say nothing about tests.
+const NEUTRAL_BASES: &[&str] = &[
+    "object",
+    "ABC",
+    "Generic",
+    "Protocol",
+    "Exception",
+    "NamedTuple",
+    "TypedDict",
+    "Enum",
+];
+
+/// What a class's bases say.
+#[derive(Default)]
+struct Bases {
+    kind: Option<SuiteKind>,
+    /// A base this parse cannot see (another module's class, a call...).
+    unknown: bool,
+    /// Test methods of bases in this file, overridden ones replaced.
+    inherited: Vec<TestItemDraft>,
+    tags: Vec<String>,
+    dynamic_tags: bool,
+}
+
+/// What a class's body holds.
+struct Body<'c> {
+    defs: Vec<FuncInfo>,
+    /// The last literal `tags = [...]`.
+    tags: Option<Vec<String>>,
+    /// Whether the last `tags = ...` is computed (None: no `tags`).
+    dynamic_tags: Option<bool>,
+    nested: Vec<&'c Class>,
+}
+
+/// The class-level facts shared by every test of one class.
+struct Shared<'s> {
+    qual: &'s str,
+    line: u32,
+    tags: &'s [String],
+    dynamic: &'s [Dynamic],
+}
+
+impl Walker<'_> {
+    /// A class at module level, or nested in another class (`outer` is the
+    /// qualified name of the enclosing class).
+    pub(super) fn class(&mut self, def: &Class, outer: Option<&str>) {
+        let Some(simple) = def.name.clone() else {
+            return;
+        };
+        let qual = match outer {
+            Some(o) => format!("{o}::{simple}"),
+            None => simple.clone(),
+        };
+        let bases = self.bases(def.bases.as_deref());
+        // Class-level decorators: @skip, @xfail, @test(tags=...) apply to all.
+        let class_info = self.func_info(&simple, def.line, false, &def.decorators);
+        let Some(body) = &def.body else {
+            return;
+        };
+        let body = self.body(body);
+        let kind = bases.kind;
+        let looks_like_tests = body
+            .defs
+            .iter()
+            .any(|f| f.test_decorated || f.name.starts_with("test"))
+            || simple.starts_with("Test");
+        let methods = test_methods(kind, bases.inherited, body.defs);
+        let mut dynamic_tags = body.dynamic_tags.unwrap_or(bases.dynamic_tags);
+        let mut suite_tags = body.tags.unwrap_or(bases.tags);
+        suite_tags.extend(class_info.tags.iter().cloned());
+        suite_tags.sort();
+        suite_tags.dedup();
+        if class_info.dynamic.contains(&Dynamic::Tags) {
+            dynamic_tags = true;
+        }
+        let mut suite_dynamic = Vec::new();
+        if dynamic_tags {
+            suite_dynamic.push(Dynamic::Tags);
+        }
+        let shared = Shared {
+            qual: &qual,
+            line: def.line,
+            tags: &suite_tags,
+            dynamic: &suite_dynamic,
+        };
+        let ov = Overrides {
+            skip: class_info.skip.as_ref(),
+            xfail: class_info.xfail,
+            dynamic_tags,
+        };
+        let suite = kind
+            .filter(|_| !methods.is_empty())
+            .map(|k| self.suite(k, &shared, &methods, ov));
+        let placeholder = (suite.is_none() && kind.is_none() && bases.unknown && looks_like_tests)
+            .then(|| self.placeholder(&simple, &shared, &class_info));
+        // Kept for subclasses later in the file (top-level classes are found
+        // by their simple name, which is then also `qual`).
+        let facts = ClassFacts {
+            kind,
+            unknown_base: bases.unknown && kind.is_none(),
+            methods,
+            tags: suite_tags.clone(),
+            dynamic_tags,
+        };
+        self.classes.insert(qual.clone(), facts);
+        if let Some(node) = suite.or(placeholder) {
+            self.file.suites.push(node);
+        }
+        for n in body.nested {
+            self.class(n, Some(&qual));
+        }
+    }
+
+    /// Resolve a class's bases: a dbtest or unittest base, a class of this
+    /// file (whose facts are inherited), a neutral base, or unknown.
+    fn bases(&self, args: Option<&[Expr]>) -> Bases {
+        let mut b = Bases::default();
+        for arg in args.unwrap_or_default() {
+            let target = match arg {
+                Expr::Keyword { .. } => continue, // metaclass=...
+                Expr::Subscript(value) => value.as_deref(),
+                other => Some(other),
+            };
+            let Some(dotted) = target.and_then(dotted) else {
+                b.unknown = true;
+                continue;
+            };
+            let last = dotted.rsplit('.').next().unwrap_or(&dotted).to_string();
+            let resolved = self
+                .aliases
+                .get(dotted.as_ref())
+                .cloned()
+                .unwrap_or_else(|| dotted.to_string());
+            let rlast = resolved.rsplit('.').next().unwrap_or(&resolved).to_string();
+            if rlast == "TestSuite" {
+                b.kind = b.kind.or(Some(SuiteKind::Suite));
+            } else if rlast.ends_with("TestCase") {
+                b.kind = b.kind.or(Some(SuiteKind::Unittest));
+            } else if let Some(facts) = self.classes.get(dotted.as_ref()).cloned() {
+                if facts.kind.is_some() {
+                    b.kind = b.kind.or(facts.kind);
+                }
+                b.unknown |= facts.unknown_base;
+                for m in facts.methods {
+                    b.inherited.retain(|x: &TestItemDraft| x.name != m.name);
+                    b.inherited.push(m);
+                }
+                b.tags.extend(facts.tags);
+                b.dynamic_tags |= facts.dynamic_tags;
+            } else if !NEUTRAL_BASES.contains(&last.as_str()) {
+                b.unknown = true;
+            }
+        }
+        b
+    }
+
+    /// The defs, `tags` and nested classes of a class body.
+    fn body<'c>(&self, stmts: &'c [Stmt]) -> Body<'c> {
+        let mut body = Body {
+            defs: Vec::new(),
+            tags: None,
+            dynamic_tags: None,
+            nested: Vec::new(),
+        };
+        for stmt in stmts {
+            match stmt {
+                Stmt::Def(d) => body.defs.push(self.def_info(d)),
+                Stmt::Class(c) => body.nested.push(c),
+                Stmt::Assign {
+                    left: Some((left, _)),
+                    right,
+                    ..
+                } if left == "tags" => match right.as_ref().and_then(string_list) {
+                    Some(t) => {
+                        body.tags = Some(t);
+                        body.dynamic_tags = Some(false);
+                    }
+                    None => body.dynamic_tags = Some(true),
+                },
+                _ => {}
+            }
+        }
+        body
+    }
+
+    /// The suite of a test class and its methods.
+    fn suite(
+        &self,
+        kind: SuiteKind,
+        shared: &Shared<'_>,
+        methods: &[TestItemDraft],
+        ov: Overrides<'_>,
+    ) -> SuiteNode {
+        let style = if kind == SuiteKind::Unittest {
+            TestStyle::Unittest
+        } else {
+            TestStyle::Suite
+        };
+        let mut items = Vec::with_capacity(methods.len());
+        for d in methods {
+            items_into(
+                &mut items,
+                self.path,
+                Some(shared.qual),
+                style,
+                ItemKind::Test,
+                d,
+                shared.tags,
+                ov,
+            );
+        }
+        SuiteNode {
+            name: shared.qual.to_string(),
+            kind,
+            line: shared.line,
+            tags: shared.tags.to_vec(),
+            dynamic: shared.dynamic.to_vec(),
+            items,
+        }
+    }
+
+    /// The base lives in another module: one placeholder stands for every
+    /// test the class has after import.
+    fn placeholder(&self, simple: &str, shared: &Shared<'_>, class_info: &FuncInfo) -> SuiteNode {
+        let mut dynamic = shared.dynamic.to_vec();
+        dynamic.push(Dynamic::Inherited);
+        let item = TestItem {
+            id: format!("{}::{}", self.path, shared.qual),
+            kind: ItemKind::Test,
+            style: TestStyle::Suite,
+            path: self.path.to_string(),
+            suite: Some(shared.qual.to_string()),
+            name: simple.to_string(),
+            params: None,
+            line: shared.line,
+            tags: shared.tags.to_vec(),
+            is_async: false,
+            timeout: None,
+            retries: None,
+            skip: class_info.skip.clone(),
+            xfail: class_info.xfail,
+            dynamic: dynamic.clone(),
+        };
+        SuiteNode {
+            name: shared.qual.to_string(),
+            kind: SuiteKind::Suite,
+            line: shared.line,
+            tags: shared.tags.to_vec(),
+            dynamic,
+            items: vec![item],
+        }
+    }
+}
+
+/// A class's test methods: the inherited ones, then its own, a method of
+/// the class replacing an inherited one of the same name.
+fn test_methods(
+    kind: Option<SuiteKind>,
+    inherited: Vec<TestItemDraft>,
+    defs: Vec<FuncInfo>,
+) -> Vec<TestItemDraft> {
+    let is_test_method = |k: Option<SuiteKind>, f: &FuncInfo| match k {
+        Some(SuiteKind::Unittest) => f.name.starts_with("test"),
+        _ => f.test_decorated || f.name.starts_with("test_"),
+    };
+    let mut methods = inherited;
+    for f in defs {
+        let accepted = is_test_method(kind.or(Some(SuiteKind::Suite)), &f)
+            || (kind.is_none() && f.name.starts_with("test"));
+        methods.retain(|m| m.name != f.name);
+        if accepted {
+            methods.push(draft(f));
+        }
+    }
+    methods
+}

@@ -1,0 +1,116 @@
+//! The [`TestItem`]s of one accepted test function or method: one, or one
+//! per parametrize case, with its class's tags and marks applied.
+
+use super::decorators::FuncInfo;
+use crate::tree::{Dynamic, ItemKind, TestItem, TestStyle};
+
+/// A method accepted as a test, before the owning class's id is known.
+#[derive(Debug, Clone)]
+pub(super) struct TestItemDraft {
+    pub(super) name: String,
+    pub(super) line: u32,
+    pub(super) is_async: bool,
+    pub(super) tags: Vec<String>,
+    pub(super) timeout: Option<f64>,
+    pub(super) retries: Option<u32>,
+    pub(super) skip: Option<String>,
+    pub(super) xfail: bool,
+    pub(super) dynamic: Vec<Dynamic>,
+    pub(super) cases: Option<Vec<String>>,
+}
+
+/// The draft of an accepted test, from what its decorators say.
+pub(super) fn draft(info: FuncInfo) -> TestItemDraft {
+    TestItemDraft {
+        name: info.name,
+        line: info.line,
+        is_async: info.is_async,
+        tags: info.tags,
+        timeout: info.timeout,
+        retries: info.retries,
+        skip: info.skip,
+        xfail: info.xfail,
+        dynamic: info.dynamic,
+        cases: info.cases,
+    }
+}
+
+/// What a class's decorators and `tags` add to each of its methods.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Overrides<'o> {
+    /// Used when the method has no skip reason of its own.
+    pub(super) skip: Option<&'o String>,
+    pub(super) xfail: bool,
+    pub(super) dynamic_tags: bool,
+}
+
+/// Push the items of one accepted function onto `out`: one, or one per
+/// parametrize case. Strings are built to size and shared values are cloned
+/// once per item only (this runs for every test of every file).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn items_into(
+    out: &mut Vec<TestItem>,
+    path: &str,
+    suite: Option<&str>,
+    style: TestStyle,
+    kind: ItemKind,
+    d: &TestItemDraft,
+    extra_tags: &[String],
+    ov: Overrides<'_>,
+) {
+    let mut tags: Vec<&String> = d.tags.iter().chain(extra_tags).collect();
+    tags.sort();
+    tags.dedup();
+    let mut dynamic = d.dynamic.clone();
+    if ov.dynamic_tags && !dynamic.contains(&Dynamic::Tags) {
+        dynamic.push(Dynamic::Tags);
+    }
+    let skip = d.skip.as_ref().or(ov.skip);
+    let suite_len = suite.map_or(0, |s| s.len() + 2);
+    let mut prefix = String::with_capacity(path.len() + suite_len + 2 + d.name.len());
+    prefix.push_str(path);
+    if let Some(s) = suite {
+        prefix.push_str("::");
+        prefix.push_str(s);
+    }
+    prefix.push_str("::");
+    prefix.push_str(&d.name);
+    let make = |id: String, params: Option<String>| TestItem {
+        id,
+        kind,
+        style,
+        path: path.to_string(),
+        suite: suite.map(str::to_string),
+        name: d.name.clone(),
+        params,
+        line: d.line,
+        tags: tags.iter().map(|t| (*t).clone()).collect(),
+        is_async: d.is_async,
+        timeout: d.timeout,
+        retries: d.retries,
+        skip: skip.cloned(),
+        xfail: d.xfail || ov.xfail,
+        dynamic: dynamic.clone(),
+    };
+    match &d.cases {
+        // As at import: no cases is one skipped item, without brackets.
+        Some(cases) if cases.is_empty() => {
+            let mut item = make(prefix, None);
+            item.skip
+                .get_or_insert_with(|| "parametrize: no cases".to_string());
+            out.push(item);
+        }
+        Some(cases) => {
+            out.reserve(cases.len());
+            for c in cases {
+                let mut id = String::with_capacity(prefix.len() + c.len() + 2);
+                id.push_str(&prefix);
+                id.push('[');
+                id.push_str(c);
+                id.push(']');
+                out.push(make(id, Some(c.clone())));
+            }
+        }
+        None => out.push(make(prefix, None)),
+    }
+}

@@ -1,0 +1,207 @@
+//! Parametrize case ids, computed statically: the twin of
+//! `dbtest/api/parametrize.py`, which computes them at import. Both follow
+//! the rule documented there, and `tests/api/test_parametrize_ids.py` checks
+//! that they give the same ids for the same literal values. Where a value's
+//! id cannot be computed exactly here, the cases are left to the import
+//! (`Dynamic::Params`): a case is never listed under a wrong id.
+
+use super::ir::Expr;
+use super::lit::{lit, Lit};
+use std::collections::HashMap;
+
+/// The case-id fragment of one value (Python's `_value_id`), or None for
+/// "use argname+index".
+fn value_id(value: &Lit) -> Option<String> {
+    Some(match value {
+        Lit::Str(s) => s.clone(),
+        Lit::Int(i) => i.to_string(),
+        Lit::Float(f) => py_float(*f),
+        Lit::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+        Lit::None => "None".to_string(),
+        Lit::Seq(_) | Lit::Unsure => return None,
+    })
+}
+
+/// Python's `repr(float)`: the shortest digits that round-trip, positional
+/// for exponents from -4 to 15, else `d.ddde±XX` with two exponent digits.
+fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
+    }
+    // `{:e}` gives the shortest round-trip digits: "-1.25e-7".
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut out = String::from(sign);
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            out.push_str(&"0".repeat((-exp - 1) as usize));
+            out.push_str(&digits);
+        } else {
+            let point = exp as usize + 1;
+            if digits.len() <= point {
+                out.push_str(&digits);
+                out.push_str(&"0".repeat(point - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..point]);
+                out.push('.');
+                out.push_str(&digits[point..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str(&format!(
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        ));
+    }
+    out
+}
+
+/// The case ids of one `@parametrize`, or None when not static.
+pub(super) fn decorator_cases(
+    names: Option<&Expr>,
+    values: Option<&Expr>,
+    ids: Option<&Expr>,
+) -> Option<Vec<String>> {
+    let names: Vec<String> = match lit(names?)? {
+        Lit::Str(s) => s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        Lit::Seq(v) => v
+            .into_iter()
+            .map(|x| match x {
+                Some(Lit::Str(s)) => Some(s),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        _ => return None,
+    };
+    let (Expr::List(rows) | Expr::Tuple(rows)) = values? else {
+        return None;
+    };
+    let rows: Vec<&Expr> = rows
+        .iter()
+        .filter(|c| !matches!(c, Expr::Comment))
+        .collect();
+    if rows
+        .iter()
+        .any(|r| matches!(r, Expr::ListSplat | Expr::ListComp))
+    {
+        return None;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(rows.len());
+    // `ids=[...]`: strings replace the generated id, `None` keeps it.
+    let explicit: Option<Vec<Option<String>>> = match ids {
+        Some(i) => match lit(i)? {
+            Lit::None => None,
+            Lit::Seq(v) => Some(
+                v.into_iter()
+                    .map(|x| match x {
+                        Some(Lit::Str(s)) => Some(Some(s)),
+                        Some(Lit::None) => Some(None),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            _ => return None,
+        },
+        None => None,
+    };
+    if explicit.as_ref().is_some_and(|e| e.len() != rows.len()) {
+        return None;
+    }
+    for (idx, row) in rows.iter().enumerate() {
+        if let Some(Some(given)) = explicit.as_ref().map(|e| e[idx].clone()) {
+            out.push(given);
+            continue;
+        }
+        // None: a value whose id only the import knows (the cases are dynamic).
+        let one = |name: &str, v: Option<Lit>| match v {
+            Some(Lit::Unsure) => None,
+            v => Some(
+                v.and_then(|l| value_id(&l))
+                    .unwrap_or_else(|| format!("{name}{idx}")),
+            ),
+        };
+        if names.len() == 1 {
+            out.push(one(&names[0], lit(row))?);
+        } else {
+            let (Expr::Tuple(k) | Expr::List(k) | Expr::Paren(k)) = row else {
+                return None;
+            };
+            if k.len() != names.len() {
+                return None;
+            }
+            let id: Vec<String> = names
+                .iter()
+                .zip(k)
+                .map(|(n, v)| one(n, lit(v)))
+                .collect::<Option<_>>()?;
+            out.push(id.join("-"));
+        }
+    }
+    Some(out)
+}
+
+/// The case ids of stacked `@parametrize` decorators, bottom-most first
+/// (their cartesian product, the bottom-most varying slowest), or None when
+/// one of them is not static.
+pub(super) fn combine(sets: Vec<Option<Vec<String>>>) -> Option<Vec<String>> {
+    if sets.iter().any(Option::is_none) {
+        return None;
+    }
+    let mut cases: Vec<String> = vec![String::new()];
+    for set in sets.into_iter().flatten() {
+        let mut next = Vec::with_capacity(cases.len() * set.len());
+        for c in &cases {
+            for s in &set {
+                next.push(if c.is_empty() {
+                    s.clone()
+                } else {
+                    format!("{c}-{s}")
+                });
+            }
+        }
+        cases = next;
+    }
+    dedupe_ids(&mut cases);
+    Some(cases)
+}
+
+/// Duplicate case ids get a positional suffix (`a0`, `a1`), as at import.
+fn dedupe_ids(ids: &mut [String]) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for id in ids.iter() {
+        *counts.entry(id.clone()).or_default() += 1;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for id in ids.iter_mut() {
+        if counts[id.as_str()] > 1 {
+            let n = seen.entry(id.clone()).or_default();
+            let new = format!("{id}{n}");
+            *n += 1;
+            *id = new;
+        }
+    }
+}
