@@ -55,6 +55,9 @@ pub enum Expr {
     ListSplat,
     DictSplat,
     ListComp,
+    /// A display that builds an object of none of the literal kinds: a
+    /// dict, a lambda, `...`, a dict/set comprehension or generator.
+    Object,
     Comment,
     Other,
 }
@@ -264,6 +267,12 @@ impl<'a> Conv<'a> {
             "list_splat" => Expr::ListSplat,
             "dictionary_splat" => Expr::DictSplat,
             "list_comprehension" => Expr::ListComp,
+            "dictionary"
+            | "dictionary_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "lambda"
+            | "ellipsis" => Expr::Object,
             "comment" => Expr::Comment,
             _ => Expr::Other,
         }

@@ -12,6 +12,8 @@ pub(super) enum Lit {
     Bool(bool),
     None,
     Seq(Vec<Option<Lit>>),
+    /// An object of none of the kinds above (a dict, a lambda, `...`).
+    Object,
     /// A constant whose value this parse does not compute exactly (a
     /// complex number, an int past 64 bits, arithmetic, a string with a
     /// `\N{...}` escape or fields): its case id is the value's `str()`,
@@ -49,6 +51,7 @@ pub(super) fn lit(e: &Expr) -> Option<Lit> {
             Some(v.map_or(Lit::Unsure, Lit::Int))
         }
         Expr::Float(t) => Some(t.replace('_', "").parse().map_or(Lit::Unsure, Lit::Float)),
+        Expr::Object => Some(Lit::Object),
         Expr::True => Some(Lit::Bool(true)),
         Expr::False => Some(Lit::Bool(false)),
         Expr::None => Some(Lit::None),

@@ -18,7 +18,7 @@ fn value_id(value: &Lit) -> Option<String> {
         Lit::Float(f) => py_float(*f),
         Lit::Bool(b) => if *b { "True" } else { "False" }.to_string(),
         Lit::None => "None".to_string(),
-        Lit::Seq(_) | Lit::Unsure => return None,
+        Lit::Seq(_) | Lit::Object | Lit::Unsure => return None,
     })
 }
 
@@ -136,13 +136,12 @@ pub(super) fn decorator_cases(
             out.push(given);
             continue;
         }
-        // None: a value whose id only the import knows (the cases are dynamic).
+        // None: a value whose id only the import knows (the cases are
+        // dynamic): one this parse cannot compute, or an expression (a name,
+        // a call, arithmetic) that may well be a str or an int.
         let one = |name: &str, v: Option<Lit>| match v {
-            Some(Lit::Unsure) => None,
-            v => Some(
-                v.and_then(|l| value_id(&l))
-                    .unwrap_or_else(|| format!("{name}{idx}")),
-            ),
+            Some(Lit::Unsure) | None => None,
+            Some(v) => Some(value_id(&v).unwrap_or_else(|| format!("{name}{idx}"))),
         };
         if names.len() == 1 {
             out.push(one(&names[0], lit(row))?);
@@ -171,16 +170,14 @@ pub(super) fn combine(sets: Vec<Option<Vec<String>>>) -> Option<Vec<String>> {
     if sets.iter().any(Option::is_none) {
         return None;
     }
-    let mut cases: Vec<String> = vec![String::new()];
-    for set in sets.into_iter().flatten() {
+    let mut sets = sets.into_iter().flatten();
+    let mut cases = sets.next()?;
+    // An empty id is joined too (`"-".join(["", "x"])` is `-x`).
+    for set in sets {
         let mut next = Vec::with_capacity(cases.len() * set.len());
         for c in &cases {
             for s in &set {
-                next.push(if c.is_empty() {
-                    s.clone()
-                } else {
-                    format!("{c}-{s}")
-                });
+                next.push(format!("{c}-{s}"));
             }
         }
         cases = next;

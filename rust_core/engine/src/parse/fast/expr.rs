@@ -215,7 +215,7 @@ impl<'t> P<'t> {
             }
             Kind::Op("...") => {
                 self.i += 1;
-                Some(Expr::Other)
+                Some(Expr::Object)
             }
             _ => None,
         }
@@ -250,10 +250,10 @@ impl<'t> P<'t> {
         }
     }
 
-    /// After `{`: a set, or a dict (which the walker never looks into).
+    /// After `{`: a set, or a dict (whose contents the walker never looks into).
     pub(super) fn brace(&mut self) -> Option<Expr> {
         if self.eat_op("}") {
-            return Some(Expr::Other);
+            return Some(Expr::Object);
         }
         let dict = self.at_op("**") || {
             let save = self.i;
@@ -267,7 +267,7 @@ impl<'t> P<'t> {
         }
         loop {
             if self.eat_op("}") {
-                return Some(Expr::Other);
+                return Some(Expr::Object);
             }
             if self.eat_op("**") {
                 self.expr()?;
@@ -278,7 +278,7 @@ impl<'t> P<'t> {
             }
             if !self.eat_op(",") {
                 self.expect_op("}")?;
-                return Some(Expr::Other);
+                return Some(Expr::Object);
             }
         }
     }
