@@ -228,8 +228,12 @@ fn parametrize_ids_match_the_runtime_rule() {
         r#"
 from dbtest import parametrize
 
-@parametrize("n", [1, -2, 2.5, "x", None, True, [1], obj])
+@parametrize("n", [1, -2, 2.5, "x", None, True, [1], {}])
 def test_one(n): pass
+
+# A name may hold a str or an int: only the import knows its id.
+@parametrize("n", [1, obj])
+def test_name(n): pass
 
 @parametrize("a, b", [(1, "u"), (2, "v")])
 def test_two(a, b): pass
@@ -267,6 +271,7 @@ def test_partial_ids(v): pass
             "test_one[True]",
             "test_one[n6]",
             "test_one[n7]",
+            "test_name",
             "test_two[1-u]",
             "test_two[2-v]",
             "test_ids[first]",
