@@ -511,12 +511,22 @@ impl State {
 }
 
 /// The requested id that `record_id` answers: itself, or a prefix of it
-/// (a whole file, a whole suite, all cases of a parametrized test).
+/// (a whole file, a whole suite, all cases of a parametrized test), or a
+/// case it extends: parametrized fixtures, known at import, multiply the
+/// case `t[1]` the parse listed into `t[1-sqlite]` and `t[1-pg]`.
 fn requested_for(requested: &[String], record_id: &str) -> Option<String> {
     requested
         .iter()
-        .find(|q| id_has_prefix(record_id, q))
+        .find(|q| id_has_prefix(record_id, q) || extends_case(record_id, q))
         .cloned()
+}
+
+fn extends_case(record_id: &str, q: &str) -> bool {
+    q.strip_suffix(']').is_some_and(|open| {
+        record_id.len() > q.len()
+            && record_id.starts_with(open)
+            && record_id[open.len()..].starts_with('-')
+    })
 }
 
 fn path_of(id: &str) -> String {

@@ -7,8 +7,8 @@ use super::{Action, Flight, KillCause, SlotState, State};
 use crate::events::Event;
 use crate::record::Outcome;
 use crate::scheduler::units::Unit;
-use crate::tree::{ItemKind, TestItem};
-use std::collections::{HashMap, HashSet};
+use crate::tree::ItemKind;
+use std::collections::HashSet;
 
 /// How many times a unit may be put back after its worker died.
 const MAX_UNIT_REQUEUES: u32 = 3;
@@ -225,11 +225,11 @@ impl State {
             .unit
             .ids
             .iter()
-            .filter(|q| {
-                let got = f.got.get(*q).copied().unwrap_or(0);
-                let exact_done = self.finals.contains(*q);
-                !exact_done && !running.contains(q) && (got == 0 || is_prefix_id(q, &self.items))
-            })
+            // Not finished under its own id: not run yet, or a prefix (a
+            // file, a dynamic case) or a case multiplied by fixture params,
+            // whose other tests may not have run (one that did is not
+            // recorded twice: `finalize` keeps the first record).
+            .filter(|q| !self.finals.contains(*q) && !running.contains(q))
             .cloned()
             .collect();
 
@@ -356,11 +356,6 @@ impl State {
             }
         }
     }
-}
-
-/// Ids that stand for several tests found at import time.
-fn is_prefix_id(q: &str, items: &HashMap<String, TestItem>) -> bool {
-    items.get(q).map(|i| !i.dynamic.is_empty()).unwrap_or(true)
 }
 
 /// How a worker ended, for the flights it had.
