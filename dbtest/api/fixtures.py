@@ -1,7 +1,10 @@
 """``@fixture``: values injected into tests, hooks and other fixtures by parameter name.
 
-A fixture is found explicitly: defined (or imported) in the test module, or
-defined on the suite class. There is no global conftest-like file.
+A fixture is found by name: on the suite or test class, in the test module
+(defined or imported there), in the ``conftest.py`` files from the test's
+directory up to the root (nearest first), then among the built-ins
+(``tmp_path``, ``monkeypatch``, ``capsys``...). pytest's ``@pytest.fixture``
+definitions are read natively (see ``get_fixture``).
 """
 
 from __future__ import annotations
@@ -14,19 +17,34 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 FIXTURE_ATTR = "__dbtest_fixture__"
-SCOPES = ("test", "suite", "module", "session")
+SCOPES = ("test", "suite", "module", "package", "session")
+# pytest's scope names, as dbtest's.
+PYTEST_SCOPES = {
+    "function": "test",
+    "class": "suite",
+    "module": "module",
+    "package": "package",
+    "session": "session",
+}
 
 
 @dataclass(frozen=True, eq=False)
 class FixtureDef:
-    """A fixture function and its scope; identity is the function object."""
+    """A fixture function and its scope; identity is the function object.
+
+    ``params`` (with ``ids``) make every test that uses it run once per
+    value (``request.param``); ``autouse`` ones apply to every test that
+    can see them."""
 
     func: Callable[..., Any]
     scope: str
     name: str
+    params: tuple[Any, ...] | None = None
+    ids: Any = None
+    autouse: bool = False
 
     @property
-    def params(self) -> list[str]:
+    def needs(self) -> list[str]:
         """Names of the fixtures this one needs (``self`` excluded)."""
         sig = inspect.signature(self.func)
         return [
@@ -62,9 +80,48 @@ def fixture(func: Any = None, /, *, scope: str = "test", name: str | None = None
 
 
 def get_fixture(obj: Any) -> FixtureDef | None:
-    """The fixture definition attached to ``obj``, if it is one."""
+    """The fixture definition attached to ``obj``, if it is one: dbtest's
+    ``@fixture``, or pytest's ``@pytest.fixture`` (read, never imported)."""
     try:
         fd = getattr(obj, FIXTURE_ATTR, None)
     except Exception:
         return None
-    return fd if isinstance(fd, FixtureDef) else None
+    if isinstance(fd, FixtureDef):
+        return fd
+    return _pytest_fixture(obj)
+
+
+def _pytest_fixture(obj: Any) -> FixtureDef | None:
+    # pytest >= 8.4 wraps the function in a FixtureFunctionDefinition
+    # (`_fixture_function_marker`, `_fixture_function`); older versions
+    # leave the function with a `_pytestfixturefunction` marker.
+    try:
+        marker = getattr(obj, "_fixture_function_marker", None)
+        func = getattr(obj, "_fixture_function", None)
+        if marker is None:
+            marker = (
+                obj.__dict__.get("_pytestfixturefunction") if hasattr(obj, "__dict__") else None
+            )
+            func = obj
+    except Exception:
+        return None
+    if marker is None or func is None or not hasattr(marker, "scope"):
+        return None
+    cached = getattr(obj, "_dbtest_fixturedef", None)
+    if isinstance(cached, FixtureDef):
+        return cached
+    scope = marker.scope if isinstance(marker.scope, str) else "function"
+    params = getattr(marker, "params", None)
+    fd = FixtureDef(
+        func=func,
+        scope=PYTEST_SCOPES.get(scope, "test"),
+        name=getattr(marker, "name", None) or func.__name__,
+        params=tuple(params) if params is not None else None,
+        ids=getattr(marker, "ids", None),
+        autouse=bool(getattr(marker, "autouse", False)),
+    )
+    try:
+        object.__setattr__(obj, "_dbtest_fixturedef", fd)
+    except Exception:
+        pass
+    return fd

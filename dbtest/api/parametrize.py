@@ -96,28 +96,39 @@ def parametrize(
 
 def expand(marks: TestMarks | None) -> list[tuple[str | None, dict[str, Any]]]:
     """All cases of a test: ``[(params_id, kwargs)]``; ``[(None, {})]`` when not parametrized."""
+    return [(pid, kwargs) for pid, kwargs, _ in expand_cases(marks)]
+
+
+def expand_cases(
+    marks: TestMarks | None,
+) -> list[tuple[str | None, dict[str, Any], list[TestMarks]]]:
+    """As ``expand``, with the marks of each case (``pytest.param(marks=)``)."""
     if marks is None or not marks.params:
-        return [(None, {})]
-    out: list[tuple[str | None, dict[str, Any]]] = []
+        return [(None, {}, [])]
+    out: list[tuple[str | None, dict[str, Any], list[TestMarks]]] = []
     sets = marks.params
+    # The bottom-most decorator varies slowest: it is the outer loop.
     for combo in itertools.product(*(range(len(s.cases)) for s in sets)):
         kwargs: dict[str, Any] = {}
         parts = []
+        case_marks: list[TestMarks] = []
         for s, i in zip(sets, combo, strict=False):
             kwargs.update(zip(s.argnames, s.cases[i], strict=False))
             parts.append(s.ids[i])
-        out.append(("-".join(parts), kwargs))
+            if s.case_marks and s.case_marks[i] is not None:
+                case_marks.append(s.case_marks[i])  # type: ignore[arg-type]
+        out.append(("-".join(parts), kwargs, case_marks))
     # Duplicate ids get a positional suffix so every case stays addressable.
     counts: dict[str, int] = {}
-    for pid, _ in out:
+    for pid, _, _ in out:
         counts[pid] = counts.get(pid, 0) + 1  # type: ignore[index]
     seen: dict[str, int] = {}
     result = []
-    for pid, kwargs in out:
+    for pid, kwargs, cm in out:
         assert pid is not None
         if counts[pid] > 1:
             n = seen.get(pid, 0)
             seen[pid] = n + 1
             pid = f"{pid}{n}"
-        result.append((pid, kwargs))
+        result.append((pid, kwargs, cm))
     return result

@@ -85,8 +85,12 @@ class TestCapture:
         self.streams: dict[str, BoundedBuffer] = {}
         self.logs: list[dict[str, Any]] = []
         self.logs_dropped = 0
+        # `capsys` fixtures reading what the test writes (compat/capture.py).
+        self.taps: list[Any] = []
 
     def write(self, stream: str, text: str) -> None:
+        for tap in self.taps:
+            tap.write(stream, text)
         buf = self.streams.get(stream)
         if buf is None:
             buf = self.streams[stream] = BoundedBuffer(self.limit)

@@ -13,9 +13,15 @@ from types import FunctionType, ModuleType
 from typing import Any
 
 from dbtest.api.fixtures import FixtureDef, get_fixture
-from dbtest.api.marks import TestMarks, XFail, get_marks
-from dbtest.api.parametrize import expand
+from dbtest.api.marks import TestMarks, XFail, get_marks, merge
+from dbtest.api.parametrize import expand_cases
 from dbtest.api.suite import HOOK_NAMES, TestSuite
+from dbtest.compat import ids as pytest_ids
+from dbtest.compat import marks as pytest_marks
+from dbtest.compat.conftest import Conftest, fixtures_of
+from dbtest.execution import outcome as oc
+from dbtest.execution import xunit
+from dbtest.execution.fixture_table import FixtureTable
 from dbtest.execution.fixtures import fixture_names
 from dbtest.execution.traceback import format_exception
 
@@ -23,11 +29,13 @@ from dbtest.execution.traceback import format_exception
 class ImportFailure(Exception):
     """A test file could not be imported; carries the user's traceback."""
 
-    def __init__(self, path: str, message: str, traceback: str) -> None:
+    def __init__(self, path: str, message: str, traceback: str, skipped: bool = False) -> None:
         super().__init__(message)
         self.path = path
         self.message = message
         self.traceback = traceback
+        # The module skipped itself (`pytest.importorskip`, `SkipTest`).
+        self.skipped = skipped
 
 
 @dataclass
@@ -36,7 +44,7 @@ class Item:
 
     id: str
     path: str
-    style: str  # "suite" | "function" | "unittest"
+    style: str  # "suite" | "function" | "unittest" | "class" (pytest's)
     name: str
     func: Any
     line: int
@@ -52,12 +60,25 @@ class Item:
     skip_ifs: list[tuple[Any, str]] = field(default_factory=list)
     xfail: XFail | None = None
     title: str | None = None
+    # pytest's `usefixtures` and `filterwarnings` marks, and the values of
+    # an `indirect` parametrize (for the fixtures of those names).
+    usefixtures: list[str] = field(default_factory=list)
+    filterwarnings: list[str] = field(default_factory=list)
+    indirect: dict[str, Any] = field(default_factory=dict)
+    # Which value of each parametrized fixture it reaches this case gets.
+    fixture_params: dict[str, int] = field(default_factory=dict)
+    # Fixtures that apply to it without being asked for (autouse).
+    autouse: list[str] = field(default_factory=list)
+    # A mark pytest would refuse: the test is an error, saying why.
+    error: str | None = None
 
     @functools.cached_property
     def plain(self) -> bool:
         """A sync test that needs no fixture and no condition at run time:
         the executor's fast path can run it."""
-        if self.is_async or self.skip_ifs:
+        if self.is_async or self.skip_ifs or self.usefixtures or self.filterwarnings:
+            return False
+        if self.autouse or self.error:
             return False
         code = getattr(self.func, "__code__", None)
         if code is not None and not hasattr(self.func, "__wrapped__"):
@@ -90,12 +111,12 @@ class Item:
 
 @dataclass
 class LoadedModule:
-    """A test module after import: its items and its module-level fixtures."""
+    """A test module after import: its items and the fixtures they see."""
 
     path: str
     module: ModuleType
     items: list[Item]
-    fixtures: dict[str, FixtureDef]
+    table: FixtureTable
 
     @functools.cached_property
     def by_id(self) -> dict[str, Item]:
@@ -142,6 +163,8 @@ def import_file(root: str, relpath: str) -> ModuleType:
             sys.modules.pop(name, None)
             raise
     except BaseException as e:  # SystemExit/KeyboardInterrupt at import too
+        if oc.classify(e) == oc.SKIPPED:
+            raise ImportFailure(relpath, oc.headline(e), "", skipped=True) from None
         if isinstance(e, SyntaxError):
             message = f"SyntaxError in {relpath}: {e.msg} (line {e.lineno})"
         elif isinstance(e, SystemExit):
@@ -184,18 +207,30 @@ def _items_for(
     extra_tags: Any,
     class_marks: TestMarks | None,
 ) -> list[Item]:
-    marks = get_marks(func)
+    # A static method of a pytest-style class: described by its function,
+    # bound (to nothing) through the staticmethod.
+    inner = func.__func__ if isinstance(func, staticmethod) else func
     # What every case of this test shares.
     common: dict[str, Any] = {
         "path": path,
         "style": style,
         "name": name,
         "func": func,
-        "line": _line(func),
+        "line": _line(inner),
         "suite": suite,
         "suite_cls": suite_cls,
-        "is_async": _is_async(func),
+        "is_async": _is_async(inner),
     }
+    try:
+        marks = get_marks(inner)
+        if getattr(inner, "pytestmark", None) is not None:
+            found = pytest_marks.marks_on(inner)
+            marks = merge(marks, pytest_marks.translate(found, inner.__globals__))
+        if class_marks is not None and class_marks.params:
+            # A class's or module's `parametrize` applies to each test, after its own.
+            marks = merge(marks or TestMarks(), TestMarks(params=class_marks.params))
+    except pytest_marks.MarkError as e:
+        return [Item(id=f"{prefix}::{name}", error=f"{name}: {e}", **common)]
     if marks is None and class_marks is None:
         # An undecorated test, the common case: one item, nothing to decide.
         tags = _merge_tags(extra_tags) if extra_tags else []
@@ -212,30 +247,44 @@ def _items_for(
             deferred.append((cond, reason))
         elif cond and skip is None:
             skip = reason
-    cases = expand(marks)
+    cases = expand_cases(marks)
     if not cases:
-        cases = [(None, {})]
+        cases = [(None, {}, [])]
         skip = skip or "parametrize: no cases"
-    tags = _merge_tags(marks.tags if marks else None, extra_tags)
+    tags = _merge_tags(
+        marks.tags if marks else None, class_marks.tags if class_marks else None, extra_tags
+    )
     xfail = (marks.xfail if marks and marks.xfail else None) or (
         class_marks.xfail if class_marks else None
     )
-    return [
-        Item(
-            id=f"{prefix}::{name}" + (f"[{pid}]" if pid is not None else ""),
-            params=pid,
-            kwargs=kwargs,
-            tags=list(tags),
-            timeout=marks.timeout if marks else None,
-            retries=marks.retries if marks else None,
-            skip=skip,
-            skip_ifs=deferred,
-            xfail=xfail,
-            title=marks.title if marks else None,
-            **common,
-        )
-        for pid, kwargs in cases
+    use = [*(class_marks.usefixtures if class_marks else ()), *(marks.usefixtures if marks else ())]
+    warn = [
+        *(marks.filterwarnings if marks else ()),
+        *(class_marks.filterwarnings if class_marks else ()),
     ]
+    indirect = {n for ps in (marks.params if marks else ()) for n in ps.indirect}
+    items = []
+    for pid, kwargs, case_marks in cases:
+        own = merge(*case_marks) if case_marks else None
+        items.append(
+            Item(
+                id=f"{prefix}::{name}" + (f"[{pid}]" if pid is not None else ""),
+                params=pid,
+                kwargs={k: v for k, v in kwargs.items() if k not in indirect},
+                indirect={k: v for k, v in kwargs.items() if k in indirect},
+                tags=_merge_tags(tags, own.tags) if own else list(tags),
+                timeout=marks.timeout if marks else None,
+                retries=marks.retries if marks else None,
+                skip=(own.skip if own else None) or skip,
+                skip_ifs=deferred,
+                xfail=(own.xfail if own else None) or xfail,
+                title=marks.title if marks else None,
+                usefixtures=use,
+                filterwarnings=warn,
+                **common,
+            )
+        )
+    return items
 
 
 def _suite_members(cls: type) -> list[tuple[str, Any]]:
@@ -266,16 +315,38 @@ def _is_testcase(cls: type) -> bool:
     return unittest is not None and issubclass(cls, unittest.TestCase)
 
 
+def _module_marks(module: ModuleType) -> TestMarks | None:
+    """pytest's module-level ``pytestmark``, for every test of the module."""
+    return pytest_marks.translate(pytest_marks.marks_on(module), vars(module))
+
+
+def _class_marks(cls: type, module_marks: TestMarks | None) -> TestMarks | None:
+    """A class's marks: dbtest's decorators, then pytest's ``pytestmark``
+    (the class's and its bases'), then the module's."""
+    own = pytest_marks.marks_on(cls)
+    pmarks = pytest_marks.translate(own, vars(sys.modules.get(cls.__module__) or object))
+    return merge(get_marks(cls), pmarks, module_marks)
+
+
+def _collected(obj: Any) -> bool:
+    """pytest's ``__test__ = False`` takes a class or function out."""
+    return getattr(obj, "__test__", True) is not False
+
+
 def build_items(path: str, module: ModuleType) -> list[Item]:
     """Every runnable item of an imported module, in definition order."""
     items: list[Item] = []
     modname = module.__name__
+    try:
+        module_marks = _module_marks(module) if hasattr(module, "pytestmark") else None
+    except pytest_marks.MarkError:
+        module_marks = None  # reported by each test's own translation
     for attr, obj in list(vars(module).items()):
         if isinstance(obj, type):
             if getattr(obj, "__module__", None) != modname:
                 continue  # imported classes belong to their own file
             if issubclass(obj, TestSuite) and obj is not TestSuite:
-                cmarks = get_marks(obj)
+                cmarks = _class_marks(obj, module_marks)
                 suite_tags = list(getattr(obj, "tags", []) or [])
                 for name, func in _suite_members(obj):
                     items.extend(
@@ -293,13 +364,47 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
                     )
             elif _is_testcase(obj):
                 items.extend(_unittest_items(path, attr, obj))
+            elif attr.startswith("Test") and _collected(obj) and xunit.is_plain_class(obj):
+                cmarks = _class_marks(obj, module_marks)
+                for name, func in _class_members(obj):
+                    items.extend(
+                        _items_for(
+                            path, f"{path}::{attr}", name, func, "class", attr, obj, None, cmarks
+                        )
+                    )
         elif inspect.isfunction(obj):
-            if obj.__module__ != modname or get_fixture(obj) is not None:
+            if obj.__module__ != modname or get_fixture(obj) is not None or not _collected(obj):
                 continue
+            if hasattr(obj, "_pytestfixturefunction"):
+                continue  # a pytest fixture (pytest < 8.4 leaves the function)
             marks = get_marks(obj)
-            if (marks is not None and marks.is_test) or attr.startswith("test_"):
-                items.extend(_items_for(path, path, attr, obj, "function", None, None, None, None))
+            # pytest's rule: the `test` prefix (`tests_x` too); dbtest's `@test` any name.
+            if (marks is not None and marks.is_test) or attr.startswith("test"):
+                items.extend(
+                    _items_for(path, path, attr, obj, "function", None, None, None, module_marks)
+                )
     return items
+
+
+def _class_members(cls: type) -> list[tuple[str, Any]]:
+    """Test methods of a pytest-style class, inherited ones included, base
+    classes' first; static methods too, as pytest collects them."""
+    order: dict[str, None] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is object:
+            continue
+        for name in klass.__dict__:
+            order.setdefault(name, None)
+    out = []
+    for name in order:
+        if not name.startswith("test"):
+            continue
+        value = inspect.getattr_static(cls, name)
+        inner = value.__func__ if isinstance(value, staticmethod) else value
+        if not inspect.isfunction(inner) or not _collected(inner):
+            continue
+        out.append((name, value))
+    return out
 
 
 def _unittest_items(path: str, attr: str, cls: type) -> list[Item]:
@@ -337,21 +442,73 @@ def _unittest_items(path: str, attr: str, cls: type) -> list[Item]:
     return items
 
 
-def module_fixtures(module: ModuleType) -> dict[str, FixtureDef]:
-    """Fixtures defined in or imported into the module, by the name they are visible under."""
-    out: dict[str, FixtureDef] = {}
-    for attr, obj in vars(module).items():
-        fd = get_fixture(obj)
-        if fd is not None:
-            out.setdefault(fd.name, fd)
-            out[attr] = fd if attr not in out else out[attr]
-    return out
-
-
-def load(root: str, path: str) -> LoadedModule:
-    """Import and build; raises ``ImportFailure``."""
+def load(root: str, path: str, conftests: list[Conftest] | None = None) -> LoadedModule:
+    """Import and build (``conftests``: those that apply, already imported);
+    raises ``ImportFailure``."""
     module = import_file(root, path)
-    return LoadedModule(path, module, build_items(path, module), module_fixtures(module))
+    table = FixtureTable(fixtures_of(module), conftests or [], builtin_fixtures())
+    items = [case for item in build_items(path, module) for case in with_fixtures(item, table)]
+    return LoadedModule(path, module, items, table)
+
+
+def builtin_fixtures() -> dict[str, FixtureDef]:
+    """The built-in fixtures (imported once, on first use)."""
+    from dbtest.compat import builtins
+
+    return fixtures_of(builtins)
+
+
+def with_fixtures(item: Item, table: FixtureTable) -> list[Item]:
+    """The item with its autouse fixtures, once per value of each
+    parametrized fixture it reaches (pytest's ids: ``test[p1-fixparam]``)."""
+    if item.style == "unittest":
+        return [item]
+    from dataclasses import replace
+
+    cls = item.suite_cls
+    autouse = table.autouse(cls)
+    asked = fixture_names(getattr(item.func, "__func__", item.func), set(item.kwargs))
+    names = [*autouse, *item.usefixtures, *asked]
+    fixtures = [
+        fd
+        for fd in table.parametrized(names, cls)
+        if fd.name not in item.kwargs and fd.name not in item.indirect
+    ]
+    if autouse:
+        item = replace(item, autouse=list(autouse))
+    if not fixtures:
+        return [item]
+    axes = []
+    for fd in fixtures:
+        assert fd.params is not None
+        ids = fd.ids
+        tokens = [
+            pytest_ids.ascii_escaped(str(ids[i]))
+            if ids is not None and not callable(ids) and i < len(ids) and ids[i] is not None
+            else (
+                str(ids(v))
+                if callable(ids) and ids(v) is not None
+                else pytest_ids.value_id(v, fd.name, i)
+            )
+            for i, v in enumerate(fd.params)
+        ]
+        axes.append((fd.name, pytest_ids.unique(tokens)))
+    out = []
+    import itertools
+
+    for combo in itertools.product(*(range(len(t)) for _, t in axes)):
+        parts = [axes[k][1][i] for k, i in enumerate(combo)]
+        params = "-".join([item.params, *parts] if item.params is not None else parts)
+        base = item.id[: item.id.index("[")] if item.params is not None else item.id
+        out.append(
+            replace(
+                item,
+                id=f"{base}[{params}]",
+                params=params,
+                fixture_params={axes[k][0]: i for k, i in enumerate(combo)},
+            )
+        )
+    return out
 
 
 def collect_file(root: str, path: str) -> list[dict[str, Any]]:

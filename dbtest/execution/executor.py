@@ -17,10 +17,11 @@ from typing import Any
 
 from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.suite import TestSuite
+from dbtest.compat.conftest import Conftest, chain_paths, fixtures_of
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
-from dbtest.execution import watch, workdir
-from dbtest.execution.collect import ImportFailure, Item, LoadedModule, load
+from dbtest.execution import watch, workdir, xunit
+from dbtest.execution.collect import ImportFailure, Item, LoadedModule, import_file, load
 from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
 from dbtest.execution.introspect import explain_exception
 from dbtest.execution.leaks import MIN_DURATION, Leaks
@@ -68,12 +69,35 @@ class SuiteRun:
                         self.class_fixtures[fd.name] = (fd, attr)
                         self.class_fixtures[attr] = (fd, attr)
         self._suite_fds = {fd for fd, _ in self.class_fixtures.values()}
+        self._fixture_owner: Any = None
+        # A pytest-style class (not a TestSuite): a fresh instance per test.
+        self.fresh_instance = suite_cls is not None and not issubclass(suite_cls, TestSuite)
         # Without per-test hooks, a sync test that needs no fixtures can take
         # the executor's fast path (see `Executor._attempt_plain`).
-        self.plain_hooks = suite_cls is None or (
-            getattr(suite_cls, "setup", None) is TestSuite.setup
-            and getattr(suite_cls, "teardown", None) is TestSuite.teardown
-        )
+        if suite_cls is None or self.fresh_instance:
+            self.plain_hooks = not xunit.has_per_test_hooks(suite_cls, loaded.module)
+        else:
+            self.plain_hooks = (
+                getattr(suite_cls, "setup", None) is TestSuite.setup
+                and getattr(suite_cls, "teardown", None) is TestSuite.teardown
+            )
+
+    def test_instance(self) -> Any:
+        """What a test method is bound to: the suite's one instance, a fresh
+        one for a pytest-style class, None for a module-level function."""
+        if self.fresh_instance:
+            assert self.suite_cls is not None
+            return self.suite_cls()
+        return self.instance
+
+    def per_test_hooks(self, instance: Any, func: Any) -> tuple[Any, Any]:
+        """(setup, teardown) around one test: a suite's `setup`/`teardown`,
+        or pytest's xunit `setup_method`/`setup_function` and teardowns."""
+        if self.suite_cls is not None and not self.fresh_instance:
+            return instance.setup, instance.teardown
+        owner, arg = (instance, func) if instance is not None else (self.loaded.module, func)
+        kind = "method" if instance is not None else "function"
+        return xunit.hook(owner, f"setup_{kind}", arg), xunit.hook(owner, f"teardown_{kind}", arg)
 
     @property
     def scope_id(self) -> str:
@@ -81,24 +105,43 @@ class SuiteRun:
             return self.loaded.path
         return f"{self.loaded.path}::{self.suite_cls.__name__}"
 
-    def lookup(self, name: str) -> tuple[FixtureDef, Callable[..., Any]] | None:
-        if name in self.class_fixtures and self.instance is not None:
-            fd, attr = self.class_fixtures[name]
-            return fd, getattr(self.instance, attr)
-        fd = self.loaded.fixtures.get(name)
-        if fd is not None:
-            return fd, fd.func
-        return None
+    def lookup(
+        self, name: str, after: FixtureDef | None = None
+    ) -> tuple[FixtureDef, Callable[..., Any]] | None:
+        """The fixture ``name`` as a test of this run sees it (see
+        fixture_table), with what to call: a class's fixture is bound to the
+        suite's instance (for a pytest-style class, to one kept for its
+        fixtures)."""
+        fd = self.loaded.table.find(name, self.suite_cls, after)
+        if fd is None:
+            return None
+        if fd in self._suite_fds:
+            owner = self.instance
+            if owner is None and self.suite_cls is not None:
+                if self._fixture_owner is None:
+                    self._fixture_owner = self.suite_cls()
+                owner = self._fixture_owner
+            if owner is not None:
+                return fd, fd.func.__get__(owner)
+        return fd, fd.func
 
-    def resolver(self, test_scope: FixtureScope) -> Resolver:
+    def resolver(self, test_scope: FixtureScope, item: Any = None) -> Resolver:
         ex = self.executor
         scopes = {
             "test": test_scope,
             "suite": self.scope,
             "module": ex._module_scope(self.loaded.path),
+            "package": ex._module_scope("package:" + os.path.dirname(self.loaded.path)),
             "session": ex._session_scope,
         }
-        return Resolver(self.lookup, scopes, ex._run_sync, lambda fd: fd in self._suite_fds)
+        return Resolver(
+            self.lookup,
+            scopes,
+            ex._run_sync,
+            lambda fd: fd in self._suite_fds,
+            item=item,
+            searched=self.loaded.table.searched,
+        )
 
 
 class Executor:
@@ -128,6 +171,9 @@ class Executor:
         self._unittest_modules: dict[str, tuple[Any, tuple[str, str] | None]] = {}
         self._unittest_emit: Emit | None = None
         self._closed = False
+        self._in_sync = False
+        # Imported conftest.py files, by path relative to the root.
+        self._conftests: dict[str, Conftest] = {}
         # The run's `setup-timeout`, as the last request gave it (for close()).
         self.setup_timeout: float | None = None
         self.leaks = Leaks()
@@ -146,9 +192,18 @@ class Executor:
 
     async def _run_sync(self, fn: Callable[[], Any]) -> Any:
         """Call sync user code on the loop thread, never concurrently with other
-        sync code, and with no loop marked as running (see outside_loop)."""
+        sync code, and with no loop marked as running (see outside_loop).
+
+        Sync code that asks for more of it (``request.getfixturevalue`` in a
+        sync fixture) already holds the lock: then it is called directly."""
+        if self._in_sync:
+            return fn()
         async with self._sync_lock:
-            return outside_loop(fn)
+            self._in_sync = True
+            try:
+                return outside_loop(fn)
+            finally:
+                self._in_sync = False
 
     async def _call(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """Call a sync or async hook/test with keyword arguments."""
@@ -165,6 +220,25 @@ class Executor:
             scope = self._module_scopes[path] = FixtureScope("module")
         return scope
 
+    async def _conftest(self, path: str) -> Conftest:
+        """A ``conftest.py``, imported once per worker (a phase of its own)."""
+        found = self._conftests.get(path)
+        if found is not None:
+            return found
+        try:
+            module = await watch.phase(
+                f"import {path}",
+                lambda: self._run_sync(lambda: import_file(self.root, path)),
+                sync=True,
+            )
+            found = Conftest(path, module, fixtures_of(module))
+        except ImportFailure as f:
+            found = Conftest(
+                path, None, error=(f"{path} failed to import: {f.message}", f.traceback)
+            )
+        self._conftests[path] = found
+        return found
+
     async def _load(self, path: str) -> LoadedModule:
         if self._import_lock is None:
             self._import_lock = asyncio.Lock()
@@ -172,10 +246,14 @@ class Executor:
             if path not in self._modules:
                 cwd = workdir.current()
                 try:
+                    conftests = [await self._conftest(c) for c in chain_paths(self.root, path)]
+                    broken = next((c for c in conftests if c.error is not None), None)
+                    if broken is not None and broken.error is not None:
+                        raise ImportFailure(path, broken.error[0], broken.error[1])
                     # Imports run user code: sync, on the loop thread, under the sync lock.
                     self._modules[path] = await watch.phase(
                         f"import {path}",
-                        lambda: self._run_sync(lambda: load(self.root, path)),
+                        lambda: self._run_sync(lambda: load(self.root, path, conftests)),
                         sync=True,
                         starts_things=False,
                     )
@@ -202,10 +280,13 @@ class Executor:
         try:
             loaded = await self._load(path)
         except ImportFailure as f:
+            # `pytest.importorskip()` or `skip(allow_module_level=True)`:
+            # the module's tests are skipped, not errors.
+            outcome = oc.SKIPPED if f.skipped else oc.ERROR
             for test_id in ids:
                 emit(self._finished(unit, make_record(
-                    id=test_id, outcome=oc.ERROR, path=path, start=time.time(),
-                    message=f.message, traceback=f.traceback or None,
+                    id=test_id, outcome=outcome, path=path, start=time.time(),
+                    message=f.message, traceback=None if f.skipped else (f.traceback or None),
                 )))  # fmt: skip
             return
         selected, missing = select(loaded, ids)
@@ -324,7 +405,16 @@ class Executor:
     async def _setup_suite(self, run: SuiteRun) -> None:
         run.started = True
         try:
-            if run.suite_cls is not None:
+            if run.fresh_instance:
+                assert run.suite_cls is not None
+                setup_class = xunit.hook(run.suite_cls, "setup_class", run.suite_cls)
+                if setup_class is not None:
+                    await watch.phase(
+                        f"setup_class {run.scope_id}",
+                        lambda: self._run_sync(setup_class),
+                        sync=True,
+                    )
+            elif run.suite_cls is not None:
                 hook_fn = run.suite_cls.setup_suite
                 if hook_fn is TestSuite.setup_suite:
                     run.instance = await self._run_sync(run.suite_cls)
@@ -338,7 +428,10 @@ class Executor:
         except watch.PhaseTimeout as e:
             run.setup_error = (str(e), e.stack or str(e))
         except BaseException as e:  # noqa: BLE001
-            what = "setup_suite" if run.instance is not None else "creating the suite"
+            if run.fresh_instance:
+                what = "setup_class"
+            else:
+                what = "setup_suite" if run.instance is not None else "creating the suite"
             run.setup_error = (
                 f"{what} of {run.scope_id} failed: {oc.headline(e)}",
                 format_exception(e),
@@ -360,7 +453,14 @@ class Executor:
         # code: a teardown hook or fixture, or, unless this unit runs alone
         # in the worker (`alone`), another unit's test.
         hook_fn = getattr(run.suite_cls, "teardown_suite", TestSuite.teardown_suite)
-        user_code = hook_fn is not TestSuite.teardown_suite or run.scope.finalizers
+        teardown_class = (
+            xunit.hook(run.suite_cls, "teardown_class", run.suite_cls)
+            if run.fresh_instance
+            else None
+        )
+        user_code = (
+            hook_fn is not TestSuite.teardown_suite or teardown_class or run.scope.finalizers
+        )
         flush = getattr(emit, "flush", None)
         if flush is not None and (user_code or not alone):
             flush()
@@ -369,6 +469,14 @@ class Executor:
         self._open_suites.remove((run, emit))
         if not run.started:
             return
+        if run.setup_done and teardown_class is not None:
+            try:
+                what = f"teardown_class {run.scope_id}"
+                await watch.phase(what, lambda: self._run_sync(teardown_class), sync=True)
+            except watch.PhaseTimeout as e:
+                emit({"ev": "run_error", "scope": run.scope_id, "message": str(e), "traceback": e.stack or None})  # fmt: skip
+            except BaseException as e:  # noqa: BLE001
+                emit({"ev": "run_error", "scope": run.scope_id, "message": f"teardown_class of {run.scope_id} failed: {oc.headline(e)}", "traceback": format_exception(e)})  # fmt: skip
         if run.setup_done and run.instance is not None and hook_fn is not TestSuite.teardown_suite:
             try:
 
@@ -428,6 +536,9 @@ class Executor:
 
         if gen != self._generation:
             finish(Attempt(oc.CANCELLED, time.time(), 0.0, "cancelled before it started"))
+            return
+        if item.error is not None:
+            finish(Attempt(oc.ERROR, time.time(), 0.0, item.error))
             return
         if item.skip is not None:
             finish(Attempt(oc.SKIPPED, time.time(), 0.0, item.skip))
@@ -497,7 +608,8 @@ class Executor:
         exc: BaseException | None = None
         cancelled = False
         try:
-            func = item.func.__get__(run.instance) if run.instance is not None else item.func
+            instance = run.test_instance()
+            func = item.func.__get__(instance) if instance is not None else item.func
             result = outside_loop(func, **item.kwargs)
             if inspect.isawaitable(result):
                 await result
@@ -524,7 +636,7 @@ class Executor:
         start = time.time()
         t0 = time.perf_counter()
         test_scope = FixtureScope("test")
-        resolver = run.resolver(test_scope)
+        resolver = run.resolver(test_scope, item)
         # Wider phases inside the test (a module fixture it sets up first)
         # do not count against its timeout (see watch.TestClock).
         clock = watch.TestClock(item.id, timeout)
@@ -534,21 +646,38 @@ class Executor:
         cancelled = False
 
         async def body() -> None:
+            if not item.filterwarnings:
+                return await unfiltered()
+            import warnings
+
+            # pytest's `filterwarnings` marks, the nearest applied last (it wins).
+            with warnings.catch_warnings():
+                for spec in reversed(item.filterwarnings):
+                    warnings._setoption(spec)  # type: ignore[attr-defined]
+                return await unfiltered()
+
+        async def unfiltered() -> None:
             for cond, reason in item.skip_ifs:
                 if await self._run_sync(cond):
                     import unittest
 
                     raise unittest.SkipTest(reason)
-            func = item.func.__get__(run.instance) if run.instance is not None else item.func
+            instance = run.test_instance()
+            func = item.func.__get__(instance) if instance is not None else item.func
             # The setup hook first (it prepares a clean state), then the test's
             # fixtures; teardown undoes them in the reverse order.
-            if run.instance is not None:
-                setup = run.instance.setup
+            setup, state["teardown"] = run.per_test_hooks(instance, func)
+            if setup is not None:
                 await self._call(
                     setup, await resolver.resolve(fixture_names(setup, set()), "setup")
                 )
-                state["setup"] = True
-                state["mark"] = len(test_scope.finalizers)
+            state["setup"] = True
+            state["mark"] = len(test_scope.finalizers)
+            resolver.instance = instance
+            # Autouse and `usefixtures` first (widest scope first), then the
+            # test's own; only the test's own are passed to it.
+            for extra in (*item.autouse, *item.usefixtures):
+                await resolver.get(extra, [item.name], None)
             names = fixture_names(func, set(item.kwargs))
             kwargs = dict(item.kwargs)
             kwargs.update(await resolver.resolve(names, item.name))
@@ -603,9 +732,9 @@ class Executor:
         teardown_exc: BaseException | None = None
         for _name, e in await test_scope.close(down_to=state["mark"]):
             teardown_exc = teardown_exc or e
-        if state["setup"] and run.instance is not None:
+        td = state.get("teardown")
+        if state["setup"] and td is not None:
             try:
-                td = run.instance.teardown
                 await self._call(td, await resolver.resolve(fixture_names(td, set()), "teardown"))
             except BaseException as e:  # noqa: BLE001
                 teardown_exc = teardown_exc or e
@@ -653,7 +782,7 @@ class Executor:
         message = oc.headline(exc)
         if isinstance(exc, AssertionError) and not exc.args:
             message = explain_exception(exc) or "assertion failed"
-        tb = None if outcome in (oc.SKIPPED, oc.TIMEOUT) else format_exception(exc)
+        tb = None if outcome in (oc.SKIPPED, oc.TIMEOUT, oc.XFAILED) else format_exception(exc)
         if isinstance(exc, oc.TestTimeout):
             tb = exc.stack or None
         elif isinstance(exc, watch.PhaseTimeout):
@@ -711,8 +840,16 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
                 renamed[real] = req
                 continue
         hit = False
+        # A case the parse listed, multiplied at import by parametrized
+        # fixtures: `t[1]` stands for `t[1-sqlite]` and `t[1-pg]`.
+        case = req[:-1] + "-" if req.endswith("]") else None
         for item in items:
-            if req == path or item.id.startswith(req + "::") or item.id.startswith(req + "["):
+            if (
+                req == path
+                or item.id.startswith(req + "::")
+                or item.id.startswith(req + "[")
+                or (case is not None and item.id.startswith(case))
+            ):
                 chosen.add(item.id)
                 hit = True
         if not hit:

@@ -12,7 +12,7 @@ from dbtest.api.fixtures import FixtureDef
 from dbtest.execution import capture, watch
 
 _NO_VALUE = object()
-_RANK = {"test": 0, "suite": 1, "module": 2, "session": 3}
+_RANK = {"test": 0, "suite": 1, "module": 2, "package": 3, "session": 4}
 
 
 class FixtureError(Exception):
@@ -50,7 +50,10 @@ class FixtureScope:
         return errors
 
 
-Lookup = Callable[[str], "tuple[FixtureDef, Callable[..., Any]] | None"]
+# `lookup(name, after)`: the definition of `name` visible here, or with
+# `after`, the next one out (a fixture overriding another of its name and
+# asking for it), with the callable to call; None when there is none.
+Lookup = Callable[[str, "FixtureDef | None"], "tuple[FixtureDef, Callable[..., Any]] | None"]
 SyncRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
@@ -93,7 +96,12 @@ def fixture_names(func: Callable[..., Any], exclude: set[str]) -> list[str]:
 
 
 class Resolver:
-    """Resolves fixtures for one test attempt (or one hook call)."""
+    """Resolves fixtures for one test attempt (or one hook call).
+
+    ``item`` is the test they are for (None for a suite hook): it says
+    which value of a parametrized fixture this test gets, and what
+    ``request`` describes.
+    """
 
     def __init__(
         self,
@@ -101,11 +109,31 @@ class Resolver:
         scopes: dict[str, FixtureScope],
         run_sync: SyncRunner,
         in_suite: Callable[[FixtureDef], bool],
+        item: Any = None,
+        searched: Callable[[], list[str]] | None = None,
     ) -> None:
         self.lookup = lookup
         self.scopes = scopes
         self.run_sync = run_sync
         self.in_suite = in_suite
+        self.item = item
+        self.searched = searched
+        # The instance the test is bound to (for `request.instance`).
+        self.instance: Any = None
+
+    def run_nested(self, coro: Any) -> Any:
+        """Drive a resolution to its end from sync code (``getfixturevalue``):
+        it may not wait for anything, as the loop is busy running that code."""
+        try:
+            while True:
+                coro.send(None)
+                coro.close()
+                raise FixtureError(
+                    "request.getfixturevalue: the fixture must be set up without waiting "
+                    "(an async fixture cannot be set up from sync code)"
+                )
+        except StopIteration as done:
+            return done.value
 
     def _scope_of(self, fd: FixtureDef) -> str:
         # Fixtures defined on a suite class are bound to its instance: at most suite-wide.
@@ -116,15 +144,44 @@ class Resolver:
     async def resolve(self, names: list[str], requester: str) -> dict[str, Any]:
         return {n: await self.get(n, [requester], None) for n in names}
 
-    async def get(self, name: str, stack: list[str], needed_by_scope: str | None) -> Any:
-        found = self.lookup(name)
-        if found is None:
-            raise FixtureError(
-                f"fixture {name!r} not found (needed by {stack[-1]}); define it with @fixture "
-                "in the test module, import it there, or define it on the suite"
+    def _not_found(self, name: str, requester: str) -> FixtureError:
+        import difflib
+
+        known = self.searched() if self.searched is not None else []
+        close = difflib.get_close_matches(name, [k for k in known if not k.startswith("/")], n=3)
+        where = [k for k in known if k.startswith("/")]
+        text = f"fixture {name!r} not found (needed by {requester})"
+        if close:
+            text += f"; close matches: {', '.join(close)}"
+        if where:
+            text += (
+                f"; looked in the test module, {', '.join(w[1:] for w in where)} and the built-ins"
             )
+        else:
+            text += (
+                "; define it with @fixture (or @pytest.fixture) in the test module or a "
+                "conftest.py, import it there, or define it on the suite"
+            )
+        return FixtureError(text)
+
+    async def get(
+        self,
+        name: str,
+        stack: list[str],
+        needed_by_scope: str | None,
+        after: FixtureDef | None = None,
+    ) -> Any:
+        found = self.lookup(name, after)
+        if found is None:
+            if name == "request":
+                return self._request(None, None, "test")
+            if after is not None:
+                raise FixtureError(
+                    f"fixture {name!r} overrides one of its name, and there is none above it"
+                )
+            raise self._not_found(name, stack[-1])
         fd, bound = found
-        if name in stack[1:]:
+        if name in stack[1:] and after is None:
             raise FixtureError("fixture cycle: " + " -> ".join([*stack[1:], name]))
         scope_name = self._scope_of(fd)
         if needed_by_scope is not None and _RANK[scope_name] < _RANK[needed_by_scope]:
@@ -133,15 +190,23 @@ class Resolver:
                 f"({scope_name} scope): a fixture may only use fixtures of the same or a wider scope"
             )
         scope = self.scopes[scope_name]
-        if fd in scope.values:
-            return scope.values[fd]
-        lock = scope.locks.setdefault(fd, asyncio.Lock())
+        has_param, param, key = self._param(fd)
+        if key in scope.values:
+            return scope.values[key]
+        lock = scope.locks.setdefault(key, asyncio.Lock())
         async with lock:
-            if fd in scope.values:
-                return scope.values[fd]
-            if fd in scope.hung:
-                raise scope.hung[fd]
-            kwargs = {p: await self.get(p, [*stack, name], scope_name) for p in fd.params}
+            if key in scope.values:
+                return scope.values[key]
+            if key in scope.hung:
+                raise scope.hung[key]
+            kwargs = {}
+            for p in fd.needs:
+                if p == "request":
+                    kwargs[p] = self._request(fd, param if has_param else _NO_VALUE, scope_name)
+                elif p == name:  # overrides the one of its name further out
+                    kwargs[p] = await self.get(p, [*stack, name], scope_name, after=fd)
+                else:
+                    kwargs[p] = await self.get(p, [*stack, name], scope_name)
             token = capture.current.set(None) if scope_name != "test" else None
             try:
                 if scope_name == "test":
@@ -156,13 +221,31 @@ class Resolver:
                             sync=not is_async,
                         )
                     except watch.PhaseTimeout as e:
-                        scope.hung[fd] = e
+                        scope.hung[key] = e
                         raise
             finally:
                 if token is not None:
                     capture.current.reset(token)
-            scope.values[fd] = value
+            scope.values[key] = value
             return value
+
+    def _param(self, fd: FixtureDef) -> tuple[bool, Any, Any]:
+        """(has a param, the param, the cache key): a parametrized fixture
+        keeps one value per param in its scope."""
+        item = self.item
+        if item is not None and fd.name in getattr(item, "indirect", {}):
+            value = item.indirect[fd.name]
+            return True, value, (fd, "indirect", item.params)
+        if fd.params is not None and item is not None:
+            index = getattr(item, "fixture_params", {}).get(fd.name)
+            if index is not None:
+                return True, fd.params[index], (fd, index)
+        return False, None, fd
+
+    def _request(self, fd: FixtureDef | None, param: Any, scope_name: str) -> Any:
+        from dbtest.compat.request import FixtureRequest
+
+        return FixtureRequest(self, fd, param, scope_name)
 
     async def _create(
         self, name: str, func: Callable[..., Any], kwargs: dict[str, Any], scope: FixtureScope

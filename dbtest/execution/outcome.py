@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import sys
 
+from dbtest.compat.outcomes import message as pytest_message
+from dbtest.compat.outcomes import pytest_outcome
+
 PASSED = "passed"
 FAILED = "failed"
 ERROR = "error"
@@ -38,9 +41,13 @@ def _is_skip(exc: BaseException) -> bool:
 
 
 def classify(exc: BaseException) -> str:
-    """``failed`` for assertions, ``skipped`` for ``SkipTest``, ``timeout``, else ``error``."""
+    """``failed`` for assertions, ``skipped`` for ``SkipTest``, ``timeout``,
+    pytest's ``skip()``/``fail()``/``xfail()`` as they say, else ``error``."""
     if isinstance(exc, TestTimeout):
         return TIMEOUT
+    told = pytest_outcome(exc)
+    if told is not None:
+        return told
     if _is_skip(exc):
         return SKIPPED
     if isinstance(exc, AssertionError):
@@ -56,6 +63,8 @@ def headline(exc: BaseException) -> str:
         return "KeyboardInterrupt raised inside the test; dbtest recorded it and kept going"
     if _is_skip(exc):
         return str(exc) or "skipped"
+    if pytest_outcome(exc) is not None:
+        return pytest_message(exc)
     text = str(exc)
     name = type(exc).__name__
     if isinstance(exc, AssertionError):

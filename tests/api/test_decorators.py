@@ -134,7 +134,7 @@ def test_fixture_decorator():
         return a
 
     assert get_fixture(a).scope == "test"
-    assert (get_fixture(b).scope, get_fixture(b).name, get_fixture(b).params) == (
+    assert (get_fixture(b).scope, get_fixture(b).name, get_fixture(b).needs) == (
         "module",
         "b_name",
         ["a"],
