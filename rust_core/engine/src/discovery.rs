@@ -134,6 +134,7 @@ pub fn restrict_files(files: &[FileNode], keep: impl Fn(&TestItem) -> bool) -> V
             error: f.error.clone(),
             suites: Vec::new(),
             items: f.items.iter().filter(|i| keep(i)).cloned().collect(),
+            uncollected: f.uncollected.clone(),
         };
         for s in &f.suites {
             let items: Vec<TestItem> = s.items.iter().filter(|i| keep(i)).cloned().collect();
@@ -437,6 +438,7 @@ fn parse_one(w: &mut Worker, i: usize, rel: &str, found: &Found, full: bool, out
         }),
         suites: Vec::new(),
         items: Vec::new(),
+        uncollected: Vec::new(),
     };
     let node = match found {
         Found::Error(kind, msg) => error_node(*kind, 0, msg.clone()),

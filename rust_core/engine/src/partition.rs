@@ -165,7 +165,10 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 /// stay together, the item's own id otherwise.
 pub fn unit_key(item: &TestItem) -> String {
     match (&item.suite, item.style) {
-        (Some(suite), TestStyle::Suite | TestStyle::Unittest | TestStyle::Bench) => {
+        (
+            Some(suite),
+            TestStyle::Suite | TestStyle::Unittest | TestStyle::Class | TestStyle::Bench,
+        ) => {
             format!("{}::{}", item.path, suite)
         }
         _ => item.id.clone(),

@@ -24,6 +24,9 @@ pub enum TestStyle {
     Function,
     /// A method of a `unittest.TestCase` subclass.
     Unittest,
+    /// A method of a plain `class Test...:` (pytest's style: no base, a
+    /// fresh instance per test).
+    Class,
     /// An entry of a `BenchmarkGroup`.
     Bench,
 }
@@ -181,6 +184,22 @@ pub struct FileNode {
     /// Module-level test functions, in source order.
     #[serde(default)]
     pub items: Vec<TestItem>,
+    /// What looks like tests but is not collected, and why: said, never
+    /// dropped in silence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncollected: Vec<Uncollected>,
+}
+
+/// A class (or function) that looks like tests and is not collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uncollected {
+    /// The file, relative to the root.
+    pub path: String,
+    /// The class's qualified name (`Outer::Inner`).
+    pub name: String,
+    pub line: u32,
+    /// Why not, as a phrase: "has an __init__ constructor".
+    pub reason: String,
 }
 
 impl FileNode {

@@ -90,9 +90,14 @@ fn module_functions_sync_and_async() {
     let f = parse(
         "def test_a():\n    pass\n\nasync def test_b():\n    pass\n\ndef helper():\n    pass\n\ndef testing(): pass\n",
     );
+    // pytest's rule: the `test` prefix, so `testing` is a test too.
     assert_eq!(
         ids(&f),
-        vec!["tests/test_x.py::test_a", "tests/test_x.py::test_b"]
+        vec![
+            "tests/test_x.py::test_a",
+            "tests/test_x.py::test_b",
+            "tests/test_x.py::testing"
+        ]
     );
     assert!(!item(&f, "test_a").is_async);
     assert!(item(&f, "test_b").is_async);

@@ -6,9 +6,9 @@
 use super::decorators::FuncInfo;
 use super::ir::{Class, Expr, Stmt};
 use super::items::{draft, items_into, Overrides, TestItemDraft};
-use super::lit::string_list;
-use super::walk::{dotted, Walker};
-use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle};
+use super::lit::{lit, string_list, Lit};
+use super::walk::{apply_marks, dotted, Walker};
+use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle, Uncollected};
 
 /// Facts about a class needed to resolve subclasses in the same file.
 #[derive(Debug, Clone)]
@@ -53,6 +53,12 @@ struct Body<'c> {
     /// Whether the last `tags = ...` is computed (None: no `tags`).
     dynamic_tags: Option<bool>,
     nested: Vec<&'c Class>,
+    /// A `def __init__`: pytest does not collect such a class.
+    has_init: bool,
+    /// `__test__ = False`: not collected, by the author's choice.
+    not_test: bool,
+    /// What `pytestmark = ...` in the body says.
+    marks: Option<FuncInfo>,
 }
 
 /// The class-level facts shared by every test of one class.
@@ -87,6 +93,9 @@ impl Walker<'_> {
             .iter()
             .any(|f| f.test_decorated || f.name.starts_with("test"))
             || simple.starts_with("Test");
+        // pytest's rule (`python_classes = Test`): a plain class named
+        // Test*, with no base this parse cannot see.
+        let plain = kind.is_none() && !bases.unknown && simple.starts_with("Test");
         let methods = test_methods(kind, bases.inherited, body.defs);
         let mut dynamic_tags = body.dynamic_tags.unwrap_or(bases.dynamic_tags);
         let mut suite_tags = body.tags.unwrap_or(bases.tags);
@@ -111,10 +120,45 @@ impl Walker<'_> {
             xfail: class_info.xfail,
             dynamic_tags,
         };
-        let suite = kind
-            .filter(|_| !methods.is_empty())
-            .map(|k| self.suite(k, &shared, &methods, ov));
-        let placeholder = (suite.is_none() && kind.is_none() && bases.unknown && looks_like_tests)
+        let collected = !(body.not_test || plain && body.has_init);
+        let style = match kind {
+            Some(SuiteKind::Unittest) => TestStyle::Unittest,
+            Some(_) => TestStyle::Suite,
+            None => TestStyle::Class,
+        };
+        let mut suite = (kind.is_some() || plain)
+            .then_some(())
+            .filter(|_| collected && !methods.is_empty())
+            .map(|_| {
+                self.suite(
+                    kind.unwrap_or(SuiteKind::Suite),
+                    style,
+                    &shared,
+                    &methods,
+                    ov,
+                )
+            });
+        if let Some(node) = suite.as_mut().filter(|_| style == TestStyle::Class) {
+            for item in &mut node.items {
+                apply_marks(item, &class_info);
+                if let Some(marks) = &body.marks {
+                    apply_marks(item, marks);
+                }
+            }
+        }
+        if plain && body.has_init && !body.not_test && !methods.is_empty() {
+            self.file.uncollected.push(Uncollected {
+                path: self.path.to_string(),
+                name: qual.clone(),
+                line: def.line,
+                reason: "has an __init__ constructor".to_string(),
+            });
+        }
+        let placeholder = (suite.is_none()
+            && kind.is_none()
+            && bases.unknown
+            && looks_like_tests
+            && !body.not_test)
             .then(|| self.placeholder(&simple, &shared, &class_info));
         // Kept for subclasses later in the file (top-level classes are found
         // by their simple name, which is then also `qual`).
@@ -184,10 +228,26 @@ impl Walker<'_> {
             tags: None,
             dynamic_tags: None,
             nested: Vec::new(),
+            has_init: false,
+            not_test: false,
+            marks: None,
         };
         for stmt in stmts {
             match stmt {
+                Stmt::Def(d) if d.name == "__init__" => body.has_init = true,
                 Stmt::Def(d) => body.defs.push(self.def_info(d)),
+                Stmt::Assign {
+                    left: Some((left, true)),
+                    right: Some(value),
+                    line,
+                } if left == "pytestmark" => body.marks = Some(self.pytestmark_info(value, *line)),
+                Stmt::Assign {
+                    left: Some((left, true)),
+                    right,
+                    ..
+                } if left == "__test__" => {
+                    body.not_test = matches!(right.as_ref().and_then(lit), Some(Lit::Bool(false)))
+                }
                 Stmt::Class(c) => body.nested.push(c),
                 Stmt::Assign {
                     left: Some((left, _)),
@@ -210,15 +270,11 @@ impl Walker<'_> {
     fn suite(
         &self,
         kind: SuiteKind,
+        style: TestStyle,
         shared: &Shared<'_>,
         methods: &[TestItemDraft],
         ov: Overrides<'_>,
     ) -> SuiteNode {
-        let style = if kind == SuiteKind::Unittest {
-            TestStyle::Unittest
-        } else {
-            TestStyle::Suite
-        };
         let mut items = Vec::with_capacity(methods.len());
         for d in methods {
             items_into(

@@ -103,6 +103,14 @@ impl Walker<'_> {
                     continue;
                 }
             }
+            if let Some(mark) = self.pytest_mark(&dotted) {
+                let args = Args(args);
+                if args.has_splat() {
+                    info.add_dynamic(Dynamic::Options);
+                }
+                self.pytest_mark_into(&mut info, &mark, args, &mut param_sets);
+                continue;
+            }
             let Some(api) = self.api_name(&dotted) else {
                 continue;
             };
@@ -125,7 +133,7 @@ impl Walker<'_> {
                     let names = args.positional(0).or_else(|| args.keyword("argnames"));
                     let values = args.positional(1).or_else(|| args.keyword("argvalues"));
                     let ids = args.keyword("ids");
-                    param_sets.push(params::decorator_cases(names, values, ids));
+                    param_sets.push(params::decorator_cases(names, values, ids, None));
                 }
                 _ => {}
             }
@@ -139,6 +147,93 @@ impl Walker<'_> {
         info.tags.sort();
         info.tags.dedup();
         info
+    }
+}
+
+impl Walker<'_> {
+    /// Read the marks of `pytestmark = mark` / `pytestmark = [marks]` (a
+    /// module's or a class's) as if they decorated each test.
+    pub(super) fn pytestmark_info(&self, value: &Expr, line: u32) -> FuncInfo {
+        let decos: Vec<Expr> = match value {
+            Expr::List(v) | Expr::Tuple(v) => v.clone(),
+            e => vec![e.clone()],
+        };
+        let mut info = self.func_info("pytestmark", line, false, &decos);
+        // A mark this parse cannot name (a variable, a call) is the import's.
+        let known = |e: &Expr| {
+            let callee = match e {
+                Expr::Call { func, .. } => func.as_deref(),
+                e => Some(e),
+            };
+            callee
+                .and_then(dotted)
+                .is_some_and(|d| self.pytest_mark(&d).is_some())
+        };
+        if !decos.iter().all(|e| matches!(e, Expr::Comment) || known(e)) {
+            info.add_dynamic(Dynamic::Options);
+            info.add_dynamic(Dynamic::Tags);
+        }
+        info
+    }
+
+    /// One `@pytest.mark.<mark>(...)`: as pytest evaluates it where the
+    /// arguments are literals, left to the import otherwise.
+    fn pytest_mark_into(
+        &self,
+        info: &mut FuncInfo,
+        mark: &str,
+        args: Args<'_>,
+        param_sets: &mut Vec<Option<Vec<String>>>,
+    ) {
+        let condition = || args.positional(0).or_else(|| args.keyword("condition"));
+        match mark {
+            "skip" => {
+                let reason = args.keyword("reason").or_else(|| args.positional(0));
+                info.skip = Some(match reason.map(lit) {
+                    Some(Some(Lit::Str(s))) => s,
+                    None => "unconditional skip".to_string(),
+                    _ => return info.add_dynamic(Dynamic::Options),
+                });
+            }
+            // A string or computed condition is evaluated at import.
+            "skipif" => match condition().map(lit) {
+                Some(Some(Lit::Bool(false))) => {}
+                _ => info.add_dynamic(Dynamic::Options),
+            },
+            "xfail" => {
+                match condition().map(lit) {
+                    None | Some(Some(Lit::Bool(true))) => info.xfail = true,
+                    Some(Some(Lit::Bool(false))) => {}
+                    _ => info.add_dynamic(Dynamic::Options),
+                }
+                // run=False skips; raises= and strict= change the verdict.
+                if args.keyword("run").is_some() {
+                    info.add_dynamic(Dynamic::Options);
+                }
+            }
+            "parametrize" => {
+                let names = args.positional(0).or_else(|| args.keyword("argnames"));
+                let values = args.positional(1).or_else(|| args.keyword("argvalues"));
+                let ids = args.keyword("ids");
+                let is_param =
+                    |e: &Expr| dotted(e).is_some_and(|d| self.api_name(&d) == Some("param"));
+                if params::case_marks(values, &is_param) {
+                    info.add_dynamic(Dynamic::Options);
+                }
+                param_sets.push(params::decorator_cases(names, values, ids, Some(&is_param)));
+            }
+            "timeout" => match args
+                .positional(0)
+                .or_else(|| args.keyword("timeout"))
+                .map(lit)
+            {
+                Some(Some(Lit::Int(i))) if i > 0 => info.timeout = Some(i as f64),
+                Some(Some(Lit::Float(f))) if f > 0.0 => info.timeout = Some(f),
+                _ => info.add_dynamic(Dynamic::Options),
+            },
+            "usefixtures" | "filterwarnings" => {}
+            custom => info.tags.push(custom.to_string()),
+        }
     }
 }
 

@@ -168,6 +168,7 @@ fn parse_inner(
         error: None,
         suites: Vec::new(),
         items: Vec::new(),
+        uncollected: Vec::new(),
     };
     let error = |line: u32, message: String| CollectionError {
         path: path.to_string(),

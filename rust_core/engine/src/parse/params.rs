@@ -76,11 +76,18 @@ fn py_float(f: f64) -> String {
     out
 }
 
-/// The case ids of one `@parametrize`, or None when not static.
+/// Recognizes `pytest.param` (through the file's imports).
+pub(super) type IsParam<'a> = &'a dyn Fn(&Expr) -> bool;
+
+/// The case ids of one `@parametrize`, or None when not static. With
+/// `pytest` (which recognizes `pytest.param`), pytest's rule: strings
+/// ASCII-escaped, `pytest.param(..., id=)` rows, duplicates numbered within
+/// the mark.
 pub(super) fn decorator_cases(
     names: Option<&Expr>,
     values: Option<&Expr>,
     ids: Option<&Expr>,
+    pytest: Option<IsParam<'_>>,
 ) -> Option<Vec<String>> {
     let names: Vec<String> = match lit(names?)? {
         Lit::Str(s) => s
@@ -131,9 +138,39 @@ pub(super) fn decorator_cases(
     if explicit.as_ref().is_some_and(|e| e.len() != rows.len()) {
         return None;
     }
+    // pytest lists an empty set as one skipped case of its own making.
+    if pytest.is_some() && rows.is_empty() {
+        return None;
+    }
+    let escape = |s: String| {
+        if pytest.is_some() {
+            ascii_escaped(&s)
+        } else {
+            s
+        }
+    };
     for (idx, row) in rows.iter().enumerate() {
-        if let Some(Some(given)) = explicit.as_ref().map(|e| e[idx].clone()) {
-            out.push(given);
+        let mut row: &Expr = row;
+        let mut param_id = None;
+        let unpacked;
+        if let (
+            Some(is_param),
+            Expr::Call {
+                func: Some(f),
+                args,
+            },
+        ) = (pytest, row)
+        {
+            if is_param(f) {
+                let (id, values) = param_row(args.as_deref().unwrap_or_default())?;
+                param_id = id;
+                unpacked = values;
+                row = &unpacked;
+            }
+        }
+        let given = param_id.or_else(|| explicit.as_ref().and_then(|e| e[idx].clone()));
+        if let Some(given) = given {
+            out.push(escape(given));
             continue;
         }
         // None: a value whose id only the import knows (the cases are
@@ -141,6 +178,7 @@ pub(super) fn decorator_cases(
         // a call, arithmetic) that may well be a str or an int.
         let one = |name: &str, v: Option<Lit>| match v {
             Some(Lit::Unsure) | None => None,
+            Some(Lit::Str(s)) => Some(escape(s)),
             Some(v) => Some(value_id(&v).unwrap_or_else(|| format!("{name}{idx}"))),
         };
         if names.len() == 1 {
@@ -160,7 +198,108 @@ pub(super) fn decorator_cases(
             out.push(id.join("-"));
         }
     }
+    if pytest.is_some() {
+        pytest_unique(&mut out);
+    }
     Some(out)
+}
+
+/// The parts of `pytest.param(v1, v2, id="x", marks=...)`: its literal id
+/// (None: computed) and its values as one row (a tuple for several). None
+/// when the id is not a literal or the values are splatted.
+fn param_row(args: &[Expr]) -> Option<(Option<String>, Expr)> {
+    let mut id = None;
+    let mut values = Vec::new();
+    for a in args {
+        match a {
+            Expr::Keyword { name, value } if name.as_deref() == Some("id") => {
+                match value.as_deref().and_then(lit)? {
+                    Lit::Str(s) => id = Some(s),
+                    Lit::None => {}
+                    _ => return None,
+                }
+            }
+            Expr::Keyword { .. } | Expr::Comment => {}
+            Expr::ListSplat | Expr::DictSplat => return None,
+            v => values.push(v.clone()),
+        }
+    }
+    let row = if values.len() == 1 {
+        values.pop()?
+    } else {
+        Expr::Tuple(values)
+    };
+    Some((id, row))
+}
+
+/// Whether any row is a `pytest.param(..., marks=...)`: its skip or xfail
+/// is the import's to apply.
+pub(super) fn case_marks(values: Option<&Expr>, is_param: IsParam<'_>) -> bool {
+    let Some(Expr::List(rows) | Expr::Tuple(rows)) = values else {
+        return false;
+    };
+    rows.iter().any(|r| match r {
+        Expr::Call {
+            func: Some(f),
+            args,
+        } if is_param(f) => args
+            .iter()
+            .flatten()
+            .any(|a| matches!(a, Expr::Keyword { name, .. } if name.as_deref() == Some("marks"))),
+        _ => false,
+    })
+}
+
+/// pytest's `ascii_escaped`: `str.encode("unicode_escape")` read as ASCII
+/// (backslashes doubled, `\t`/`\n`/`\r`, `\xNN`, `\uNNNN`, `\UNNNNNNNN`).
+pub(super) fn ascii_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let n = c as u32;
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            _ if n < 0x20 || (0x7f..0x100).contains(&n) => out.push_str(&format!("\\x{n:02x}")),
+            _ if n < 0x80 => out.push(c),
+            _ if n < 0x10000 => out.push_str(&format!("\\u{n:04x}")),
+            _ => out.push_str(&format!("\\U{n:08x}")),
+        }
+    }
+    out
+}
+
+/// pytest's suffix for ids that repeat within one mark: a counter, after
+/// `_` when the id ends in a digit, skipping ids already taken.
+fn pytest_unique(ids: &mut [String]) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for id in ids.iter() {
+        *counts.entry(id.clone()).or_default() += 1;
+    }
+    if counts.values().all(|n| *n == 1) {
+        return;
+    }
+    let mut next: HashMap<String, usize> = HashMap::new();
+    for i in 0..ids.len() {
+        let id = ids[i].clone();
+        if counts[&id] < 2 {
+            continue;
+        }
+        let sep = if id.ends_with(|c: char| c.is_ascii_digit()) {
+            "_"
+        } else {
+            ""
+        };
+        let n = next.entry(id.clone()).or_default();
+        let mut new = format!("{id}{sep}{n}");
+        while ids.contains(&new) {
+            *n += 1;
+            new = format!("{id}{sep}{n}");
+        }
+        *n += 1;
+        ids[i] = new;
+    }
 }
 
 /// The case ids of stacked `@parametrize` decorators, bottom-most first

@@ -529,13 +529,20 @@ pub fn skeleton_into(src: &str, scratch: &mut Scratch) -> Result<bool, ScanError
                 out.push_str(text);
             }
             _ => {
-                // Simple statements: only imports, suite `tags` and
-                // benchmark groups say anything about tests.
+                // Simple statements: only imports, suite `tags`, pytest's
+                // `pytestmark` and `__test__`, and benchmark groups say
+                // anything about tests.
                 let word = &text[w0 - l.start..];
                 let word = &word[..word.bytes().take_while(|c| is_ident(*c)).count()];
                 let group = text.contains("BenchmarkGroup");
                 has_structure |= group;
-                if word == "import" || word == "from" || group || (l.indent > 0 && word == "tags") {
+                let class_level = l.indent > 0 && (word == "tags" || word == "__test__");
+                if word == "import"
+                    || word == "from"
+                    || group
+                    || word == "pytestmark"
+                    || class_level
+                {
                     out.push_str(text);
                 } else if l.indent > 0 {
                     out.push_str(indent_text);

@@ -2,9 +2,10 @@
 //! aliases, test functions, classes, benchmark groups) into the file node.
 
 use super::class::ClassFacts;
+use super::decorators::FuncInfo;
 use super::ir::{Def, Expr, Stmt};
 use super::items::{draft, items_into, Overrides};
-use crate::tree::{FileNode, ItemKind, SuiteKind, TestStyle};
+use crate::tree::{Dynamic, FileNode, ItemKind, SuiteKind, TestItem, TestStyle};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -67,14 +68,46 @@ impl Walker<'_> {
         }
     }
 
+    /// A dotted name with its first part resolved through the file's
+    /// imports: `pt.mark.slow` after `import pytest as pt` and `mark.slow`
+    /// after `from pytest import mark` are both `pytest.mark.slow`.
+    pub(super) fn resolve(&self, dotted: &str) -> String {
+        let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
+        let head = self
+            .modules
+            .get(head)
+            .or_else(|| self.aliases.get(head))
+            .map_or(head, String::as_str);
+        if rest.is_empty() {
+            head.to_string()
+        } else {
+            format!("{head}.{rest}")
+        }
+    }
+
+    /// `slow` for a decorator that is `pytest.mark.slow` through the imports.
+    pub(super) fn pytest_mark(&self, dotted: &str) -> Option<String> {
+        let full = self.resolve(dotted);
+        let mark = full.strip_prefix("pytest.mark.")?;
+        (!mark.contains('.')).then(|| mark.to_string())
+    }
+
     fn module(&mut self, stmts: &[Stmt], kind: ItemKind) {
         // Most module-level defs of a test file are tests: size the list once.
         let defs = stmts.iter().filter(|s| matches!(s, Stmt::Def(_))).count();
         self.file.items.reserve(defs);
         let mut defined: HashSet<&str> = HashSet::new();
+        let mut module_marks = None;
         for stmt in stmts {
             match stmt {
                 Stmt::Import(_) | Stmt::FromImport { .. } => self.import(stmt),
+                Stmt::Assign {
+                    left: Some((left, true)),
+                    right: Some(value),
+                    line,
+                } if left == "pytestmark" => {
+                    module_marks = Some(self.pytestmark_info(value, *line));
+                }
                 Stmt::Assign { .. } => self.module_assignment(stmt),
                 Stmt::Class(c) => self.class(c, None),
                 // An undecorated def in a bench file adds nothing.
@@ -90,6 +123,12 @@ impl Walker<'_> {
                 }
                 Stmt::Def(d) => self.bench_function(d),
                 Stmt::Other => {}
+            }
+        }
+        if let Some(marks) = module_marks {
+            let suites = self.file.suites.iter_mut().flat_map(|s| s.items.iter_mut());
+            for item in self.file.items.iter_mut().chain(suites) {
+                apply_marks(item, &marks);
             }
         }
         if kind == ItemKind::Bench {
@@ -136,7 +175,8 @@ impl Walker<'_> {
 
     fn module_function(&mut self, def: &Def) {
         let info = self.def_info(def);
-        if !(info.test_decorated || info.name.starts_with("test_") || info.name == "test") {
+        // pytest's rule (`python_functions = test`): the `test` prefix.
+        if !(info.test_decorated || info.name.starts_with("test")) {
             return;
         }
         let d = draft(info);
@@ -150,5 +190,33 @@ impl Walker<'_> {
             &[],
             Overrides::default(),
         );
+    }
+}
+
+/// What a module's or class's `pytestmark` says, applied to one of its
+/// tests (its own marks first, as pytest reads them nearest first).
+pub(super) fn apply_marks(item: &mut TestItem, marks: &FuncInfo) {
+    if item.skip.is_none() {
+        item.skip.clone_from(&marks.skip);
+    }
+    item.xfail |= marks.xfail;
+    if item.timeout.is_none() {
+        item.timeout = marks.timeout;
+    }
+    for t in &marks.tags {
+        if !item.tags.contains(t) {
+            item.tags.push(t.clone());
+        }
+    }
+    item.tags.sort();
+    let mut dynamic = marks.dynamic.clone();
+    // Cases a module or class adds: the import expands them.
+    if marks.cases.is_some() {
+        dynamic.push(Dynamic::Params);
+    }
+    for d in dynamic {
+        if !item.dynamic.contains(&d) {
+            item.dynamic.push(d);
+        }
     }
 }

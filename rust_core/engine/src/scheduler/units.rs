@@ -44,7 +44,9 @@ pub fn build_units(
     let mut groups: BTreeMap<(String, String), Vec<&TestItem>> = BTreeMap::new();
     for item in items {
         let group = match (item.style, &item.suite) {
-            (TestStyle::Suite | TestStyle::Unittest, Some(s)) => format!("suite:{s}"),
+            (TestStyle::Suite | TestStyle::Unittest | TestStyle::Class, Some(s)) => {
+                format!("suite:{s}")
+            }
             (TestStyle::Bench, _) => "bench".to_string(),
             _ => "functions".to_string(),
         };
