@@ -45,6 +45,7 @@ ROLE_STYLE = {
     "regression": "red",
     "slow": "yellow",
     "leaked": "yellow",
+    "uncollected": "yellow",
     "no_tests": "yellow",
     "verdict_passed": "bold green",
     "verdict_failed": "bold red",

@@ -99,6 +99,11 @@ class Run:
         return int(self._handle.selected_unsharded)
 
     @property
+    def warnings(self) -> list[str]:
+        """What the user should know before the run (one line each)."""
+        return list(self._handle.warnings)
+
+    @property
     def config_durations(self) -> int | None:
         """The config's `durations` (slowest tests to show), if it sets one."""
         value = self._handle.durations

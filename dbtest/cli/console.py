@@ -276,6 +276,7 @@ class ConsoleReporter:
             and (
                 any(is_failure(t) or t.get("leak") for t in tests)
                 or report.get("run_errors")
+                or report.get("uncollected")
                 or self.durations
                 or report.get("benchmarks")
             )
@@ -293,6 +294,9 @@ class ConsoleReporter:
                 if record.get("leak"):
                     line = f"LEAK {record['id']}: {safe(record['leak'])}"
                     self.console.print(Text(line, style="yellow"))
+            for u in report.get("uncollected", []):
+                line = f"NOT COLLECTED {u['path']}:{u['line']} {u['name']}: {u['reason']}"
+                self.console.print(Text(safe(line), style="yellow"))
             for err in report.get("run_errors", []):
                 self.console.rule(Text(f"error in {err['scope']}", style="red"), align="left")
                 self.console.print(Text(safe(err["message"])))

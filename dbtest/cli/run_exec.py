@@ -72,6 +72,8 @@ def execute(options: Any, settings: RunSettings) -> int:
     except UsageError:
         run.kill()  # nothing measured for a comparison that cannot happen
         raise
+    for warning in run.warnings:
+        print(f"dbtest: warning: {warning}", file=sys.stderr)
     if settings.durations is None:
         # The command line wins; otherwise `durations` in [tool.dbtest].
         settings.durations = run.config_durations

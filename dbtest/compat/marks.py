@@ -22,6 +22,7 @@ from typing import Any
 from dbtest.api.marks import ParamSet, TestMarks, XFail
 from dbtest.api.parametrize import parse_argnames
 from dbtest.compat import ids as pid
+from dbtest.compat import settings
 
 # Marks with a meaning of their own; any other is a tag.
 _KNOWN = {"skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings", "timeout"}
@@ -87,10 +88,11 @@ def translate(marks: list[Any], namespace: dict[str, Any]) -> TestMarks | None:
                 continue
             reason = str(kwargs.get("reason", ""))
             if not kwargs.get("run", True):
-                out.skip = out.skip or f"xfail (run=False): {reason}".rstrip(": ")
+                out.skip = out.skip or f"[NOTRUN] {reason}".rstrip()
                 out.notrun_xfail = True
                 continue
-            out.xfail = XFail(reason, kwargs.get("raises"), bool(kwargs.get("strict", False)))
+            strict = bool(kwargs.get("strict", settings.XFAIL_STRICT))
+            out.xfail = XFail(reason, kwargs.get("raises"), strict)
         elif name == "parametrize":
             out.params.append(_parametrize(args, kwargs, namespace))
         elif name == "usefixtures":

@@ -18,6 +18,7 @@ from dbtest.api.parametrize import expand_cases
 from dbtest.api.suite import HOOK_NAMES, TestSuite
 from dbtest.compat import ids as pytest_ids
 from dbtest.compat import marks as pytest_marks
+from dbtest.compat import settings
 from dbtest.compat.conftest import Conftest, fixtures_of
 from dbtest.execution import outcome as oc
 from dbtest.execution import xunit
@@ -71,12 +72,16 @@ class Item:
     autouse: list[str] = field(default_factory=list)
     # A mark pytest would refuse: the test is an error, saying why.
     error: str | None = None
+    # `xfail(run=False)`: not run, recorded as xfailed (its `skip` says why).
+    notrun: bool = False
 
     @functools.cached_property
     def plain(self) -> bool:
         """A sync test that needs no fixture and no condition at run time:
         the executor's fast path can run it."""
         if self.is_async or self.skip_ifs or self.usefixtures or self.filterwarnings:
+            return False
+        if settings.FILTERWARNINGS:  # the configuration's filters wrap every test
             return False
         if self.autouse or self.error:
             return False
@@ -263,6 +268,7 @@ def _items_for(
         *(class_marks.filterwarnings if class_marks else ()),
     ]
     indirect = {n for ps in (marks.params if marks else ()) for n in ps.indirect}
+    notrun = any(m is not None and m.notrun_xfail for m in (marks, class_marks))
     items = []
     for pid, kwargs, case_marks in cases:
         own = merge(*case_marks) if case_marks else None
@@ -281,6 +287,7 @@ def _items_for(
                 title=marks.title if marks else None,
                 usefixtures=use,
                 filterwarnings=warn,
+                notrun=notrun or bool(own and own.notrun_xfail),
                 **common,
             )
         )
@@ -460,7 +467,7 @@ def builtin_fixtures() -> dict[str, FixtureDef]:
 
 def with_fixtures(item: Item, table: FixtureTable) -> list[Item]:
     """The item with its autouse fixtures, once per value of each
-    parametrized fixture it reaches (pytest's ids: ``test[p1-fixparam]``)."""
+    parametrized fixture it reaches (pytest's ids: ``test[fixparam-p1]``)."""
     if item.style == "unittest":
         return [item]
     from dataclasses import replace
@@ -498,7 +505,8 @@ def with_fixtures(item: Item, table: FixtureTable) -> list[Item]:
 
     for combo in itertools.product(*(range(len(t)) for _, t in axes)):
         parts = [axes[k][1][i] for k, i in enumerate(combo)]
-        params = "-".join([item.params, *parts] if item.params is not None else parts)
+        # pytest parametrizes by fixtures before marks: their ids come first.
+        params = "-".join([*parts, item.params] if item.params is not None else parts)
         base = item.id[: item.id.index("[")] if item.params is not None else item.id
         out.append(
             replace(

@@ -17,6 +17,7 @@ from typing import Any
 
 from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.suite import TestSuite
+from dbtest.compat import settings
 from dbtest.compat.conftest import Conftest, chain_paths, fixtures_of
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import outcome as oc
@@ -170,6 +171,7 @@ class Executor:
         # unittest module-level state: path -> (module, setUpModule error or None)
         self._unittest_modules: dict[str, tuple[Any, tuple[str, str] | None]] = {}
         self._unittest_emit: Emit | None = None
+        self._module_hooks = xunit.ModuleHooks()
         self._closed = False
         self._in_sync = False
         # Imported conftest.py files, by path relative to the root.
@@ -345,6 +347,8 @@ class Executor:
                 self._orphan_error(
                     f"{path}", f"fixture {name!r} teardown failed: {oc.headline(e)}", e
                 )
+        # setup_module ran before the module's fixtures: it is undone after.
+        await self._module_hooks.teardown_all(self._run_sync, self._orphan_error)
         for name, e in await self._session_scope.close():
             self._orphan_error("session", f"fixture {name!r} teardown failed: {oc.headline(e)}", e)
         if self.capture:
@@ -541,7 +545,11 @@ class Executor:
             finish(Attempt(oc.ERROR, time.time(), 0.0, item.error))
             return
         if item.skip is not None:
-            finish(Attempt(oc.SKIPPED, time.time(), 0.0, item.skip))
+            finish(Attempt(oc.XFAILED if item.notrun else oc.SKIPPED, time.time(), 0.0, item.skip))
+            return
+        module_error = await self._module_hooks.setup(item.path, run.loaded.module, self._run_sync)
+        if module_error is not None:
+            finish(Attempt(oc.ERROR, time.time(), 0.0, module_error[0], module_error[1]))
             return
         if not run.setup_done and run.setup_error is None:
             async with run.setup_lock:  # concurrent tests of a suite wait for one setup_suite
@@ -646,13 +654,15 @@ class Executor:
         cancelled = False
 
         async def body() -> None:
-            if not item.filterwarnings:
+            filters = [*item.filterwarnings, *settings.FILTERWARNINGS]
+            if not filters:
                 return await unfiltered()
             import warnings
 
-            # pytest's `filterwarnings` marks, the nearest applied last (it wins).
+            # pytest's `filterwarnings` marks, the nearest applied last (it
+            # wins), after the configuration's.
             with warnings.catch_warnings():
-                for spec in reversed(item.filterwarnings):
+                for spec in reversed(filters):
                     warnings._setoption(spec)  # type: ignore[attr-defined]
                 return await unfiltered()
 
@@ -815,6 +825,16 @@ async def _wait_on_clock(task: asyncio.Future[Any], clock: watch.TestClock, time
             return True
 
 
+def extends_case(item_id: str, req: str) -> bool:
+    """A case the parse listed, multiplied at import by parametrized fixtures
+    or a class's cases: ``t[1]`` stands for ``t[sqlite-1]`` and ``t[1-x]``
+    (the engine's ``extends_case`` is the same rule)."""
+    base, bracket, case = req.partition("[")
+    if not bracket or not item_id.startswith(base + "[") or len(item_id) <= len(req):
+        return False
+    return f"-{case[:-1]}-" in f"-{item_id[len(base) + 1 : -1]}-"
+
+
 def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]:
     """Items named by ``ids`` (exact ids or prefixes), in file order; and the ids that matched nothing."""
     # Exact ids, the usual request, are looked up: scanning every item for
@@ -840,15 +860,12 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
                 renamed[real] = req
                 continue
         hit = False
-        # A case the parse listed, multiplied at import by parametrized
-        # fixtures: `t[1]` stands for `t[1-sqlite]` and `t[1-pg]`.
-        case = req[:-1] + "-" if req.endswith("]") else None
         for item in items:
             if (
                 req == path
                 or item.id.startswith(req + "::")
                 or item.id.startswith(req + "[")
-                or (case is not None and item.id.startswith(case))
+                or extends_case(item.id, req)
             ):
                 chosen.add(item.id)
                 hit = True

@@ -12,9 +12,16 @@ pytest allows.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from dbtest.execution import outcome as oc
+from dbtest.execution import watch
+from dbtest.execution.traceback import format_exception
+
+SyncRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 def _takes_argument(hook: Any) -> bool:
@@ -54,3 +61,52 @@ def has_per_test_hooks(cls: type | None, module: Any) -> bool:
     return any(
         getattr(module, n, None) is not None for n in ("setup_function", "teardown_function")
     )
+
+
+class ModuleHooks:
+    """``setup_module``/``teardown_module`` of the modules one worker runs:
+    set up before the module's first test here, torn down when the worker
+    closes (only where setup succeeded, as pytest does)."""
+
+    def __init__(self) -> None:
+        # path -> (module, setup error as (message, traceback), or None)
+        self._done: dict[str, tuple[Any, tuple[str, str] | None]] = {}
+        self._lock: asyncio.Lock | None = None
+
+    async def setup(self, path: str, module: Any, run_sync: SyncRunner) -> tuple[str, str] | None:
+        """Run the module's ``setup_module`` once; its error, if it failed."""
+        if path in self._done:
+            return self._done[path][1]
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if path not in self._done:
+                error = None
+                fn = hook(module, "setup_module", module)
+                if fn is not None:
+                    try:
+                        await watch.phase(f"setup_module {path}", lambda: run_sync(fn), sync=True)
+                    except watch.PhaseTimeout as e:
+                        error = (str(e), e.stack or str(e))
+                    except BaseException as e:  # noqa: BLE001 - the module's tests report it
+                        error = (
+                            f"setup_module of {path} failed: {oc.headline(e)}",
+                            format_exception(e),
+                        )
+                self._done[path] = (module, error)
+        return self._done[path][1]
+
+    async def teardown_all(
+        self, run_sync: SyncRunner, report: Callable[[str, str, BaseException], None]
+    ) -> None:
+        """``teardown_module`` of each module set up here, newest first;
+        ``report(scope, message, error)`` for each that fails."""
+        for path, (module, error) in reversed(list(self._done.items())):
+            fn = hook(module, "teardown_module", module) if error is None else None
+            if fn is None:
+                continue
+            try:
+                await watch.phase(f"teardown_module {path}", lambda fn=fn: run_sync(fn), sync=True)
+            except BaseException as e:  # noqa: BLE001 - a run error, never raised
+                report(path, f"teardown_module of {path} failed: {oc.headline(e)}", e)
+        self._done.clear()

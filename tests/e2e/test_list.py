@@ -64,7 +64,14 @@ def test_json_tree_facts() -> None:
     bench = by_path["benches/bench_json.py"]
     assert bench["kind"] == "bench"
     assert bench["suites"][0]["items"][0]["id"] == "benches/bench_json.py::json::dumps"
-    assert doc["counts"] == {"tests": 8, "benches": 1, "files": 4, "errors": 1, "discovered": 9}
+    assert doc["counts"] == {
+        "tests": 8,
+        "benches": 1,
+        "files": 4,
+        "errors": 1,
+        "discovered": 9,
+        "uncollected": 0,
+    }
 
 
 def test_text_output_and_count_line() -> None:

@@ -72,6 +72,10 @@ pub struct Config {
     pub bench_warmup: Option<f64>,
     /// Show the N slowest tests.
     pub durations: Option<u32>,
+    /// The project's pytest configuration, where it has one (its
+    /// `testpaths` and `python_files` already applied where
+    /// `[tool.dbtest]` is silent).
+    pub pytest: Option<pytest::PytestConfig>,
 }
 
 impl Config {
@@ -101,7 +105,24 @@ impl Config {
             bench_min_samples: None,
             bench_warmup: None,
             durations: None,
+            pytest: None,
         }
+    }
+
+    /// Take what the pytest configuration says where `[tool.dbtest]` said
+    /// nothing (`set`: the keys it did set).
+    fn with_pytest(mut self, set: &[&str], pyproject: Option<&toml::Table>) -> Config {
+        let Some(py) = pytest::find(&self.root, pyproject) else {
+            return self;
+        };
+        if !set.contains(&"paths") && !py.testpaths.is_empty() {
+            self.paths = py.testpaths.clone();
+        }
+        if !set.contains(&"test-files") && !py.python_files.is_empty() {
+            self.test_files = py.python_files.clone();
+        }
+        self.pytest = Some(py);
+        self
     }
 }
 
@@ -156,6 +177,8 @@ pub enum ValueError {
     NotPositive(f64),
 }
 
+pub mod pytest;
+
 /// Find the nearest `pyproject.toml` at or above `start_dir` and read its
 /// `[tool.dbtest]` table. No file means defaults rooted at `start_dir`.
 pub fn load(start_dir: &Path) -> Result<Config, ConfigError> {
@@ -172,7 +195,7 @@ pub fn load(start_dir: &Path) -> Result<Config, ConfigError> {
         }
         dir = d.parent();
     }
-    Ok(Config::defaults(start))
+    Ok(Config::defaults(start).with_pytest(&[], None))
 }
 
 /// Parse the text of a `pyproject.toml` living in `root` (`file` names it in errors).
@@ -190,7 +213,7 @@ pub fn from_str(text: &str, root: PathBuf, file: PathBuf) -> Result<Config, Conf
     let mut cfg = Config::defaults(root);
     cfg.file = Some(file.clone());
     let Some(tool) = doc.get("tool").and_then(|t| t.get("dbtest")) else {
-        return Ok(cfg);
+        return Ok(cfg.with_pytest(&[], Some(&doc)));
     };
     let Some(table) = tool.as_table() else {
         return Err(err(ConfigProblem::NotATable));
@@ -203,7 +226,8 @@ pub fn from_str(text: &str, root: PathBuf, file: PathBuf) -> Result<Config, Conf
             })
         })?;
     }
-    Ok(cfg)
+    let set: Vec<&str> = table.keys().map(String::as_str).collect();
+    Ok(cfg.with_pytest(&set, Some(&doc)))
 }
 
 /// Set the config's field for `key` from `value`.

@@ -17,7 +17,7 @@ use crate::report::{RunMeta, RunReport, Selection, SlowNote, SCHEMA_VERSION};
 use crate::scheduler::{
     build_units, drive, units, Control, Launcher, ProcessLauncher, SchedulerConfig, State, Unit,
 };
-use crate::tree::{CollectionError, Dynamic, TestItem};
+use crate::tree::{CollectionError, Dynamic, TestItem, Uncollected};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -129,6 +129,8 @@ pub struct Prepared {
     pub root: PathBuf,
     pub selected: Vec<TestItem>,
     pub collection_errors: Vec<CollectionError>,
+    /// Classes that look like tests and are not collected (said, not dropped).
+    pub uncollected: Vec<Uncollected>,
     pub config: SchedulerConfig,
     pub units: Vec<Unit>,
     pub history: History,
@@ -138,6 +140,11 @@ pub struct Prepared {
     /// The config's `durations` (how many slowest tests to show), for the
     /// console when the command line does not say.
     pub durations: Option<u32>,
+    /// Things the user should know before the run (one line each): options
+    /// of the pytest configuration dbtest does not apply.
+    pub warnings: Vec<String>,
+    /// What the workers take from the pytest configuration (environment).
+    worker_env: Vec<(String, String)>,
     /// How many were selected before `--partition` took this shard's share:
     /// an empty shard is fine, an empty selection is not.
     pub selected_unsharded: usize,
@@ -255,6 +262,11 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
     Ok(Prepared {
         root: found.root,
         selected,
+        uncollected: found
+            .files
+            .iter()
+            .flat_map(|f| f.uncollected.iter().cloned())
+            .collect(),
         collection_errors: found.errors,
         config: sched,
         units: planned,
@@ -267,9 +279,44 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             req.python.clone()
         },
         durations: cfg.durations,
+        warnings: pytest_warnings(&cfg),
+        worker_env: pytest_env(&cfg),
         selected_unsharded,
         git_commit: Mutex::new(Some(git_commit)),
     })
+}
+
+/// The one warning about `addopts` options dbtest does not apply.
+fn pytest_warnings(cfg: &Config) -> Vec<String> {
+    let Some(py) = cfg.pytest.as_ref().filter(|p| !p.ignored.is_empty()) else {
+        return Vec::new();
+    };
+    let name = py
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    vec![format!(
+        "not applied from the pytest addopts of {}: {}",
+        name.unwrap_or_default(),
+        py.ignored.join(" ")
+    )]
+}
+
+/// `xfail_strict` and `filterwarnings` of the pytest configuration, for the
+/// workers that apply them (`dbtest/compat/settings.py`).
+fn pytest_env(cfg: &Config) -> Vec<(String, String)> {
+    let Some(py) = &cfg.pytest else {
+        return Vec::new();
+    };
+    let mut env = Vec::new();
+    if py.xfail_strict {
+        env.push(("DBTEST_XFAIL_STRICT".into(), "1".into()));
+    }
+    if !py.filterwarnings.is_empty() {
+        let list = serde_json::to_string(&py.filterwarnings).unwrap_or_default();
+        env.push(("DBTEST_FILTERWARNINGS".into(), list));
+    }
+    env
 }
 
 /// The measuring options the bench worker reads (`dbtest/benchmark/runner.py`):
@@ -386,7 +433,10 @@ fn early_launcher(
     keep_early_config(cwd, &cfg);
     // At most 64: an optimisation must not flood a machine on a typo.
     let n = worker_count(workers, &cfg).min(64);
-    Some((n, launcher_for(python, &cfg.root, capture)))
+    Some((
+        n,
+        launcher_for(python, &cfg.root, capture, &pytest_env(&cfg)),
+    ))
 }
 
 /// What the CLI's zygote needs to fork the coming run's workers itself
@@ -423,7 +473,11 @@ pub fn adopt_forked(
     status: std::os::fd::OwnedFd,
     pipes: Vec<[std::os::fd::OwnedFd; 3]>,
 ) -> std::io::Result<()> {
-    let launcher = launcher_for(python, root, capture);
+    // The environment the plan forked them with: the run's launcher must match.
+    let env = config::load(root)
+        .map(|c| pytest_env(&c))
+        .unwrap_or_default();
+    let launcher = launcher_for(python, root, capture, &env);
     crate::scheduler::adopt_forked(&launcher, zygote, status, pipes)
 }
 
@@ -439,11 +493,18 @@ fn worker_count(requested: Option<u32>, cfg: &Config) -> u32 {
         .max(1)
 }
 
-fn launcher_for(python: &Path, root: &Path, capture: bool) -> ProcessLauncher {
+fn launcher_for(
+    python: &Path,
+    root: &Path,
+    capture: bool,
+    env: &[(String, String)],
+) -> ProcessLauncher {
     let mut launcher = ProcessLauncher::new(python.to_path_buf(), root.to_path_buf());
     if !capture {
         launcher.env.push(("DBTEST_CAPTURE".into(), "0".into()));
     }
+    // Started ahead of the run or by it, a worker gets the same environment.
+    launcher.env.extend(env.iter().cloned());
     launcher
 }
 
@@ -503,7 +564,7 @@ impl Prepared {
 
     /// Real worker processes for this plan.
     pub fn process_launcher(&self) -> ProcessLauncher {
-        launcher_for(&self.python, &self.root, self.capture)
+        launcher_for(&self.python, &self.root, self.capture, &self.worker_env)
     }
 
     /// The report of a finished (or interrupted) run; updates `.dbtest/`.
@@ -533,6 +594,7 @@ impl Prepared {
             summary: Summary::default(),
             tests,
             collection_errors: self.collection_errors.clone(),
+            uncollected: self.uncollected.clone(),
             run_errors: state.run_errors().to_vec(),
             benchmarks: bench::analyze(&raw),
             slow: state

@@ -44,6 +44,7 @@ pub struct RunHandle {
     selected: usize,
     root: String,
     durations: Option<u32>,
+    warnings: Vec<String>,
     selected_unsharded: usize,
 }
 
@@ -211,6 +212,12 @@ impl RunHandle {
         self.durations
     }
 
+    /// What the user should know before the run, one line each.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+
     /// How many were selected before `--partition` (equal to `selected` without it).
     #[getter]
     fn selected_unsharded(&self) -> usize {
@@ -233,6 +240,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
     let selected = prepared.selected.len();
     let root = prepared.root.to_string_lossy().into_owned();
     let durations = prepared.durations;
+    let warnings = prepared.warnings.clone();
     let selected_unsharded = prepared.selected_unsharded;
     let launcher: Arc<dyn Launcher> = if in_process {
         Arc::new(InProcessLauncher {
@@ -264,6 +272,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         selected,
         root,
         durations,
+        warnings,
         selected_unsharded,
     })
 }

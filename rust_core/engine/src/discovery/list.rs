@@ -35,13 +35,28 @@ pub struct Listed {
     pub filter_elapsed: Duration,
 }
 
-/// `spec` completed by the config: what makes a test an integration test.
+/// `spec` completed by the config: what makes a test an integration test,
+/// and the selection of the pytest configuration's `addopts` (`-m`, a
+/// one-word `-k`), which a command line's `-k` replaces.
 pub fn configured(spec: &FilterSpec, cfg: &Config) -> FilterSpec {
-    FilterSpec {
+    let mut out = FilterSpec {
         integration_dirs: cfg.integration_dirs.clone(),
         integration_tags: cfg.integration_tags.clone(),
         ..spec.clone()
+    };
+    if let Some(py) = &cfg.pytest {
+        if let Some(m) = &py.markexpr {
+            let marks = crate::config::pytest::markexpr_filter(m);
+            out.expr = Some(match &out.expr {
+                Some(e) => format!("({e}) & ({marks})"),
+                None => marks,
+            });
+        }
+        if let Some(k) = py.keyword.as_ref().filter(|k| !k.contains(' ')) {
+            out.pattern.get_or_insert_with(|| k.clone());
+        }
     }
+    out
 }
 
 /// `spec` compiled against the config (a malformed expression is a usage error).
@@ -110,6 +125,8 @@ struct Counts {
     files: usize,
     errors: usize,
     discovered: usize,
+    /// Classes that look like tests and are not collected (each named).
+    uncollected: usize,
 }
 
 #[derive(Serialize)]
@@ -136,6 +153,7 @@ fn counts(l: &Listed) -> Counts {
         files: d.files.len(),
         errors: d.errors.len(),
         discovered: l.discovered,
+        uncollected: d.files.iter().map(|f| f.uncollected.len()).sum(),
     }
 }
 
@@ -278,6 +296,10 @@ pub fn render_text(l: &Listed, color: bool) -> String {
         for it in &f.items {
             item_line(&mut out, &st, "  ", it, &[]);
         }
+        for u in &f.uncollected {
+            let note = format!("{} (line {}): not collected: {}", u.name, u.line, u.reason);
+            let _ = writeln!(out, "  {}", st.paint("33", &note));
+        }
     }
     let c = counts(l);
     let mut line = plural(c.tests, "test", "tests");
@@ -287,6 +309,14 @@ pub fn render_text(l: &Listed, color: bool) -> String {
     let _ = write!(line, " in {}", plural(c.files, "file", "files"));
     if c.tests + c.benches != c.discovered {
         let _ = write!(line, " (selected from {})", c.discovered);
+    }
+    if c.uncollected > 0 {
+        let what = plural(c.uncollected, "class", "classes");
+        let _ = write!(
+            line,
+            ", {}",
+            st.paint("33", &format!("{what} not collected"))
+        );
     }
     if c.errors > 0 {
         let _ = write!(

@@ -44,6 +44,7 @@ pub fn merge(inputs: Vec<(String, RunReport)>) -> Result<RunReport, ReportError>
         run_errors: Vec::new(),
         benchmarks: Vec::new(),
         slow: Vec::new(),
+        uncollected: Vec::new(),
     };
     for (name, report) in inputs {
         if report.schema_version != version {
@@ -88,6 +89,12 @@ pub fn merge(inputs: Vec<(String, RunReport)>) -> Result<RunReport, ReportError>
         for e in report.collection_errors {
             if seen_collection.insert((e.path.clone(), e.line, e.message.clone())) {
                 out.collection_errors.push(e);
+            }
+        }
+        // Every shard discovers the same files: their notes are one list.
+        for u in report.uncollected {
+            if !out.uncollected.contains(&u) {
+                out.uncollected.push(u);
             }
         }
         // Each shard ran its own tests: their SLOW notes add up.

@@ -6,7 +6,7 @@
 
 use crate::bench::BenchEntryResult;
 use crate::record::{Outcome, Summary, TestRecord};
-use crate::tree::CollectionError;
+use crate::tree::{CollectionError, Uncollected};
 use serde::{Deserialize, Serialize};
 
 pub mod console;
@@ -88,6 +88,9 @@ pub struct RunReport {
     /// with the longest time it was announced at.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slow: Vec<SlowNote>,
+    /// Classes that look like tests and were not collected, each with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncollected: Vec<Uncollected>,
 }
 
 /// A test or phase that ran past `slow-timeout`.
@@ -126,6 +129,7 @@ impl RunReport {
             run_errors: self.run_errors.clone(),
             benchmarks: self.benchmarks.clone(),
             slow: self.slow.clone(),
+            uncollected: self.uncollected.clone(),
         }
     }
 }
@@ -217,6 +221,7 @@ mod tests {
             run_errors: vec![],
             benchmarks: vec![],
             slow: vec![],
+            uncollected: vec![],
         };
         let ids = |r: RunReport| r.tests.into_iter().map(|t| t.id).collect::<Vec<_>>();
         assert_eq!(ids(report.highlights(0)), ["failed", "strict"]);

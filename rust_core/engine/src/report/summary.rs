@@ -54,6 +54,8 @@ pub enum Role {
     Regression,
     Slow,
     Leaked,
+    /// Classes that look like tests and were not collected.
+    Uncollected,
     /// "no tests ran".
     NoTests,
     VerdictPassed,
@@ -63,7 +65,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, for views that check they style each one.
-    pub const ALL: [Role; 22] = [
+    pub const ALL: [Role; 23] = [
         Role::Plain,
         Role::Passed,
         Role::Failed,
@@ -82,6 +84,7 @@ impl Role {
         Role::Regression,
         Role::Slow,
         Role::Leaked,
+        Role::Uncollected,
         Role::NoTests,
         Role::VerdictPassed,
         Role::VerdictFailed,
@@ -131,6 +134,7 @@ impl Role {
             Role::Regression => "regression",
             Role::Slow => "slow",
             Role::Leaked => "leaked",
+            Role::Uncollected => "uncollected",
             Role::NoTests => "no_tests",
             Role::VerdictPassed => "verdict_passed",
             Role::VerdictFailed => "verdict_failed",
@@ -160,6 +164,8 @@ pub struct Tally {
     pub benchmark_errors: u64,
     /// Entries slower than `--fail-on-regression` allows.
     pub regressions: u64,
+    /// Classes that look like tests and were not collected.
+    pub uncollected: u64,
 }
 
 impl Tally {
@@ -179,6 +185,7 @@ impl Tally {
                 .filter(|b| b.error.is_some())
                 .count() as u64,
             regressions: 0,
+            uncollected: report.uncollected.len() as u64,
         }
     }
 
@@ -192,7 +199,7 @@ impl Tally {
 
     /// From `(name, count)` pairs, as a live view keeps them: outcome names,
     /// `flaky`, `slow`, `leaked`, `collection_errors`, `run_errors`, `benchmarks`,
-    /// `benchmark_errors`, `regressions`. An unknown name is an error.
+    /// `benchmark_errors`, `regressions`, `uncollected`. An unknown name is an error.
     pub fn from_counts<'a>(
         counts: impl IntoIterator<Item = (&'a str, u64)>,
     ) -> Result<Tally, String> {
@@ -207,6 +214,7 @@ impl Tally {
                 "benchmarks" => &mut t.benchmarks,
                 "benchmark_errors" => &mut t.benchmark_errors,
                 "regressions" => &mut t.regressions,
+                "uncollected" => &mut t.uncollected,
                 other => match Outcome::ALL.iter().find(|o| o.as_str() == other) {
                     Some(o) => {
                         t.tests.add_outcome(*o, n);
@@ -265,6 +273,17 @@ pub fn counts(t: &Tally) -> Vec<Segment> {
     }
     if t.tests.leaked > 0 {
         parts.push(Segment(format!("{} leaked", t.tests.leaked), Role::Leaked));
+    }
+    if t.uncollected > 0 {
+        let what = if t.uncollected == 1 {
+            "class"
+        } else {
+            "classes"
+        };
+        parts.push(Segment(
+            format!("{} {what} not collected", t.uncollected),
+            Role::Uncollected,
+        ));
     }
     for (n, word, role) in [
         (
@@ -399,6 +418,7 @@ mod tests {
             run_errors: vec![],
             benchmarks: vec![],
             slow: vec![],
+            uncollected: vec![],
         }
     }
 
@@ -430,6 +450,27 @@ mod tests {
         );
         assert_eq!(plain(&counts(&Tally::default())), "no tests ran");
         assert!(Tally::from_counts([("wat", 1)]).is_err());
+    }
+
+    #[test]
+    fn classes_not_collected_are_counted_not_dropped() {
+        let mut r = report(Summary::default());
+        r.tests.push(crate::record::TestRecord::new(
+            "t.py::t",
+            "t.py",
+            1,
+            Outcome::Passed,
+        ));
+        r.uncollected.push(crate::tree::Uncollected {
+            path: "t.py".into(),
+            name: "TestInit".into(),
+            line: 3,
+            reason: "has an __init__ constructor".into(),
+        });
+        r.recompute_summary();
+        assert_eq!(r.counts_phrase(), "1 passed, 1 class not collected");
+        // Said, and the run still passes: pytest warns and goes on too.
+        assert_eq!(r.verdict(), Verdict::Passed);
     }
 
     #[test]

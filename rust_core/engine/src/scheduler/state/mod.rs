@@ -521,12 +521,24 @@ fn requested_for(requested: &[String], record_id: &str) -> Option<String> {
         .cloned()
 }
 
+/// A case the parse listed, multiplied at import by parametrized fixtures
+/// or a class's cases: `t[1]` is answered by `t[sqlite-1]` and `t[1-x]`
+/// (the worker's `extends_case` is the same rule).
 fn extends_case(record_id: &str, q: &str) -> bool {
-    q.strip_suffix(']').is_some_and(|open| {
-        record_id.len() > q.len()
-            && record_id.starts_with(open)
-            && record_id[open.len()..].starts_with('-')
-    })
+    let Some((base, case)) = q.split_once('[') else {
+        return false;
+    };
+    let Some(case) = case.strip_suffix(']') else {
+        return false;
+    };
+    let Some(got) = record_id
+        .strip_prefix(base)
+        .and_then(|r| r.strip_prefix('['))
+        .and_then(|r| r.strip_suffix(']'))
+    else {
+        return false;
+    };
+    got.len() > case.len() && format!("-{got}-").contains(&format!("-{case}-"))
 }
 
 fn path_of(id: &str) -> String {
@@ -550,5 +562,32 @@ fn push_bounded(buf: &mut String, data: &str, max: usize) {
         }
         buf.push_str(&data[..cut]);
         buf.push_str(MARK);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{extends_case, requested_for};
+
+    #[test]
+    fn a_listed_case_is_answered_by_its_multiplied_records() {
+        // Fixture params come first in pytest's ids, a class's cases after.
+        assert!(extends_case("t.py::t[sqlite-1]", "t.py::t[1]"));
+        assert!(extends_case("t.py::t[1-x]", "t.py::t[1]"));
+        assert!(extends_case("t.py::t[pg-1-x]", "t.py::t[1]"));
+        // Not a case of it: another case, another test, or itself.
+        assert!(!extends_case("t.py::t[11]", "t.py::t[1]"));
+        assert!(!extends_case("t.py::t[2-x]", "t.py::t[1]"));
+        assert!(!extends_case("t.py::tt[x-1]", "t.py::t[1]"));
+        assert!(!extends_case("t.py::t[1]", "t.py::t[1]"));
+        let asked = vec!["t.py::t[1]".to_string(), "t.py::u".to_string()];
+        assert_eq!(
+            requested_for(&asked, "t.py::t[pg-1]").as_deref(),
+            Some("t.py::t[1]")
+        );
+        assert_eq!(
+            requested_for(&asked, "t.py::u[a]").as_deref(),
+            Some("t.py::u")
+        );
     }
 }

@@ -1,0 +1,19 @@
+"""What the project's pytest configuration asks of every test.
+
+The engine reads the configuration (``rust_core/engine/src/config/pytest.rs``)
+and hands each worker what applies inside it through the environment:
+``xfail_strict`` and ``filterwarnings``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+# `xfail_strict = true`: an xfail mark without `strict=` is strict.
+XFAIL_STRICT = os.environ.get("DBTEST_XFAIL_STRICT") == "1"
+
+# `filterwarnings`: applied around every test, before its own marks.
+FILTERWARNINGS: list[str] = [
+    str(f) for f in json.loads(os.environ.get("DBTEST_FILTERWARNINGS") or "[]")
+]

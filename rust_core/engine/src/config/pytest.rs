@@ -1,0 +1,308 @@
+//! The project's pytest configuration, read where `[tool.dbtest]` is silent:
+//! a suite written for pytest keeps its selection and its rules.
+//!
+//! Found as pytest finds it in the project root, first of: `pytest.ini`,
+//! `pyproject.toml` `[tool.pytest.ini_options]`, `tox.ini` `[pytest]`,
+//! `setup.cfg` `[tool:pytest]`. Keys read: `testpaths`, `python_files`,
+//! `norecursedirs`, `xfail_strict`, `filterwarnings`, and from `addopts`
+//! the options that map (`-m`, `-k`, `--doctest-modules` is noted); any
+//! other option of `addopts` is named in one warning, never an error.
+
+use std::path::{Path, PathBuf};
+
+/// What dbtest takes from the pytest configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PytestConfig {
+    /// The file it came from.
+    pub file: PathBuf,
+    pub testpaths: Vec<String>,
+    pub python_files: Vec<String>,
+    pub norecursedirs: Vec<String>,
+    /// `addopts = -m EXPR`: a marker expression (pytest's grammar).
+    pub markexpr: Option<String>,
+    /// `addopts = -k EXPR`.
+    pub keyword: Option<String>,
+    pub xfail_strict: bool,
+    pub filterwarnings: Vec<String>,
+    /// Options of `addopts` that dbtest does not apply (named once, as a warning).
+    pub ignored: Vec<String>,
+}
+
+/// The pytest configuration of the project rooted at `root`, if it has one.
+/// `pyproject` is the root's parsed `pyproject.toml`, when there is one.
+pub fn find(root: &Path, pyproject: Option<&toml::Table>) -> Option<PytestConfig> {
+    let read = |name: &str| std::fs::read_to_string(root.join(name)).ok();
+    if let Some(text) = read("pytest.ini") {
+        // pytest.ini is the config even when its section is empty.
+        return Some(from_ini(&text, &["pytest"], root.join("pytest.ini")).unwrap_or_default());
+    }
+    if let Some(table) = pyproject
+        .and_then(|d| d.get("tool"))
+        .and_then(|t| t.get("pytest"))
+        .and_then(|t| t.get("ini_options"))
+        .and_then(|t| t.as_table())
+    {
+        return Some(from_toml(table, root.join("pyproject.toml")));
+    }
+    for (name, section) in [("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")] {
+        if let Some(cfg) = read(name).and_then(|t| from_ini(&t, &[section], root.join(name))) {
+            return Some(cfg);
+        }
+    }
+    None
+}
+
+/// One key's value: a string or a list of strings, as pytest's `ini`
+/// options take them (`linelist`/`args` split the string form).
+enum Value {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Value {
+    /// A `linelist` (`filterwarnings`): one entry per line.
+    fn lines(self) -> Vec<String> {
+        match self {
+            Value::Text(t) => t
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            Value::List(v) => v,
+        }
+    }
+
+    /// An `args` list (`testpaths`, `python_files`, `addopts`): a string
+    /// split on whitespace (quotes kept together); a TOML list as it is.
+    fn args(self) -> Vec<String> {
+        match self {
+            Value::Text(t) => split_args(&t),
+            Value::List(v) => v,
+        }
+    }
+
+    fn flag(self) -> bool {
+        match self {
+            Value::Text(t) => {
+                matches!(t.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")
+            }
+            Value::List(_) => false,
+        }
+    }
+}
+
+fn from_toml(table: &toml::Table, file: PathBuf) -> PytestConfig {
+    let mut cfg = PytestConfig {
+        file,
+        ..PytestConfig::default()
+    };
+    for (key, v) in table {
+        let value = match v {
+            toml::Value::String(s) => Value::Text(s.clone()),
+            toml::Value::Boolean(b) => Value::Text(b.to_string()),
+            toml::Value::Array(a) => Value::List(
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            other => Value::Text(other.to_string()),
+        };
+        apply(&mut cfg, key, value);
+    }
+    cfg
+}
+
+/// The keys of the first of `sections` in an INI text (None: no such section).
+fn from_ini(text: &str, sections: &[&str], file: PathBuf) -> Option<PytestConfig> {
+    let mut cfg = PytestConfig {
+        file,
+        ..PytestConfig::default()
+    };
+    let mut inside = false;
+    let mut found = false;
+    let mut current: Option<(String, String)> = None;
+    let flush = |cfg: &mut PytestConfig, cur: &mut Option<(String, String)>| {
+        if let Some((k, v)) = cur.take() {
+            apply(cfg, &k, Value::Text(v));
+        }
+    };
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            flush(&mut cfg, &mut current);
+            inside = sections.contains(&name.trim());
+            found |= inside;
+            continue;
+        }
+        if !inside || trimmed.is_empty() {
+            continue;
+        }
+        // An indented line continues the value above (a multi-line value).
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = current.as_mut() {
+                v.push('\n');
+                v.push_str(trimmed);
+                continue;
+            }
+        }
+        flush(&mut cfg, &mut current);
+        let split = trimmed.find(['=', ':']);
+        if let Some(at) = split {
+            let key = trimmed[..at].trim().to_string();
+            let value = trimmed[at + 1..].trim().to_string();
+            current = Some((key, value));
+        }
+    }
+    flush(&mut cfg, &mut current);
+    found.then_some(cfg)
+}
+
+fn apply(cfg: &mut PytestConfig, key: &str, value: Value) {
+    match key {
+        "testpaths" => cfg.testpaths = value.args(),
+        "python_files" => cfg.python_files = value.args(),
+        "norecursedirs" => cfg.norecursedirs = value.args(),
+        "xfail_strict" => cfg.xfail_strict = value.flag(),
+        "filterwarnings" => cfg.filterwarnings = value.lines(),
+        "addopts" => addopts(cfg, value.args()),
+        _ => {}
+    }
+}
+
+/// The options of `addopts` that map to dbtest's; the rest are noted.
+fn addopts(cfg: &mut PytestConfig, args: Vec<String>) {
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (a.clone(), None),
+        };
+        match flag.as_str() {
+            "-m" => cfg.markexpr = inline.or_else(|| it.next()),
+            "-k" => match inline.or_else(|| it.next()) {
+                // A `-k` expression (`a and not b`) is pytest's own grammar.
+                Some(k) if k.contains(' ') => cfg.ignored.push(format!("-k '{k}'")),
+                k => cfg.keyword = k,
+            },
+            // Plugins pytest would not load, and pytest's own display and
+            // traceback options: nothing for dbtest to do.
+            "-p" => {
+                it.next();
+            }
+            f if f.starts_with("-p") => {}
+            "-q" | "-v" | "-vv" | "-ra" | "-rA" | "-rs" | "-rxXs" | "--strict-markers"
+            | "--strict-config" | "--strict" => {}
+            f if f.starts_with("--tb") || f.starts_with("-r") => {}
+            _ => cfg.ignored.push(a),
+        }
+    }
+}
+
+/// pytest's `-m` grammar (`and`, `or`, `not`, parentheses, mark names) in
+/// dbtest's filter language: each mark name becomes `tag(=name)`.
+pub fn markexpr_filter(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len() * 2);
+    let mut word = String::new();
+    let emit = |out: &mut String, word: &mut String| {
+        if word.is_empty() {
+            return;
+        }
+        match word.as_str() {
+            "and" | "or" | "not" => out.push_str(word),
+            w => {
+                out.push_str("tag(=");
+                out.push_str(w);
+                out.push(')');
+            }
+        }
+        word.clear();
+    };
+    for c in expr.chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' || c == '.' {
+            word.push(c);
+        } else {
+            emit(&mut out, &mut word);
+            out.push(c);
+        }
+    }
+    emit(&mut out, &mut word);
+    out
+}
+
+/// Split like a shell: whitespace separates, quotes group.
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ini_sections_multiline_values_and_addopts() {
+        let cfg = from_ini(
+            "[metadata]\nname = x\n\n[tool:pytest]\ntestpaths = tests docs\naddopts = -m \"not slow\" -p no:cacheprovider --cov=x -ra\nfilterwarnings =\n    error\n    ignore::DeprecationWarning\nxfail_strict = true\n",
+            &["tool:pytest"],
+            PathBuf::from("setup.cfg"),
+        )
+        .unwrap();
+        assert_eq!(cfg.testpaths, ["tests", "docs"]);
+        assert_eq!(cfg.markexpr.as_deref(), Some("not slow"));
+        assert_eq!(cfg.ignored, ["--cov=x"]);
+        assert_eq!(cfg.filterwarnings, ["error", "ignore::DeprecationWarning"]);
+        assert!(cfg.xfail_strict);
+    }
+
+    #[test]
+    fn a_missing_section_is_no_config() {
+        assert!(from_ini("[flake8]\nmax = 1\n", &["pytest"], PathBuf::new()).is_none());
+    }
+
+    #[test]
+    fn toml_options_take_strings_and_lists() {
+        let t: toml::Table = "addopts = [\"-m\", \"not property\"]\npython_files = \"check_*.py\"\nxfail_strict = true\n"
+            .parse()
+            .unwrap();
+        let cfg = from_toml(&t, PathBuf::new());
+        assert_eq!(cfg.markexpr.as_deref(), Some("not property"));
+        assert_eq!(cfg.python_files, ["check_*.py"]);
+        assert!(cfg.xfail_strict);
+    }
+
+    #[test]
+    fn marker_expressions_become_tag_filters() {
+        assert_eq!(markexpr_filter("not slow"), "not tag(=slow)");
+        assert_eq!(
+            markexpr_filter("(db or net) and not flaky"),
+            "(tag(=db) or tag(=net)) and not tag(=flaky)"
+        );
+    }
+}

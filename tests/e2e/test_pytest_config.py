@@ -1,0 +1,52 @@
+"""The project's pytest configuration, read where `[tool.dbtest]` is silent:
+`setup.cfg [tool:pytest]` with `testpaths`, `python_files`, `addopts`
+(`-m` applied, the rest named in one warning), `xfail_strict` and
+`filterwarnings` (`tests/fixtures/pytest_config`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_dbtest
+from tests.e2e.test_runner import project, run_json
+
+
+def test_selection_follows_testpaths_python_files_and_addopts(tmp_path: Path) -> None:
+    root = project(tmp_path, "pytest_config")
+    proc = run_dbtest(["list"], root)
+    assert proc.returncode == 0, proc.stderr
+    # `other/` is outside testpaths; `-m "not property"` deselects one.
+    assert "checks/check_things.py" in proc.stdout
+    assert "test_outside_testpaths" not in proc.stdout
+    assert "test_property_deselected" not in proc.stdout
+    assert proc.stdout.splitlines()[-1].startswith("5 tests in 1 file (selected from 6)")
+
+
+def test_xfail_strict_filterwarnings_and_the_one_warning(tmp_path: Path) -> None:
+    root = project(tmp_path, "pytest_config")
+    proc, report = run_json(root)
+    outcomes = {
+        t["id"].split("::")[-1]: (t["outcome"], t.get("strict", False)) for t in report["tests"]
+    }
+    assert outcomes == {
+        "test_plain": ("passed", False),
+        "test_xfail_passes": ("xpassed", True),
+        "test_xfail_lenient": ("xpassed", False),
+        "test_warning_is_an_error": ("passed", False),
+        "test_mark_overrides_config": ("passed", False),
+    }
+    # The strict xpass fails the run, as under pytest.
+    assert proc.returncode == 1
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        "dbtest: warning: not applied from the pytest addopts of setup.cfg: --durations=5"
+    ]
+
+
+def test_dbtest_config_wins_over_pytest_config(tmp_path: Path) -> None:
+    root = project(tmp_path, "pytest_config")
+    (root / "pyproject.toml").write_text(
+        '[tool.dbtest]\npaths = ["other"]\ntest-files = ["test_*.py"]\n'
+    )
+    proc = run_dbtest(["list"], root)
+    assert "test_not_collected" in proc.stdout, proc.stdout + proc.stderr
