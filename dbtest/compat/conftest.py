@@ -11,9 +11,10 @@ of the run.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
 from dbtest.api.fixtures import FixtureDef, get_fixture
@@ -33,19 +34,26 @@ class Conftest:
 def chain_paths(root: str, test_path: str) -> list[str]:
     """The ``conftest.py`` files that apply to ``test_path`` (relative to
     ``root``), outermost first, as paths relative to the root."""
-    parts = test_path.replace("\\", "/").split("/")[:-1]
-    out = []
-    for depth in range(len(parts) + 1):
-        rel = "/".join([*parts[:depth], "conftest.py"])
-        if os.path.isfile(os.path.join(root, rel)):
-            out.append(rel)
-    return out
+    directory = test_path.replace("\\", "/").rpartition("/")[0]
+    return list(_chain(root, directory))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chain(root: str, directory: str) -> tuple[str, ...]:
+    # Per directory, once per worker: most test files share theirs.
+    above = _chain(root, directory.rpartition("/")[0]) if directory else ()
+    rel = f"{directory}/conftest.py" if directory else "conftest.py"
+    return (*above, rel) if os.path.isfile(os.path.join(root, rel)) else above
 
 
 def fixtures_of(module: ModuleType) -> dict[str, FixtureDef]:
     """The fixtures a module defines or imports, by the name they are visible under."""
     out: dict[str, FixtureDef] = {}
     for attr, obj in vars(module).items():
+        # Only functions and pytest's fixture wrappers can be fixtures; this
+        # runs over every global of every test module.
+        if type(obj) is not FunctionType and type(obj).__name__ != "FixtureFunctionDefinition":
+            continue
         fd = get_fixture(obj)
         if fd is not None:
             out.setdefault(fd.name, fd)

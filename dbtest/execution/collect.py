@@ -453,11 +453,12 @@ def load(root: str, path: str, conftests: list[Conftest] | None = None) -> Loade
     """Import and build (``conftests``: those that apply, already imported);
     raises ``ImportFailure``."""
     module = import_file(root, path)
-    table = FixtureTable(fixtures_of(module), conftests or [], builtin_fixtures())
+    table = FixtureTable(fixtures_of(module), conftests or [], builtin_fixtures)
     items = [case for item in build_items(path, module) for case in with_fixtures(item, table)]
     return LoadedModule(path, module, items, table)
 
 
+@functools.cache
 def builtin_fixtures() -> dict[str, FixtureDef]:
     """The built-in fixtures (imported once, on first use)."""
     from dbtest.compat import builtins
@@ -468,7 +469,7 @@ def builtin_fixtures() -> dict[str, FixtureDef]:
 def with_fixtures(item: Item, table: FixtureTable) -> list[Item]:
     """The item with its autouse fixtures, once per value of each
     parametrized fixture it reaches (pytest's ids: ``test[fixparam-p1]``)."""
-    if item.style == "unittest":
+    if item.style == "unittest" or not table.multiplies(item.suite_cls):
         return [item]
     from dataclasses import replace
 

@@ -11,6 +11,9 @@ fixtures a test reaches (they multiply it).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.compat.conftest import Conftest
 
@@ -37,19 +40,27 @@ class FixtureTable:
         self,
         module: dict[str, FixtureDef],
         conftests: list[Conftest],
-        builtins: dict[str, FixtureDef],
+        builtins: Callable[[], dict[str, FixtureDef]],
     ) -> None:
         self.module = module
         # Nearest first.
         self.conftests = list(reversed(conftests))
-        self.builtins = builtins
+        # Loaded when first looked in: a suite that asks for no built-in
+        # never imports them (tempfile, logging: ~10 ms of a worker's start).
+        self._builtins = builtins
         self._autouse: dict[type | None, list[str]] = {}
+        self._multiplies: dict[type | None, bool] = {}
 
-    def layers(self, cls: type | None) -> list[dict[str, FixtureDef]]:
+    @functools.cached_property
+    def builtins(self) -> dict[str, FixtureDef]:
+        return self._builtins()
+
+    def layers(self, cls: type | None, builtins: bool = True) -> list[dict[str, FixtureDef]]:
         out = [class_fixtures(cls)] if cls is not None else []
         out.append(self.module)
         out.extend(c.fixtures for c in self.conftests)
-        out.append(self.builtins)
+        if builtins:
+            out.append(self.builtins)
         return out
 
     def find(
@@ -91,6 +102,19 @@ class FixtureTable:
             names.sort(key=lambda n: (_RANK.get(seen[n].scope, 4), order[n]))
             self._autouse[cls] = names
         return self._autouse[cls]
+
+    def multiplies(self, cls: type | None) -> bool:
+        """Whether any fixture a test of ``cls`` sees is autouse or has
+        params: when none is (dbtest's own suites, most files), a test's
+        fixtures need not be walked at collection."""
+        if cls not in self._multiplies:
+            # The built-ins are neither autouse nor parametrized.
+            self._multiplies[cls] = any(
+                fd.autouse or fd.params is not None
+                for layer in self.layers(cls, builtins=False)
+                for fd in layer.values()
+            )
+        return self._multiplies[cls]
 
     def parametrized(self, names: list[str], cls: type | None) -> list[FixtureDef]:
         """The parametrized fixtures that ``names`` reach, through the
