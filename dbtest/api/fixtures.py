@@ -111,13 +111,13 @@ def _pytest_fixture(obj: Any) -> FixtureDef | None:
     if isinstance(cached, FixtureDef):
         return cached
     scope = marker.scope if isinstance(marker.scope, str) else "function"
-    params = getattr(marker, "params", None)
+    params, ids = _unpack_params(getattr(marker, "params", None), getattr(marker, "ids", None))
     fd = FixtureDef(
         func=func,
         scope=PYTEST_SCOPES.get(scope, "test"),
         name=getattr(marker, "name", None) or func.__name__,
-        params=tuple(params) if params is not None else None,
-        ids=getattr(marker, "ids", None),
+        params=params,
+        ids=ids,
         autouse=bool(getattr(marker, "autouse", False)),
     )
     try:
@@ -125,3 +125,26 @@ def _pytest_fixture(obj: Any) -> FixtureDef | None:
     except Exception:
         pass
     return fd
+
+
+def _unpack_params(raw: Any, ids: Any) -> tuple[tuple[Any, ...] | None, Any]:
+    """A pytest fixture's ``params``, ``pytest.param(value, id=...)`` entries
+    unpacked: (the values, the ids with each ``pytest.param`` id in its place)."""
+    if raw is None:
+        return None, ids
+    values, given = [], []
+    for p in raw:
+        if type(p).__name__ == "ParameterSet" and hasattr(p, "values"):
+            values.append(p.values[0] if len(p.values) == 1 else tuple(p.values))
+            given.append(p.id)
+        else:
+            values.append(p)
+            given.append(None)
+    if all(g is None for g in given):
+        return tuple(values), ids
+    listed = list(ids) if ids is not None and not callable(ids) else []
+    merged = [
+        g if g is not None else (listed[i] if i < len(listed) else None)
+        for i, g in enumerate(given)
+    ]
+    return tuple(values), merged

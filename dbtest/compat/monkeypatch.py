@@ -12,6 +12,13 @@ from typing import Any
 _NOTSET = object()
 
 
+def _unset(old: Any) -> bool:
+    """Whether ``old`` means "was not set": our marker, or pytest's own
+    ``notset`` (an entry a suite added to the lists itself, from
+    ``_pytest.monkeypatch``)."""
+    return old is _NOTSET or type(old).__name__ == "NotSetType"
+
+
 def _resolve(target: str) -> tuple[Any, str]:
     """``"pkg.mod.attr"`` -> (the object holding ``attr``, ``"attr"``)."""
     module_name, _, attr = target.rpartition(".")
@@ -39,7 +46,10 @@ class MonkeyPatch:
 
     def __init__(self) -> None:
         self._attrs: list[tuple[Any, str, Any]] = []
-        self._items: list[tuple[MutableMapping[Any, Any], Any, Any]] = []
+        # Named as pytest names them: suites extend these lists directly
+        # (flask's conftest adds to `_setitem`).
+        self._setattr = self._attrs
+        self._setitem: list[tuple[MutableMapping[Any, Any], Any, Any]] = []
         self._cwd: str | None = None
         self._syspath: list[str] | None = None
 
@@ -83,7 +93,7 @@ class MonkeyPatch:
         delattr(target, name)
 
     def setitem(self, dic: MutableMapping[Any, Any], name: Any, value: Any) -> None:
-        self._items.append((dic, name, dic.get(name, _NOTSET)))
+        self._setitem.append((dic, name, dic.get(name, _NOTSET)))
         dic[name] = value
 
     def delitem(self, dic: MutableMapping[Any, Any], name: Any, raising: bool = True) -> None:
@@ -91,7 +101,7 @@ class MonkeyPatch:
             if raising:
                 raise KeyError(name)
             return
-        self._items.append((dic, name, dic[name]))
+        self._setitem.append((dic, name, dic[name]))
         del dic[name]
 
     def setenv(self, name: str, value: Any, prepend: str | None = None) -> None:
@@ -116,7 +126,7 @@ class MonkeyPatch:
 
     def undo(self) -> None:
         for target, name, old in reversed(self._attrs):
-            if old is _NOTSET:
+            if _unset(old):
                 try:
                     delattr(target, name)
                 except AttributeError:
@@ -124,12 +134,12 @@ class MonkeyPatch:
             else:
                 setattr(target, name, old)
         self._attrs.clear()
-        for dic, name, old in reversed(self._items):
-            if old is _NOTSET:
+        for dic, name, old in reversed(self._setitem):
+            if _unset(old):
                 dic.pop(name, None)
             else:
                 dic[name] = old
-        self._items.clear()
+        self._setitem.clear()
         if self._syspath is not None:
             sys.path[:] = self._syspath
             self._syspath = None

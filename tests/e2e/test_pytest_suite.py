@@ -129,3 +129,12 @@ def test_list_names_the_class_it_does_not_collect(tmp_path: Path) -> None:
     assert "TestHasInit (line 62): not collected: has an __init__ constructor" in proc.stdout
     assert "TestOptedOut" not in proc.stdout  # `__test__ = False`: the author's choice
     assert "1 class not collected" in proc.stdout.splitlines()[-1]
+
+
+def test_conftest_hooks_are_named_not_run(tmp_path: Path) -> None:
+    root = project(tmp_path, "pytest_suite")
+    proc = run_dbtest(["--headless", "-q"], root)
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("dbtest: warning")]
+    assert warnings == [
+        "dbtest: warning: tests/conftest.py: pytest hooks not run: pytest_collection_modifyitems"
+    ]

@@ -5,6 +5,7 @@
 //! deterministic. Files are parsed on all cores (std threads, one tree-sitter
 //! parser each).
 
+pub mod conftest;
 pub mod list;
 
 use crate::config::Config;

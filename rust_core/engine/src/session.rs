@@ -259,6 +259,9 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
     let git_root = found.root.clone();
     let git_commit = std::thread::spawn(move || bench::baseline::git_commit(&git_root));
 
+    let hooks =
+        crate::discovery::conftest::warnings(&found.root, selected.iter().map(|i| i.path.as_str()));
+    let warnings = [pytest_warnings(&cfg), hooks].concat();
     Ok(Prepared {
         root: found.root,
         selected,
@@ -279,7 +282,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             req.python.clone()
         },
         durations: cfg.durations,
-        warnings: pytest_warnings(&cfg),
+        warnings,
         worker_env: pytest_env(&cfg),
         selected_unsharded,
         git_commit: Mutex::new(Some(git_commit)),
