@@ -42,6 +42,8 @@ class FixtureDef:
     params: tuple[Any, ...] | None = None
     ids: Any = None
     autouse: bool = False
+    # pytest's marks of each param (`pytest.param(v, marks=...)`), or None.
+    param_marks: tuple[list[Any], ...] | None = None
 
     @property
     def needs(self) -> list[str]:
@@ -111,13 +113,16 @@ def _pytest_fixture(obj: Any) -> FixtureDef | None:
     if isinstance(cached, FixtureDef):
         return cached
     scope = marker.scope if isinstance(marker.scope, str) else "function"
-    params, ids = _unpack_params(getattr(marker, "params", None), getattr(marker, "ids", None))
+    params, ids, marks = _unpack_params(
+        getattr(marker, "params", None), getattr(marker, "ids", None)
+    )
     fd = FixtureDef(
         func=func,
         scope=PYTEST_SCOPES.get(scope, "test"),
         name=getattr(marker, "name", None) or func.__name__,
         params=params,
         ids=ids,
+        param_marks=marks,
         autouse=bool(getattr(marker, "autouse", False)),
     )
     try:
@@ -127,24 +132,31 @@ def _pytest_fixture(obj: Any) -> FixtureDef | None:
     return fd
 
 
-def _unpack_params(raw: Any, ids: Any) -> tuple[tuple[Any, ...] | None, Any]:
-    """A pytest fixture's ``params``, ``pytest.param(value, id=...)`` entries
-    unpacked: (the values, the ids with each ``pytest.param`` id in its place)."""
+def _unpack_params(
+    raw: Any, ids: Any
+) -> tuple[tuple[Any, ...] | None, Any, tuple[list[Any], ...] | None]:
+    """A pytest fixture's ``params``, ``pytest.param(value, id=, marks=)``
+    entries unpacked: (the values, the ids with each ``pytest.param`` id in
+    its place, each param's marks or None when none has any)."""
     if raw is None:
-        return None, ids
-    values, given = [], []
+        return None, ids, None
+    values, given, marks = [], [], []
     for p in raw:
         if type(p).__name__ == "ParameterSet" and hasattr(p, "values"):
             values.append(p.values[0] if len(p.values) == 1 else tuple(p.values))
             given.append(p.id)
+            m = p.marks if isinstance(p.marks, (list, tuple)) else [p.marks]
+            marks.append([getattr(x, "mark", x) for x in m if x is not None])
         else:
             values.append(p)
             given.append(None)
+            marks.append([])
+    any_marks = tuple(marks) if any(marks) else None
     if all(g is None for g in given):
-        return tuple(values), ids
+        return tuple(values), ids, any_marks
     listed = list(ids) if ids is not None and not callable(ids) else []
     merged = [
         g if g is not None else (listed[i] if i < len(listed) else None)
         for i, g in enumerate(given)
     ]
-    return tuple(values), merged
+    return tuple(values), merged, any_marks

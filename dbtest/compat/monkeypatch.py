@@ -16,7 +16,7 @@ def _unset(old: Any) -> bool:
     """Whether ``old`` means "was not set": our marker, or pytest's own
     ``notset`` (an entry a suite added to the lists itself, from
     ``_pytest.monkeypatch``)."""
-    return old is _NOTSET or type(old).__name__ == "NotSetType"
+    return old is _NOTSET or type(old).__name__ in ("Notset", "NotSetType")
 
 
 def _resolve(target: str) -> tuple[Any, str]:

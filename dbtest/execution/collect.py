@@ -509,15 +509,38 @@ def with_fixtures(item: Item, table: FixtureTable) -> list[Item]:
         # pytest parametrizes by fixtures before marks: their ids come first.
         params = "-".join([*parts, item.params] if item.params is not None else parts)
         base = item.id[: item.id.index("[")] if item.params is not None else item.id
-        out.append(
-            replace(
-                item,
-                id=f"{base}[{params}]",
-                params=params,
-                fixture_params={axes[k][0]: i for k, i in enumerate(combo)},
-            )
+        case = replace(
+            item,
+            id=f"{base}[{params}]",
+            params=params,
+            fixture_params={axes[k][0]: i for k, i in enumerate(combo)},
         )
+        out.append(_with_param_marks(case, fixtures, combo))
     return out
+
+
+def _with_param_marks(item: Item, fixtures: list[FixtureDef], combo: tuple[int, ...]) -> Item:
+    """A case with the marks of the fixture params it gets
+    (``pytest.param(v, marks=pytest.mark.skipif(...))``)."""
+    found = [m for fd, i in zip(fixtures, combo) if fd.param_marks for m in fd.param_marks[i]]
+    if not found:
+        return item
+    from dataclasses import replace
+
+    namespace = getattr(getattr(item.func, "__func__", item.func), "__globals__", {})
+    try:
+        marks = pytest_marks.translate(found, namespace)
+    except pytest_marks.MarkError as e:
+        return replace(item, error=f"{item.name}: {e}")
+    if marks is None:
+        return item
+    return replace(
+        item,
+        skip=item.skip or marks.skip,
+        xfail=item.xfail or marks.xfail,
+        notrun=item.notrun or marks.notrun_xfail,
+        tags=_merge_tags(item.tags, marks.tags),
+    )
 
 
 def collect_file(root: str, path: str) -> list[dict[str, Any]]:
