@@ -522,7 +522,8 @@ def with_fixtures(item: Item, table: FixtureTable) -> list[Item]:
 def _with_param_marks(item: Item, fixtures: list[FixtureDef], combo: tuple[int, ...]) -> Item:
     """A case with the marks of the fixture params it gets
     (``pytest.param(v, marks=pytest.mark.skipif(...))``)."""
-    found = [m for fd, i in zip(fixtures, combo) if fd.param_marks for m in fd.param_marks[i]]
+    pairs = zip(fixtures, combo, strict=True)
+    found = [m for fd, i in pairs if fd.param_marks for m in fd.param_marks[i]]
     if not found:
         return item
     from dataclasses import replace
