@@ -234,7 +234,7 @@ class Matcher:
         """What in pytest's case id dbtest computes differently (judged from pytest's id)."""
         params = test.params or ""
         if re.search(r"\\[ux][0-9a-f]{2}", params):
-            return "pytest escapes non-ASCII"
+            return "pytest escapes non-ASCII and control characters"
         stem = re.sub(r"_\d+$", "", params)
         if (
             stem != params
