@@ -266,7 +266,12 @@ class Matcher:
             return f"xfail mark not honoured: {expected} vs {actual}"
         if expected == "failed" and actual == "error" and message.startswith("Failed"):
             return "pytest.fail() reported as error"
-        return f"outcome differs: {expected} vs {actual}"
+        why = ""
+        if "usefixtures" in marks:
+            why = " (its usefixtures not applied)"
+        elif any(fx.autouse for fx in self.source.applying_fixtures(test)):
+            why = " (autouse fixtures not run)"
+        return f"outcome differs: {expected} vs {actual}{why}"
 
     def _fixture_kind(self, name: str, test: TestId) -> str:
         if name in BUILTIN_FIXTURES:

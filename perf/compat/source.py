@@ -143,14 +143,20 @@ class Source:
         tree = self.module(path)
         return _fixture_defs(tree, "") if tree else []
 
+    def applying_fixtures(self, test: TestId) -> list[Fixture]:
+        """The fixtures of the test's module and of the conftest.py files above it."""
+        return [
+            fx
+            for fx in self.fixtures() + self.module_fixtures(test.path)
+            if fx.directory == "" or test.path.startswith(fx.directory + "/")
+        ]
+
     def fixture_params_apply(self, test: TestId) -> bool:
         """A fixture with `params=` parametrizes this test: it asks for one, or one is autouse."""
         args = set(self.arguments(test.path, test.chain))
-        for fx in self.fixtures() + self.module_fixtures(test.path):
-            above = fx.directory == "" or test.path.startswith(fx.directory + "/")
-            if fx.params and above and (fx.autouse or fx.name in args):
-                return True
-        return False
+        return any(
+            fx.params and (fx.autouse or fx.name in args) for fx in self.applying_fixtures(test)
+        )
 
     def deselected_marks(self) -> set[str]:
         """Marks the project's pytest config deselects with `-m "not X"` in addopts."""
