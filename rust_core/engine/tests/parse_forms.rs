@@ -1,41 +1,10 @@
 //! The static parse: every form documented in docs/discovery.md.
 
-use dbtest_engine::parse::{new_parser, parse_file, parse_file_with, FrontEnd};
-use dbtest_engine::tree::{Dynamic, FileNode, ItemKind, SuiteKind, TestItem, TestStyle};
+mod common;
 
-const PATH: &str = "tests/test_x.py";
-
-/// Parse with the skeleton path and check the full parse agrees on valid input.
-fn parse(src: &str) -> FileNode {
-    let mut p = new_parser();
-    let fast = parse_file(&mut p, PATH, ItemKind::Test, src, false);
-    let full = parse_file(&mut p, PATH, ItemKind::Test, src, true);
-    // Discovery's default (the fast front end when it takes the skeleton)
-    // must equal tree-sitter on the same skeleton, error or not.
-    let ts = parse_file_with(
-        &mut p,
-        PATH,
-        ItemKind::Test,
-        src,
-        false,
-        FrontEnd::TreeSitter,
-    );
-    assert_eq!(Some(&fast), ts.as_ref(), "front ends disagree for:\n{src}");
-    if fast.error.is_none() && full.error.is_none() {
-        assert_eq!(fast, full, "skeleton and full parse disagree for:\n{src}");
-    }
-    fast
-}
-
-fn ids(f: &FileNode) -> Vec<String> {
-    f.all_items().map(|i| i.id.clone()).collect()
-}
-
-fn item<'a>(f: &'a FileNode, id: &str) -> &'a TestItem {
-    f.all_items()
-        .find(|i| i.id == format!("{PATH}::{id}"))
-        .unwrap_or_else(|| panic!("no item {id} in {:?}", ids(f)))
-}
+use common::{ids, item, parse, PATH};
+use dbtest_engine::parse::{new_parser, parse_file};
+use dbtest_engine::tree::{Dynamic, ItemKind, SuiteKind, TestStyle};
 
 #[test]
 fn suite_methods_decorated_or_named() {

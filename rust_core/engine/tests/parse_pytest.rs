@@ -1,39 +1,17 @@
 //! The static parse of pytest's vocabulary: plain `Test*` classes, marks
 //! through every import form, `pytestmark`, pytest's parametrize ids.
 
-use dbtest_engine::parse::{new_parser, parse_file, parse_file_with, FrontEnd};
-use dbtest_engine::tree::{Dynamic, FileNode, ItemKind, TestItem, TestStyle};
+mod common;
 
-const PATH: &str = "tests/test_x.py";
+use common::{item, parse};
+use dbtest_engine::tree::{Dynamic, FileNode, TestStyle};
 
-/// Parse as discovery does, and check tree-sitter and the full parse agree.
-fn parse(src: &str) -> FileNode {
-    let mut p = new_parser();
-    let fast = parse_file(&mut p, PATH, ItemKind::Test, src, false);
-    let ts = parse_file_with(
-        &mut p,
-        PATH,
-        ItemKind::Test,
-        src,
-        false,
-        FrontEnd::TreeSitter,
-    );
-    assert_eq!(Some(&fast), ts.as_ref(), "front ends disagree for:\n{src}");
-    let full = parse_file(&mut p, PATH, ItemKind::Test, src, true);
-    assert_eq!(fast, full, "skeleton and full parse disagree for:\n{src}");
-    fast
-}
-
+/// The ids without the file, as the tests below write them.
 fn ids(f: &FileNode) -> Vec<String> {
-    f.all_items()
-        .map(|i| i.id.trim_start_matches("tests/test_x.py::").to_string())
+    common::ids(f)
+        .into_iter()
+        .map(|i| i.trim_start_matches("tests/test_x.py::").to_string())
         .collect()
-}
-
-fn item<'a>(f: &'a FileNode, id: &str) -> &'a TestItem {
-    f.all_items()
-        .find(|i| i.id == format!("{PATH}::{id}"))
-        .unwrap_or_else(|| panic!("no item {id} in {:?}", ids(f)))
 }
 
 #[test]
