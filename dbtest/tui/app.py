@@ -90,8 +90,10 @@ class DbtestApp(App[int]):
         self.tree_ready = False
         # The engine's discovery the tree was built from; filters ask it.
         self.discovery: Discovered | None = None
-        self.discovery_error: str | None = None
-        self.started_at = time.monotonic()
+        # Where the engine found the config: the tree's paths are relative to
+        # it, which is not the directory the TUI started in when that is a
+        # subdirectory of the project.
+        self.project_root = self.root_dir
         self.tree_shown_at: float | None = None
         self._pending: Change | None = None
         self._flush_timer: Any = None
@@ -153,6 +155,7 @@ class DbtestApp(App[int]):
     def on_tree_loaded(self, message: TreeLoaded) -> None:
         first = not self.tree_ready
         self.discovery = message.discovered
+        self.project_root = Path(message.discovered.root)
         self.state.load(message.discovered.tree)
         if first:
             self.state.restore_session(self._session)
@@ -160,7 +163,6 @@ class DbtestApp(App[int]):
                 self.state.tags = self._cli_tags
             self.query_one(FilterBar).show_tags(self.state.tags)
         self.tree_ready = True
-        self.discovery_error = None
         self._repopulate()
         if self.tree_shown_at is None:
             self.tree_shown_at = time.monotonic()
@@ -172,7 +174,6 @@ class DbtestApp(App[int]):
             cb()
 
     def on_discovery_failed(self, message: DiscoveryFailed) -> None:
-        self.discovery_error = message.message
         self.notify(message.message, title="discovery failed", severity="error", timeout=10)
         self._after_discovery = []
 
@@ -473,7 +474,7 @@ class DbtestApp(App[int]):
         node = self._cursor_node()
         if node is None or not node.path:
             return
-        cmd = editor_command(str(self.root_dir / node.path), node.line)
+        cmd = editor_command(str(self.project_root / node.path), node.line)
         try:
             try:
                 with self.suspend():
@@ -502,7 +503,7 @@ class DbtestApp(App[int]):
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
-        watcher = Watcher(self.root_dir)
+        watcher = Watcher(self.project_root)
         while not worker.is_cancelled:
             time.sleep(self.watch_interval)
             if worker.is_cancelled:

@@ -27,6 +27,11 @@ class Discovered:
         # (docs/discovery.md).
         self.tree: dict[str, Any] = json.loads(held.tree_json())
 
+    @property
+    def root(self) -> str:
+        """The project root the engine found (the tree's paths are relative to it)."""
+        return str(self._held.root)
+
     def select(
         self, pattern: str | None = None, tags: Iterable[str] = (), expr: str | None = None
     ) -> list[str]:
