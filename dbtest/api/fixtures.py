@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FunctionType
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,6 +85,8 @@ def fixture(func: Any = None, /, *, scope: str = "test", name: str | None = None
 def get_fixture(obj: Any) -> FixtureDef | None:
     """The fixture definition attached to ``obj``, if it is one: dbtest's
     ``@fixture``, or pytest's ``@pytest.fixture`` (read, never imported)."""
+    if type(obj) is FunctionType and not obj.__dict__:
+        return None  # a plain function, the common case (every test)
     try:
         fd = getattr(obj, FIXTURE_ATTR, None)
     except Exception:

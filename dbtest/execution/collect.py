@@ -380,7 +380,15 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
                         )
                     )
         elif inspect.isfunction(obj):
-            if obj.__module__ != modname or get_fixture(obj) is not None or not _collected(obj):
+            if obj.__module__ != modname:
+                continue
+            if not obj.__dict__ and module_marks is None:
+                # Undecorated: marks, fixture markers and `__test__` would all
+                # live in its __dict__. Most tests of most suites.
+                if attr.startswith("test"):
+                    items.append(_plain_function_item(path, attr, obj))
+                continue
+            if get_fixture(obj) is not None or not _collected(obj):
                 continue
             if hasattr(obj, "_pytestfixturefunction"):
                 continue  # a pytest fixture (pytest < 8.4 leaves the function)
@@ -391,6 +399,19 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
                     _items_for(path, path, attr, obj, "function", None, None, None, module_marks)
                 )
     return items
+
+
+def _plain_function_item(path: str, name: str, func: Any) -> Item:
+    """What ``_items_for`` makes of an undecorated module-level test."""
+    return Item(
+        id=f"{path}::{name}",
+        path=path,
+        style="function",
+        name=name,
+        func=func,
+        line=_line(func),
+        is_async=_is_async(func),
+    )
 
 
 def _class_members(cls: type) -> list[tuple[str, Any]]:
@@ -454,7 +475,11 @@ def load(root: str, path: str, conftests: list[Conftest] | None = None) -> Loade
     raises ``ImportFailure``."""
     module = import_file(root, path)
     table = FixtureTable(fixtures_of(module), conftests or [], builtin_fixtures)
-    items = [case for item in build_items(path, module) for case in with_fixtures(item, table)]
+    items = build_items(path, module)
+    # Most modules see no autouse or parametrized fixture: their module-level
+    # tests are already what runs (classes may still bring their own).
+    if table.multiplies(None) or any(i.suite_cls is not None for i in items):
+        items = [case for item in items for case in with_fixtures(item, table)]
     return LoadedModule(path, module, items, table)
 
 

@@ -547,7 +547,12 @@ class Executor:
         if item.skip is not None:
             finish(Attempt(oc.XFAILED if item.notrun else oc.SKIPPED, time.time(), 0.0, item.skip))
             return
-        module_error = await self._module_hooks.setup(item.path, run.loaded.module, self._run_sync)
+        hooks = self._module_hooks
+        module_error = (
+            hooks.error(item.path)
+            if hooks.ready(item.path)
+            else await hooks.setup(item.path, run.loaded.module, self._run_sync)
+        )
         if module_error is not None:
             finish(Attempt(oc.ERROR, time.time(), 0.0, module_error[0], module_error[1]))
             return

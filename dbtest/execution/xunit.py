@@ -73,6 +73,14 @@ class ModuleHooks:
         self._done: dict[str, tuple[Any, tuple[str, str] | None]] = {}
         self._lock: asyncio.Lock | None = None
 
+    def ready(self, path: str) -> bool:
+        """Whether the module's setup has run here (a test's cheap check)."""
+        return path in self._done
+
+    def error(self, path: str) -> tuple[str, str] | None:
+        """The error of a module's setup that has run, if it failed."""
+        return self._done[path][1]
+
     async def setup(self, path: str, module: Any, run_sync: SyncRunner) -> tuple[str, str] | None:
         """Run the module's ``setup_module`` once; its error, if it failed."""
         if path in self._done:
