@@ -295,7 +295,9 @@ class ConsoleReporter:
                     line = f"LEAK {record['id']}: {safe(record['leak'])}"
                     self.console.print(Text(line, style="yellow"))
             for u in report.get("uncollected", []):
-                line = f"NOT COLLECTED {u['path']}:{u['line']} {u['name']}: {u['reason']}"
+                # `name` empty: the whole file yields no test.
+                where = f"{u['path']}:{u['line']} {u['name']}" if u["name"] else u["path"]
+                line = f"NOT COLLECTED {where}: {u['reason']}"
                 self.console.print(Text(safe(line), style="yellow"))
             for err in report.get("run_errors", []):
                 self.console.rule(Text(f"error in {err['scope']}", style="red"), align="left")

@@ -71,6 +71,7 @@ def test_json_tree_facts() -> None:
         "errors": 1,
         "discovered": 9,
         "uncollected": 0,
+        "empty_files": 0,
     }
 
 
@@ -266,3 +267,19 @@ def test_two_test_packages_of_one_name_are_an_error_whatever_the_workers(tmp_pat
             "libs/bar/tests/test_bar.py::test_bar_helpers": "passed"
         }
         assert [e["path"] for e in report["collection_errors"]] == ["libs/foo/tests/test_foo.py"]
+
+
+def test_a_test_file_that_yields_no_test_is_said(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_hidden.py").write_text(
+        "if True:\n    def test_hidden():\n        pass\n"
+    )
+    (root / "tests" / "test_ok.py").write_text("def test_ok():\n    pass\n")
+    listed = run_dbtest(["list"], root)
+    assert "  not collected: no test found (defs under if/try" in listed.stdout
+    assert listed.stdout.splitlines()[-1].startswith("1 test in 2 files, 1 file with no test")
+    ran = run_dbtest(["--headless"], root)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "NOT COLLECTED tests/test_hidden.py: no test found" in ran.stdout
+    assert "1 passed, 1 file with no test" in ran.stdout.splitlines()[-1]

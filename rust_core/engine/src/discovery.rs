@@ -11,7 +11,7 @@ pub mod list;
 use crate::config::Config;
 use crate::filter::glob::Glob;
 use crate::parse;
-use crate::tree::{CollectionError, Dynamic, FileNode, ItemKind, TestItem};
+use crate::tree::{CollectionError, Dynamic, FileNode, ItemKind, TestItem, Uncollected};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -451,7 +451,13 @@ fn parse_one(w: &mut Worker, i: usize, rel: &str, found: &Found, full: bool, out
             },
         },
     };
+    let mut node = node;
     let n = node.all_items().count();
+    if n == 0 && node.kind == ItemKind::Test && node.error.is_none() && node.uncollected.is_empty()
+    {
+        // A test file that yields nothing is said, never dropped in silence.
+        node.uncollected.push(Uncollected::empty_file(rel));
+    }
     out.files.push((i, node, n));
 }
 

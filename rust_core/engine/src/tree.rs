@@ -190,7 +190,29 @@ pub struct FileNode {
     pub uncollected: Vec<Uncollected>,
 }
 
-/// A class (or function) that looks like tests and is not collected.
+impl Uncollected {
+    /// The note of a test file in which the static parse found no test.
+    pub fn empty_file(path: &str) -> Uncollected {
+        Uncollected {
+            path: path.to_string(),
+            name: String::new(),
+            line: 0,
+            reason: EMPTY_FILE.to_string(),
+        }
+    }
+
+    /// A whole file (not one class) that yields no test.
+    pub fn is_file(&self) -> bool {
+        self.name.is_empty()
+    }
+}
+
+/// Why a test file yields nothing, as every view says it.
+pub const EMPTY_FILE: &str =
+    "no test found (defs under if/try, or made at import, are not seen by the static parse)";
+
+/// A class that looks like tests and is not collected, or (`name` empty) a
+/// test file that yields no test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Uncollected {
     /// The file, relative to the root.

@@ -127,6 +127,8 @@ struct Counts {
     discovered: usize,
     /// Classes that look like tests and are not collected (each named).
     uncollected: usize,
+    /// Test files in which no test was found (each named).
+    empty_files: usize,
 }
 
 #[derive(Serialize)]
@@ -145,6 +147,10 @@ struct JsonList<'a> {
     timing: Timing,
 }
 
+fn notes(d: &crate::discovery::Discovery) -> impl Iterator<Item = &crate::tree::Uncollected> {
+    d.files.iter().flat_map(|f| f.uncollected.iter())
+}
+
 fn counts(l: &Listed) -> Counts {
     let d = &l.discovery;
     Counts {
@@ -153,7 +159,8 @@ fn counts(l: &Listed) -> Counts {
         files: d.files.len(),
         errors: d.errors.len(),
         discovered: l.discovered,
-        uncollected: d.files.iter().map(|f| f.uncollected.len()).sum(),
+        uncollected: notes(d).filter(|u| !u.is_file()).count(),
+        empty_files: notes(d).filter(|u| u.is_file()).count(),
     }
 }
 
@@ -297,7 +304,11 @@ pub fn render_text(l: &Listed, color: bool) -> String {
             item_line(&mut out, &st, "  ", it, &[]);
         }
         for u in &f.uncollected {
-            let note = format!("{} (line {}): not collected: {}", u.name, u.line, u.reason);
+            let note = if u.is_file() {
+                format!("not collected: {}", u.reason)
+            } else {
+                format!("{} (line {}): not collected: {}", u.name, u.line, u.reason)
+            };
             let _ = writeln!(out, "  {}", st.paint("33", &note));
         }
     }
@@ -310,13 +321,10 @@ pub fn render_text(l: &Listed, color: bool) -> String {
     if c.tests + c.benches != c.discovered {
         let _ = write!(line, " (selected from {})", c.discovered);
     }
-    if c.uncollected > 0 {
-        let what = plural(c.uncollected, "class", "classes");
-        let _ = write!(
-            line,
-            ", {}",
-            st.paint("33", &format!("{what} not collected"))
-        );
+    let phrases =
+        crate::report::summary::uncollected_phrases(c.empty_files as u64, c.uncollected as u64);
+    for phrase in phrases {
+        let _ = write!(line, ", {}", st.paint("33", &phrase));
     }
     if c.errors > 0 {
         let _ = write!(

@@ -166,6 +166,8 @@ pub struct Tally {
     pub regressions: u64,
     /// Classes that look like tests and were not collected.
     pub uncollected: u64,
+    /// Test files in which no test was found.
+    pub empty_files: u64,
 }
 
 impl Tally {
@@ -185,7 +187,8 @@ impl Tally {
                 .filter(|b| b.error.is_some())
                 .count() as u64,
             regressions: 0,
-            uncollected: report.uncollected.len() as u64,
+            uncollected: report.uncollected.iter().filter(|u| !u.is_file()).count() as u64,
+            empty_files: report.uncollected.iter().filter(|u| u.is_file()).count() as u64,
         }
     }
 
@@ -199,7 +202,7 @@ impl Tally {
 
     /// From `(name, count)` pairs, as a live view keeps them: outcome names,
     /// `flaky`, `slow`, `leaked`, `collection_errors`, `run_errors`, `benchmarks`,
-    /// `benchmark_errors`, `regressions`, `uncollected`. An unknown name is an error.
+    /// `benchmark_errors`, `regressions`, `uncollected`, `empty_files`. An unknown name is an error.
     pub fn from_counts<'a>(
         counts: impl IntoIterator<Item = (&'a str, u64)>,
     ) -> Result<Tally, String> {
@@ -215,6 +218,7 @@ impl Tally {
                 "benchmark_errors" => &mut t.benchmark_errors,
                 "regressions" => &mut t.regressions,
                 "uncollected" => &mut t.uncollected,
+                "empty_files" => &mut t.empty_files,
                 other => match Outcome::ALL.iter().find(|o| o.as_str() == other) {
                     Some(o) => {
                         t.tests.add_outcome(*o, n);
@@ -242,6 +246,23 @@ const ORDER: [Outcome; 9] = [
     Outcome::Xfailed,
     Outcome::Cancelled,
 ];
+
+/// `1 file with no test`, `2 classes not collected`: what discovery found
+/// and could not collect, as the run summary and `dbtest list` say it.
+pub fn uncollected_phrases(files: u64, classes: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    if files > 0 {
+        out.push(format!(
+            "{files} {} with no test",
+            if files == 1 { "file" } else { "files" }
+        ));
+    }
+    if classes > 0 {
+        let what = if classes == 1 { "class" } else { "classes" };
+        out.push(format!("{classes} {what} not collected"));
+    }
+    out
+}
 
 /// `1 run error`, `2 run errors`.
 fn noun(n: u64, word: &str) -> String {
@@ -274,16 +295,8 @@ pub fn counts(t: &Tally) -> Vec<Segment> {
     if t.tests.leaked > 0 {
         parts.push(Segment(format!("{} leaked", t.tests.leaked), Role::Leaked));
     }
-    if t.uncollected > 0 {
-        let what = if t.uncollected == 1 {
-            "class"
-        } else {
-            "classes"
-        };
-        parts.push(Segment(
-            format!("{} {what} not collected", t.uncollected),
-            Role::Uncollected,
-        ));
+    for phrase in uncollected_phrases(t.empty_files, t.uncollected) {
+        parts.push(Segment(phrase, Role::Uncollected));
     }
     for (n, word, role) in [
         (
