@@ -118,7 +118,7 @@ def become_subreaper() -> bool: ...
 def adopt_forked(
     python: str,
     root: str,
-    capture: bool,
+    env: list[tuple[str, str]],
     zygote: int,
     status: int,
     pipes: list[tuple[int, int, int]],

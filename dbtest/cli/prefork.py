@@ -68,7 +68,7 @@ def prefork(workers: int | None, capture: bool) -> bool:
         os.close(proto_w)
         os.close(out_w)
     parent_ends = [(req_w, proto_r, out_r) for (_, req_w), (proto_r, _), (out_r, _) in pipes]
-    _core.adopt_forked(sys.executable, root, capture, pid, status_r, parent_ends)
+    _core.adopt_forked(sys.executable, root, env, pid, status_r, parent_ends)
     return True
 
 

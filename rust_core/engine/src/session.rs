@@ -466,21 +466,20 @@ pub fn prefork_plan(
     })
 }
 
-/// Pool the workers forked for a [`prefork_plan`] (same python, root and
-/// capture), for the run's launcher to adopt.
+/// Pool the workers forked for a [`prefork_plan`] (its python, root and
+/// environment), for the run's launcher to adopt.
 pub fn adopt_forked(
     python: &Path,
     root: &Path,
-    capture: bool,
+    env: Vec<(String, String)>,
     zygote: i32,
     status: std::os::fd::OwnedFd,
     pipes: Vec<[std::os::fd::OwnedFd; 3]>,
 ) -> std::io::Result<()> {
-    // The environment the plan forked them with: the run's launcher must match.
-    let env = config::load(root)
-        .map(|c| pytest_env(&c))
-        .unwrap_or_default();
-    let launcher = launcher_for(python, root, capture, &env);
+    // The plan's own environment, as they were forked with it: the run's
+    // launcher (the same `launcher_for`) has the same key.
+    let mut launcher = ProcessLauncher::new(python.to_path_buf(), root.to_path_buf());
+    launcher.env = env;
     crate::scheduler::adopt_forked(&launcher, zygote, status, pipes)
 }
 

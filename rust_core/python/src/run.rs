@@ -407,7 +407,7 @@ fn become_subreaper() -> bool {
 fn adopt_forked(
     python: String,
     root: String,
-    capture: bool,
+    env: Vec<(String, String)>,
     zygote: i32,
     status: i32,
     pipes: Vec<(i32, i32, i32)>,
@@ -422,7 +422,7 @@ fn adopt_forked(
     dbtest_engine::session::adopt_forked(
         std::path::Path::new(&python),
         std::path::Path::new(&root),
-        capture,
+        env,
         zygote,
         own(status),
         pipes,
