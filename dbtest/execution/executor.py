@@ -28,7 +28,7 @@ from dbtest.execution.introspect import explain_exception
 from dbtest.execution.leaks import MIN_DURATION, Leaks
 from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
-from dbtest.execution.stacks import task_stack
+from dbtest.execution.stacks import cancel_with_stack
 from dbtest.execution.traceback import format_exception
 
 Emit = Callable[[dict[str, Any]], None]
@@ -724,12 +724,7 @@ class Executor:
                     inner.cancel()
                     raise
                 if not done:
-                    stack = task_stack(inner)
-                    inner.cancel()
-                    try:
-                        await inner
-                    except BaseException:  # noqa: BLE001 - the cancellation we asked for
-                        pass
+                    stack = await cancel_with_stack(inner)
                     raise oc.TestTimeout(f"timed out after {timeout:g} s", stack)
                 err = inner.result()
                 if err is not None:

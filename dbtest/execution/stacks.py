@@ -22,6 +22,18 @@ from typing import Any
 from dbtest.execution.traceback import caller_prefixes, hidden, hidden_prefixes
 
 
+async def cancel_with_stack(task: asyncio.Future[Any]) -> str:
+    """Cancel a task that overran its budget and wait until it has ended;
+    the stack it was awaiting at that moment (see ``task_stack``)."""
+    stack = task_stack(task)
+    task.cancel()
+    try:
+        await task
+    except BaseException:  # noqa: BLE001 - the cancellation we asked for
+        pass
+    return stack
+
+
 def task_stack(task: asyncio.Future[Any]) -> str:
     """The await chain of a suspended task, outermost first, user frames
     only, formatted as a traceback ("" when nothing of the user's is on it)."""

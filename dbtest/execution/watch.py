@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dbtest.execution.leaks import Leaks
-from dbtest.execution.stacks import task_stack
+from dbtest.execution.stacks import cancel_with_stack
 
 T = TypeVar("T")
 Emit = Callable[[dict[str, Any]], None]
@@ -154,11 +154,5 @@ async def _bounded(what: str, call: Callable[[], Awaitable[T]], budget: float) -
         task.cancel()
         raise
     if not done:
-        stack = task_stack(task)
-        task.cancel()
-        try:
-            await task
-        except BaseException:  # noqa: BLE001 - the cancellation we asked for
-            pass
-        raise PhaseTimeout(what, budget, stack)
+        raise PhaseTimeout(what, budget, await cancel_with_stack(task))
     return task.result()
