@@ -2,7 +2,7 @@
 //! level, and the functions `@g.add(...)` registers in them.
 
 use super::ir::{Def, Expr, Stmt};
-use super::items::{draft, items_into, Overrides};
+use super::items::{items_into, Overrides};
 use super::lit::{lit, string_list, Lit};
 use super::walk::{dotted, Walker};
 use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestStyle};
@@ -81,12 +81,11 @@ impl Walker<'_> {
     }
 
     pub(super) fn bench_function(&mut self, def: &Def) {
-        let info = self.def_info(def);
-        if info.bench.is_empty() {
+        let mut d = self.def_info(def);
+        if d.bench.is_empty() {
             return;
         }
-        let entries = info.bench.clone();
-        let mut d = draft(info);
+        let entries = std::mem::take(&mut d.bench);
         for (var, entry) in entries {
             let Some(&idx) = self.groups.get(&var) else {
                 continue;

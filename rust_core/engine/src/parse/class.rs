@@ -5,7 +5,7 @@
 
 use super::decorators::FuncInfo;
 use super::ir::{Class, Expr, Stmt};
-use super::items::{draft, items_into, Overrides, TestItemDraft};
+use super::items::{items_into, Overrides};
 use super::lit::{lit, string_list, Lit};
 use super::walk::{apply_marks, dotted, Walker};
 use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle, Uncollected};
@@ -16,7 +16,7 @@ pub(super) struct ClassFacts {
     /// None: not a test class (a mixin/helper), unless `unknown` is set.
     kind: Option<SuiteKind>,
     unknown_base: bool,
-    methods: Vec<TestItemDraft>,
+    methods: Vec<FuncInfo>,
     tags: Vec<String>,
     dynamic_tags: bool,
 }
@@ -40,7 +40,7 @@ struct Bases {
     /// A base this parse cannot see (another module's class, a call...).
     unknown: bool,
     /// Test methods of bases in this file, overridden ones replaced.
-    inherited: Vec<TestItemDraft>,
+    inherited: Vec<FuncInfo>,
     tags: Vec<String>,
     dynamic_tags: bool,
 }
@@ -209,7 +209,7 @@ impl Walker<'_> {
                 }
                 b.unknown |= facts.unknown_base;
                 for m in facts.methods {
-                    b.inherited.retain(|x: &TestItemDraft| x.name != m.name);
+                    b.inherited.retain(|x: &FuncInfo| x.name != m.name);
                     b.inherited.push(m);
                 }
                 b.tags.extend(facts.tags);
@@ -272,7 +272,7 @@ impl Walker<'_> {
         kind: SuiteKind,
         style: TestStyle,
         shared: &Shared<'_>,
-        methods: &[TestItemDraft],
+        methods: &[FuncInfo],
         ov: Overrides<'_>,
     ) -> SuiteNode {
         let mut items = Vec::with_capacity(methods.len());
@@ -335,9 +335,9 @@ impl Walker<'_> {
 /// the class replacing an inherited one of the same name.
 fn test_methods(
     kind: Option<SuiteKind>,
-    inherited: Vec<TestItemDraft>,
+    inherited: Vec<FuncInfo>,
     defs: Vec<FuncInfo>,
-) -> Vec<TestItemDraft> {
+) -> Vec<FuncInfo> {
     let is_test_method = |k: Option<SuiteKind>, f: &FuncInfo| match k {
         Some(SuiteKind::Unittest) => f.name.starts_with("test"),
         _ => f.test_decorated || f.name.starts_with("test_"),
@@ -348,7 +348,7 @@ fn test_methods(
             || (kind.is_none() && f.name.starts_with("test"));
         methods.retain(|m| m.name != f.name);
         if accepted {
-            methods.push(draft(f));
+            methods.push(f);
         }
     }
     methods

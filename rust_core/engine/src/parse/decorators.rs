@@ -10,8 +10,9 @@ use super::params;
 use super::walk::{dotted, Walker};
 use crate::tree::Dynamic;
 
-/// What the decorators and name of one `def` say.
-#[derive(Debug, Default)]
+/// What the decorators and name of one `def` say; for an accepted test
+/// method, also its draft until the owning class's id is known.
+#[derive(Debug, Default, Clone)]
 pub(super) struct FuncInfo {
     pub(super) name: String,
     pub(super) line: u32,

@@ -4,37 +4,6 @@
 use super::decorators::FuncInfo;
 use crate::tree::{Dynamic, ItemKind, TestItem, TestStyle};
 
-/// A method accepted as a test, before the owning class's id is known.
-#[derive(Debug, Clone)]
-pub(super) struct TestItemDraft {
-    pub(super) name: String,
-    pub(super) line: u32,
-    pub(super) is_async: bool,
-    pub(super) tags: Vec<String>,
-    pub(super) timeout: Option<f64>,
-    pub(super) retries: Option<u32>,
-    pub(super) skip: Option<String>,
-    pub(super) xfail: bool,
-    pub(super) dynamic: Vec<Dynamic>,
-    pub(super) cases: Option<Vec<String>>,
-}
-
-/// The draft of an accepted test, from what its decorators say.
-pub(super) fn draft(info: FuncInfo) -> TestItemDraft {
-    TestItemDraft {
-        name: info.name,
-        line: info.line,
-        is_async: info.is_async,
-        tags: info.tags,
-        timeout: info.timeout,
-        retries: info.retries,
-        skip: info.skip,
-        xfail: info.xfail,
-        dynamic: info.dynamic,
-        cases: info.cases,
-    }
-}
-
 /// What a class's decorators and `tags` add to each of its methods.
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Overrides<'o> {
@@ -54,7 +23,7 @@ pub(super) fn items_into(
     suite: Option<&str>,
     style: TestStyle,
     kind: ItemKind,
-    d: &TestItemDraft,
+    d: &FuncInfo,
     extra_tags: &[String],
     ov: Overrides<'_>,
 ) {

@@ -4,7 +4,7 @@
 use super::class::ClassFacts;
 use super::decorators::FuncInfo;
 use super::ir::{Def, Expr, Stmt};
-use super::items::{draft, items_into, Overrides};
+use super::items::{items_into, Overrides};
 use crate::tree::{Dynamic, FileNode, ItemKind, SuiteKind, TestItem, TestStyle};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -179,7 +179,7 @@ impl Walker<'_> {
         if !(info.test_decorated || info.name.starts_with("test")) {
             return;
         }
-        let d = draft(info);
+        let d = info;
         items_into(
             &mut self.file.items,
             self.path,
