@@ -31,7 +31,7 @@ import inspect
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any
 
@@ -49,6 +49,9 @@ class Settings:
     min_samples:   minimum number of samples per entry, all processes together
     warmup:        seconds of warm-up samples in each process, thrown away
     sample_time:   minimum duration of one sample (seconds)
+    paired_sample_time: the same when a group's entries are sampled
+                   interleaved: short samples make many pairs, and fewer
+                   of them are hit by a preemption (docs/benchmarks.md)
     resolution_factor: one sample lasts at least this many timer resolutions
     gc:            keep the garbage collector enabled while sampling
     processes:     fresh processes an entry's samples are spread over, one
@@ -64,6 +67,7 @@ class Settings:
     min_samples: int = 20
     warmup: float = 0.02
     sample_time: float = 0.001
+    paired_sample_time: float = 0.0002
     resolution_factor: float = 1000.0
     gc: bool = False
     processes: int = 10
@@ -94,6 +98,9 @@ class Measurement:
     samples: list[float]
     calls_per_sample: int
     resolution: float
+    # The round of each sample when entries were sampled interleaved
+    # (dbtest.benchmark.interleave); alone, sample i is round i.
+    rounds: list[int] = field(default_factory=list)
 
 
 def timer_resolution(clock: Clock = time.perf_counter, reads: int = 2000) -> float:
@@ -165,6 +172,18 @@ def make_batch(
     return _sync_batch(func, clock)
 
 
+def refuse_awaitable(func: Callable[[], Any]) -> None:
+    """Raise TypeError if a plain function returns an awaitable: it would be
+    timed creating coroutines that never run. Calls `func` once."""
+    if _is_async(func):
+        return
+    probe = outside_loop(func)
+    if inspect.isawaitable(probe):
+        if hasattr(probe, "close"):
+            probe.close()
+        raise TypeError("the entry returned an awaitable: declare it with `async def`")
+
+
 async def calibrate(
     batch: Callable[[int], Awaitable[float]],
     target: float,
@@ -214,14 +233,7 @@ async def measure(
     # Said before the first call: whoever watches knows which entry was
     # running if the process dies in it.
     report("calibrating" if calls is None else "warmup", 0)
-    if not _is_async(func):
-        # A plain function that returns a coroutine would be timed creating
-        # coroutines that never run: refuse it with a clear message.
-        probe = outside_loop(func)
-        if inspect.isawaitable(probe):
-            if hasattr(probe, "close"):
-                probe.close()
-            raise TypeError("the entry returned an awaitable: declare it with `async def`")
+    refuse_awaitable(func)
 
     if calls is None:
         n = await calibrate(batch, target)
@@ -275,7 +287,12 @@ async def measure(
         if not keep_gc:
             gc.unfreeze()
     report("done", len(samples))
-    return Measurement(samples=samples, calls_per_sample=n, resolution=resolution)
+    return Measurement(
+        samples=samples,
+        calls_per_sample=n,
+        resolution=resolution,
+        rounds=list(range(len(samples))),
+    )
 
 
 def measure_sync(

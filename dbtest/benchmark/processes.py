@@ -10,8 +10,9 @@ its processes differ by up to 28% (docs/performance.md).
 How: the bench worker imports the file and selects the entries as before,
 then, for each group, runs `processes` rounds one after the other. A round
 is a fresh `python -m dbtest.benchmark.processes` process that runs the
-group's setup hooks, measures each selected entry for its share of the
-time and samples, runs the teardown hooks and exits. The first round
+group's setup hooks, measures the selected entries interleaved for their
+share of the time and samples (dbtest.benchmark.interleave), runs the
+teardown hooks and exits. The first round
 calibrates the calls per sample; later rounds reuse that number. The bench
 worker only waits meanwhile, so nothing runs at the same time as a
 benchmark. Each entry gets one result: the samples of every round, in
@@ -50,13 +51,20 @@ async def run_in_processes(
 ) -> dict[str, dict[str, Any]]:
     """Measure the entries `ids` (one group's, in order) over
     `settings.processes` fresh processes; return each id's combined result
-    fields (`samples`, `calls_per_sample`, `error`, `traceback`,
-    `memory_peak`). Progress and run errors are passed to `emit` as they
+    fields (`samples`, `rounds` and `process`: each sample's round and
+    process index, `calls_per_sample`, `error`, `traceback`, `memory_peak`). Progress and run errors are passed to `emit` as they
     arrive, progress counting the samples of the earlier rounds too."""
     rounds = max(1, settings.processes)
     share = settings.per_process()
     combined: dict[str, dict[str, Any]] = {
-        rid: {"samples": [], "calls_per_sample": 0, "error": None, "memory_peak": None}
+        rid: {
+            "samples": [],
+            "rounds": [],
+            "process": [],
+            "calls_per_sample": 0,
+            "error": None,
+            "memory_peak": None,
+        }
         for rid in ids
     }
     seen_errors: set[str] = set()
@@ -79,18 +87,25 @@ async def run_in_processes(
         }
         request = {"op": "run", "kind": "bench", "path": path, "ids": live, "bench": bench}
         reported: set[str] = set()
-        started: set[str] = set()
+        # In announcement order; `sampling`: the entries sampled interleaved.
+        started: list[str] = []
+        sampling: set[str] = set()
 
         async def on_message(
             message: dict[str, Any],
             reported: set[str] = reported,
-            started: set[str] = started,
+            started: list[str] = started,
+            sampling: set[str] = sampling,
             r: int = r,
         ) -> None:
             ev = message.get("ev")
             rid = message.get("id")
             if ev == "bench_progress" and rid in combined:
-                started.add(rid)
+                if rid in started:
+                    started.remove(rid)
+                started.append(rid)
+                if message.get("phase") == "sampling":
+                    sampling.add(rid)
                 done = len(combined[rid]["samples"])
                 phase = message.get("phase")
                 if phase == "done" and r < rounds - 1:
@@ -110,7 +125,13 @@ async def run_in_processes(
                     entry["error"] = message["error"]
                     entry["traceback"] = message.get("traceback")
                     return
-                entry["samples"].extend(message.get("samples") or [])
+                got = message.get("samples") or []
+                entry["samples"].extend(got)
+                # Which process and round each sample came from: the engine
+                # pairs a group's samples by both.
+                where = message.get("rounds") or []
+                entry["rounds"].extend(where if len(where) == len(got) else range(len(got)))
+                entry["process"].extend([r] * len(got))
                 entry["calls_per_sample"] = entry["calls_per_sample"] or int(
                     message.get("calls_per_sample") or 0
                 )
@@ -130,10 +151,16 @@ async def run_in_processes(
 
         code, tail = await _run_child(root, request, on_message, r)
         missing = [rid for rid in live if rid not in reported]
-        # A crash fails the entry it happened in; entries the round never
-        # reached are measured by the next rounds. A crash before any entry
-        # started (the import, say) fails them all: it would recur.
-        crashed = [rid for rid in missing if rid in started] or missing
+        # A crash fails the entry it happened in: the last one announced
+        # while entries are calibrated and warmed up one at a time, every
+        # one sampled when it came during the interleaved rounds (which of
+        # them cannot be told). The others are measured by the next rounds.
+        # A crash before any entry started (the import, say) fails them all:
+        # it would recur.
+        blamed = [rid for rid in missing if rid in sampling]
+        if not blamed:
+            blamed = [rid for rid in started[-1:] if rid in missing]
+        crashed = blamed or missing
         if crashed:
             why = f"the measuring process (round {r + 1} of {rounds}) exited with code {code}"
             if tail:

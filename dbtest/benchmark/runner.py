@@ -1,5 +1,6 @@
 """Runs one benchmark unit in the bench worker: import the file, find the
-requested entries, measure them one at a time, emit the results.
+requested entries, measure each group's entries interleaved (one alone as
+before), emit the results.
 
 Request (from the scheduler, `kind: "bench"`):
 
@@ -21,7 +22,10 @@ Messages emitted:
 
     {"ev": "bench_progress", "id", "phase", "samples"}
     {"ev": "bench_result", "id", "path", "group", "name", "params",
-     "is_baseline", "samples", "calls_per_sample", "error", "memory_peak"}
+     "is_baseline", "samples", "rounds", "calls_per_sample", "error", "memory_peak"}
+
+`rounds[i]` is the round sample i was taken in (dbtest.benchmark.interleave):
+samples of a group's entries with the same round were taken side by side.
     {"ev": "run_error", "scope", "message", "traceback"}   (failing teardown)
 """
 
@@ -34,6 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dbtest.benchmark.group import BenchEntry, BenchmarkGroup, registered_count, registered_since
+from dbtest.benchmark.interleave import measure_interleaved
 from dbtest.benchmark.measure import (
     DEFAULTS,
     QUICK,
@@ -148,6 +153,7 @@ def _result(path: str, entry: BenchEntry | None, rid: str, **fields: Any) -> dic
         "params": entry.params if entry else None,
         "is_baseline": entry.is_baseline if entry else False,
         "samples": [],
+        "rounds": [],
         "calls_per_sample": 0,
         "error": None,
         "memory_peak": None,
@@ -260,12 +266,14 @@ async def _run_group(
                 await _emit(emit, _result(path, entry, rid, error=message, traceback=tb))
             return
     calls = options.get("calls") or {}
+    memory = bool(options.get("memory"))
     try:
-        for entry in entries:
+        if len(entries) > 1:
+            await _run_interleaved(path, entries, settings, memory, resolution, emit, calls)
+        else:
+            (entry,) = entries
             fixed = calls.get(f"{path}::{entry.local_id}")
-            await _run_entry(
-                path, entry, settings, bool(options.get("memory")), resolution, emit, fixed
-            )
+            await _run_entry(path, entry, settings, memory, resolution, emit, fixed)
     finally:
         for hook in group.teardown_hooks:
             try:
@@ -317,6 +325,19 @@ async def _run_entry(
         )
         return
     await flush()
+    await _emit_measured(path, entry, rid, func, m, memory, emit)
+
+
+async def _emit_measured(
+    path: str,
+    entry: BenchEntry,
+    rid: str,
+    func: Callable[[], Any],
+    m: Measurement,
+    memory: bool,
+    emit: Emit,
+) -> None:
+    """The result of a measured entry, after its memory pass if asked."""
     peak = None
     if memory:
         await _emit(emit, {"ev": "bench_progress", "id": rid, "phase": "memory", "samples": 0})
@@ -331,10 +352,50 @@ async def _run_entry(
             entry,
             rid,
             samples=m.samples,
+            rounds=m.rounds,
             calls_per_sample=m.calls_per_sample,
             memory_peak=peak,
         ),
     )
+
+
+async def _run_interleaved(
+    path: str,
+    entries: list[BenchEntry],
+    settings: Settings,
+    memory: bool,
+    resolution: float,
+    emit: Emit,
+    calls: dict[str, int],
+) -> None:
+    """A group's entries sampled round-robin (dbtest.benchmark.interleave)."""
+    rids = [f"{path}::{e.local_id}" for e in entries]
+    funcs = [e.bound() for e in entries]
+    pending: list[Any] = []
+
+    def progress_of(rid: str) -> Callable[[str, int], None]:
+        def progress(phase: str, samples: int) -> None:
+            result = emit({"ev": "bench_progress", "id": rid, "phase": phase, "samples": samples})
+            if inspect.isawaitable(result):
+                pending.append(result)
+
+        return progress
+
+    outcomes = await measure_interleaved(
+        funcs,
+        settings,
+        progress=[progress_of(rid) for rid in rids],
+        resolution=resolution,
+        calls=[calls.get(rid) for rid in rids],
+    )
+    while pending:
+        await pending.pop(0)
+    for entry, rid, func, got in zip(entries, rids, funcs, outcomes, strict=True):
+        if isinstance(got, BaseException):
+            tb = "".join(traceback.format_exception(got))
+            await _emit(emit, _result(path, entry, rid, error=_error_text(got), traceback=tb))
+        else:
+            await _emit_measured(path, entry, rid, func, got, memory, emit)
 
 
 async def _run_group_in_processes(
@@ -355,5 +416,6 @@ async def _run_group_in_processes(
     for entry, rid in zip(entries, ids, strict=True):
         fields = combined[rid]
         if fields["error"] is not None:
-            fields = {**fields, "samples": [], "calls_per_sample": 0, "memory_peak": None}
+            fields = {**fields, "samples": [], "rounds": [], "process": []}
+            fields.update(calls_per_sample=0, memory_peak=None)
         await _emit(emit, _result(path, entry, rid, **fields))

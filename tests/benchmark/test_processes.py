@@ -43,8 +43,8 @@ def three_rounds(tmp_path_factory):
     ids = [
         P + "procs::small",
         P + "procs::async small",
-        P + "procs::crash",
-        P + "procs::after crash",
+        P + "crashes::crash",
+        P + "crashes::after crash",
     ]
     out = run(ids, log, processes=3, min_samples=6)
     return out, events(log)
@@ -56,21 +56,23 @@ def test_one_result_per_entry_with_samples_from_every_process(three_rounds):
     assert [r["id"] for r in results] == [
         P + "procs::small",
         P + "procs::async small",
-        P + "procs::crash",
-        P + "procs::after crash",
+        P + "crashes::crash",
+        P + "crashes::after crash",
     ]
     # The worker imports the file once to select entries; each round is a
     # fresh process that imports it, runs setup, measures and tears down.
     me = str(os.getpid())
     rounds = [pid for ev, pid in log if ev == "setup"]
     assert len(rounds) == 3 and len(set(rounds)) == 3 and me not in rounds
-    # Round 1 died in the crashing entry, before its teardown.
-    assert [pid for ev, pid in log if ev == "teardown"] == rounds[1:]
+    # The crash was in another group's rounds: this group's all tore down.
+    assert [pid for ev, pid in log if ev == "teardown"] == rounds
     for rid in (P + "procs::small", P + "procs::async small"):
         r = next(m for m in results if m["id"] == rid)
         assert r["error"] is None and r["calls_per_sample"] >= 1
-        # 6 samples over 3 processes: exactly 2 from each round.
+        # 6 samples over 3 processes: exactly 2 from each round, each sample
+        # with its process and its round there.
         assert len(r["samples"]) == 6 and all(s > 0 for s in r["samples"])
+        assert r["process"] == [0, 0, 1, 1, 2, 2] and r["rounds"] == [0, 1] * 3
 
 
 def seeds_by_round(log):
@@ -105,11 +107,11 @@ def test_progress_counts_samples_across_rounds_and_is_done_once(three_rounds):
 def test_a_crashing_process_fails_its_entry_not_the_others(three_rounds):
     out, log = three_rounds
     results = {m["id"]: m for m in out if m["ev"] == "bench_result"}
-    crash = results[P + "procs::crash"]
+    crash = results[P + "crashes::crash"]
     assert crash["samples"] == [] and crash["calls_per_sample"] == 0
     assert crash["error"].startswith("the measuring process (round 1 of 3) exited with code 3")
     # Never reached in round 1; measured by rounds 2 and 3 (2 samples each).
-    after = results[P + "procs::after crash"]
+    after = results[P + "crashes::after crash"]
     assert after["error"] is None and len(after["samples"]) == 4
 
 
