@@ -265,6 +265,12 @@ OPTIONS: tuple[Option, ...] = (
         help="Fresh processes per benchmark group.",
         request=True,
     ),
+    Option(
+        "bench_equivalence",
+        ("--bench-equivalence",),
+        help="e.g. 2%: within this of the baseline, the same within noise.",
+        request=True,
+    ),
     Option("quick", ("--quick",), bool, help="Short benchmark preset.", request=True),
     Option("bench_memory", ("--bench-memory",), bool, help="Peak memory per call.", request=True),
     Option("save_baseline", ("--save-baseline",), help="Save as NAME."),

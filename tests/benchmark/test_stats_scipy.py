@@ -169,3 +169,15 @@ def test_analyze_end_to_end_from_the_runner_messages():
     assert out[1]["memory_peak"] == 64 and out[1]["stats"]["calls_per_sample"] == 200
     with pytest.raises(ValueError, match="invalid benchmark results"):
         _testing.bench_analyze("{")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_wilcoxon_matches_scipy_approx(seed):
+    r = np.random.default_rng(200 + seed)
+    d = r.normal(0.002 * seed, 0.01, size=int(r.integers(10, 400)))
+    if seed % 2:  # a coarse clock: ties and exact zeros
+        d = np.round(d, 3)
+    statistic, p = _testing.bench_wilcoxon(d.tolist())
+    want = sps.wilcoxon(d, zero_method="wilcox", correction=False, method="approx")
+    assert statistic == pytest.approx(want.statistic, rel=1e-12)
+    assert p == pytest.approx(want.pvalue, rel=1e-8, abs=1e-300)

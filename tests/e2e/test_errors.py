@@ -33,6 +33,9 @@ def _one_line_error(proc, expected: str) -> None:
         (["--headless", "--timeout", "0"], "--timeout must be a number above 0"),
         (["--headless", "--format", "html"], "--format must be one of"),
         (["--headless", "--fail-on-regression", "lots", "--compare", "x"], "invalid regression"),
+        (["bench", "--bench-equivalence", "lots"], "invalid equivalence margin"),
+        (["bench", "--bench-equivalence", "0.5"], "ambiguous equivalence margin"),
+        (["bench", "--bench-equivalence", "-1%"], "invalid equivalence margin"),
         (["list", "--format", "xml"], "--format must be 'text' or 'json'"),
     ],
 )

@@ -78,7 +78,8 @@ pub enum Event {
         samples: u64,
     },
     BenchFinished {
-        result: BenchEntryResult,
+        // Boxed: an entry with its samples is far larger than any other event.
+        result: Box<BenchEntryResult>,
     },
     /// Last: the report is ready. `verdict` and `summary_line` are the
     /// report's own (`RunReport::summary_line`), for views that show them.

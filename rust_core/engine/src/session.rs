@@ -68,6 +68,8 @@ pub struct RunRequest {
     pub bench_min_samples: Option<u32>,
     pub bench_warmup: Option<f64>,
     pub bench_processes: Option<u32>,
+    /// `--bench-equivalence` as given (`2%`, `2`): parsed in `prepare`.
+    pub bench_equivalence: Option<String>,
     pub quick: bool,
     pub bench_memory: bool,
 }
@@ -236,6 +238,10 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
         retries: req.retries.or(cfg.retries).unwrap_or(0),
         max_fail,
         bench: bench_options(req, &cfg),
+        bench_equivalence: match &req.bench_equivalence {
+            Some(text) => bench::compare::parse_percent(text, "equivalence margin")?,
+            None => bench::paired::DEFAULT_EQUIVALENCE,
+        },
         refine: serde_json::to_value(&filter_request).ok(),
         ..SchedulerConfig::default()
     };
@@ -598,7 +604,7 @@ impl Prepared {
             collection_errors: self.collection_errors.clone(),
             uncollected: self.uncollected.clone(),
             run_errors: state.run_errors().to_vec(),
-            benchmarks: bench::analyze(&raw),
+            benchmarks: bench::analyze(&raw, self.config.bench_equivalence),
             slow: state
                 .slow()
                 .iter()

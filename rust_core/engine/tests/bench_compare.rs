@@ -162,7 +162,7 @@ fn regression_gate_on_constructed_baselines() {
         entry("a.py::g::fresh", normal_samples(24, 50, 0.5e-5, 0.01e-5)),
         broken,
     ];
-    let report = compare::regression_gate("main", &base, &cur, 0.05);
+    let report = compare::regression_gate("main", &base, &cur, 0.05, 0.02);
     assert_eq!(report.regressions, vec!["a.py::g::large".to_string()]);
     let status = |id: &str| {
         let e = report
@@ -186,7 +186,7 @@ fn regression_gate_on_constructed_baselines() {
     assert_eq!(status("broken").0, "error");
     assert_eq!(status("gone").0, "missing");
     // A lower threshold turns the small but significant change into a failure.
-    let strict = compare::regression_gate("main", &base, &cur, 0.01);
+    let strict = compare::regression_gate("main", &base, &cur, 0.01, 0.02);
     assert_eq!(strict.regressions.len(), 2);
     assert_eq!(
         report.entries[0].comparison.as_ref().unwrap().against,
@@ -257,7 +257,7 @@ fn analyze_fills_stats_and_compares_with_group_baseline() {
         raw("empty", None, false, vec![]),
         failing,
     ];
-    let out = analyze(&input);
+    let out = analyze(&input, 0.02);
     assert_eq!(out.len(), 7);
     assert!(out[0].comparison.is_none() && out[0].is_baseline);
     let s = out[0].stats.as_ref().unwrap();
@@ -276,5 +276,5 @@ fn analyze_fills_stats_and_compares_with_group_baseline() {
     assert!(out[6].stats.is_none() && out[6].comparison.is_none());
     assert_eq!(out[6].error.as_deref(), Some("RuntimeError: nope"));
     // One entry alone gives the same result as the whole analysis.
-    assert_eq!(analyze_entry(&input, &input[3]), out[3]);
+    assert_eq!(analyze_entry(&input, &input[3], 0.02), out[3]);
 }

@@ -1,7 +1,9 @@
 //! Benchmark statistics, comparisons and baselines: JSON in, JSON out.
 
 use crate::errors::usage_error;
-use dbtest_engine::bench::{self, baseline, compare, stats, BenchEntryResult, RawBenchResult};
+use dbtest_engine::bench::{
+    self, baseline, compare, paired, stats, BenchEntryResult, RawBenchResult,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::path::Path;
@@ -28,10 +30,11 @@ fn bench_stats<'py>(
 
 /// Raw `bench_result` messages (a JSON list) to analyzed `BenchEntryResult`s.
 #[pyfunction]
-fn bench_analyze(raw_results_json: &str) -> PyResult<String> {
+#[pyo3(signature = (raw_results_json, margin = paired::DEFAULT_EQUIVALENCE))]
+fn bench_analyze(raw_results_json: &str, margin: f64) -> PyResult<String> {
     let raw: Vec<RawBenchResult> = serde_json::from_str(raw_results_json)
         .map_err(|e| value_error(format!("invalid benchmark results: {e}")))?;
-    serde_json::to_string(&bench::analyze(&raw)).map_err(value_error)
+    serde_json::to_string(&bench::analyze(&raw, margin)).map_err(value_error)
 }
 
 /// The current results (JSON list of `BenchEntryResult`) against a baseline
@@ -49,7 +52,13 @@ fn bench_compare(current_json: &str, baseline_json: &str, threshold: f64) -> PyR
                 .map_err(|e| value_error(format!("invalid baseline: {e}")))?,
         ),
     };
-    let report = compare::regression_gate(&name, &entries, &current, threshold);
+    let report = compare::regression_gate(
+        &name,
+        &entries,
+        &current,
+        threshold,
+        paired::DEFAULT_EQUIVALENCE,
+    );
     serde_json::to_string(&report).map_err(value_error)
 }
 
@@ -65,6 +74,14 @@ fn bench_mann_whitney(x: Vec<f64>, y: Vec<f64>) -> (f64, f64) {
 #[pyfunction]
 fn bench_welch(x: Vec<f64>, y: Vec<f64>) -> (f64, f64) {
     let r = compare::welch_t(&x, &y);
+    (r.statistic, r.p_value)
+}
+
+/// Wilcoxon signed-rank statistic min(W+, W-) of `d` and its two-sided
+/// p-value (normal approximation with the tie correction).
+#[pyfunction]
+fn bench_wilcoxon(d: Vec<f64>) -> (f64, f64) {
+    let r = paired::wilcoxon(&d);
     (r.statistic, r.p_value)
 }
 
@@ -127,6 +144,7 @@ pub fn register_testing(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench_compare, m)?)?;
     m.add_function(wrap_pyfunction!(bench_mann_whitney, m)?)?;
     m.add_function(wrap_pyfunction!(bench_welch, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_wilcoxon, m)?)?;
     m.add_function(wrap_pyfunction!(bench_speedup, m)?)?;
     m.add_function(wrap_pyfunction!(bench_save_baseline, m)?)?;
     Ok(())

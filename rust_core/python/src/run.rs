@@ -46,6 +46,8 @@ pub struct RunHandle {
     durations: Option<u32>,
     warnings: Vec<String>,
     selected_unsharded: usize,
+    /// `--bench-equivalence`, for comparisons with a saved baseline.
+    bench_equivalence: f64,
 }
 
 fn next_batch_blocking(
@@ -176,6 +178,7 @@ impl RunHandle {
             name,
             &report.benchmarks,
             threshold,
+            self.bench_equivalence,
         )
         .map_err(usage_error)?;
         serde_json::to_string(&compared)
@@ -242,6 +245,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
     let durations = prepared.durations;
     let warnings = prepared.warnings.clone();
     let selected_unsharded = prepared.selected_unsharded;
+    let bench_equivalence = prepared.config.bench_equivalence;
     let launcher: Arc<dyn Launcher> = if in_process {
         Arc::new(InProcessLauncher {
             root: root.clone(),
@@ -274,6 +278,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         durations,
         warnings,
         selected_unsharded,
+        bench_equivalence,
     })
 }
 

@@ -192,9 +192,10 @@ pub fn compare_with_saved(
     name: &str,
     current: &[BenchEntryResult],
     threshold: f64,
+    margin: f64,
 ) -> Result<super::compare::CompareReport, BaselineError> {
     let b = load(root, name)?;
     Ok(super::compare::regression_gate(
-        &b.name, &b.entries, current, threshold,
+        &b.name, &b.entries, current, threshold, margin,
     ))
 }

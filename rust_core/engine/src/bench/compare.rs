@@ -1,8 +1,8 @@
 //! Comparisons of two sets of samples: the speedup ratio with its bootstrap
-//! interval, the Mann-Whitney U test (the significance test dbtest uses:
-//! timing samples are skewed and heavy-tailed, so a rank test is the honest
-//! one), Welch's t (for reference), and the regression gate against a saved
-//! baseline.
+//! interval, the Mann-Whitney U test (for samples nothing pairs: timing
+//! samples are skewed and heavy-tailed, so a rank test is the honest one),
+//! Welch's t (for reference), and the regression gate against a saved
+//! baseline. Entries of one group are compared paired (`bench::paired`).
 
 use super::stats::{
     median, median_in_place, quantile_sorted, Rng, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED,
@@ -270,18 +270,16 @@ pub fn speedup(baseline: &[f64], current: &[f64]) -> (f64, f64, f64) {
     )
 }
 
-/// `current` compared with `baseline` (samples in seconds per call).
+/// `current` compared with `baseline` (samples in seconds per call, each
+/// set from one process, nothing to pair them): `paired::unpaired`.
 pub fn compare(against: &str, baseline: &[f64], current: &[f64]) -> Comparison {
-    let (ratio, lo, hi) = speedup(baseline, current);
-    let mw = mann_whitney_u(baseline, current);
-    Comparison {
-        against: against.to_string(),
-        speedup: ratio,
-        ci_low: lo,
-        ci_high: hi,
-        p_value: mw.p_value,
-        significant: mw.p_value < ALPHA,
-    }
+    use super::paired::{unpaired, Series, DEFAULT_EQUIVALENCE};
+    unpaired(
+        against,
+        &Series::plain(baseline),
+        &Series::plain(current),
+        DEFAULT_EQUIVALENCE,
+    )
 }
 
 // ---- regression gate -------------------------------------------------------
@@ -318,14 +316,18 @@ pub struct CompareReport {
 }
 
 /// Compares the current run with a saved baseline. An entry is a regression
-/// only if it is both significantly slower (Mann-Whitney p < 0.05) and its
-/// median is slower by more than `threshold` (a fraction): a large change
-/// within noise or a tiny but real one does not fail CI.
+/// only if it is both significantly slower (Mann-Whitney p < 0.05 and the
+/// between-run interval excludes 1) and its median is slower by more than
+/// `threshold` (a fraction): a large change within noise or a tiny but
+/// real one does not fail CI. Two runs cannot be paired in time: these
+/// comparisons are unpaired (`paired::unpaired`); `margin` is the
+/// equivalence margin.
 pub fn regression_gate(
     baseline_name: &str,
     baseline: &[BenchEntryResult],
     current: &[BenchEntryResult],
     threshold: f64,
+    margin: f64,
 ) -> CompareReport {
     let against = format!("baseline:{baseline_name}");
     let mut entries = Vec::new();
@@ -355,7 +357,7 @@ pub fn regression_gate(
             (None, Some(b)) => {
                 let bm = median(&b.samples);
                 let cm = median(&cur.samples);
-                let cmp = compare(&against, &b.samples, &cur.samples);
+                let cmp = super::paired::unpaired(&against, &b.series(), &cur.series(), margin);
                 let change = cm / bm - 1.0;
                 let status = if !cmp.significant {
                     "unchanged"
@@ -404,22 +406,33 @@ pub fn regression_gate(
     }
 }
 
-/// A `--fail-on-regression` threshold that cannot be read; `text` is as given.
+/// A percentage that cannot be read (a `--fail-on-regression` threshold, a
+/// `--bench-equivalence` margin); `text` is as given, `what` names it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ThresholdError {
-    #[error("invalid regression threshold {text:?}: expected e.g. 5% or 5")]
-    NotANumber { text: String },
-    #[error("invalid regression threshold {text:?}: must be a non-negative number")]
-    Negative { text: String },
+    #[error("invalid {what} {text:?}: expected e.g. 5% or 5")]
+    NotANumber { what: &'static str, text: String },
+    #[error("invalid {what} {text:?}: must be a non-negative number")]
+    Negative { what: &'static str, text: String },
     /// Below 1, a bare number could as well be a fraction: is 0.5 half a
     /// percent or half?
-    #[error("ambiguous regression threshold {text:?}: write {value}% or {}%", (value * 1e8).round() / 1e6)]
-    Ambiguous { text: String, value: f64 },
+    #[error("ambiguous {what} {text:?}: write {value}% or {}%", (value * 1e8).round() / 1e6)]
+    Ambiguous {
+        what: &'static str,
+        text: String,
+        value: f64,
+    },
 }
 
 /// Parses a threshold as written on the command line: `5%`, `5`, `0.05`.
 /// A bare number above 1 is read as a percentage.
 pub fn parse_threshold(s: &str) -> Result<f64, ThresholdError> {
+    parse_percent(s, "regression threshold")
+}
+
+/// `5%` or `5` to the fraction 0.05; a bare number between 0 and 1 is
+/// refused as ambiguous. `what` names the value in the error.
+pub fn parse_percent(s: &str, what: &'static str) -> Result<f64, ThresholdError> {
     let t = s.trim();
     let (num, pct) = match t.strip_suffix('%') {
         Some(n) => (n.trim(), true),
@@ -428,12 +441,13 @@ pub fn parse_threshold(s: &str) -> Result<f64, ThresholdError> {
     let text = || s.to_string();
     let v: f64 = num
         .parse()
-        .map_err(|_| ThresholdError::NotANumber { text: text() })?;
+        .map_err(|_| ThresholdError::NotANumber { what, text: text() })?;
     if !v.is_finite() || v < 0.0 {
-        return Err(ThresholdError::Negative { text: text() });
+        return Err(ThresholdError::Negative { what, text: text() });
     }
     if !pct && v > 0.0 && v < 1.0 {
         return Err(ThresholdError::Ambiguous {
+            what,
             text: text(),
             value: v,
         });

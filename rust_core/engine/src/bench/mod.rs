@@ -38,6 +38,22 @@ pub struct Comparison {
     pub ci_high: f64,
     pub p_value: f64,
     pub significant: bool,
+    /// From per-round pairs of interleaved samples (`bench::paired`); false
+    /// against a saved baseline, which nothing pairs with today's samples.
+    #[serde(default)]
+    pub paired: bool,
+    /// How many per-round pairs the comparison is computed from.
+    #[serde(default)]
+    pub pairs: u64,
+    /// The interval lies within ±`margin`: the same within noise.
+    #[serde(default)]
+    pub equivalent: bool,
+    /// The equivalence margin (`--bench-equivalence`), a fraction.
+    #[serde(default)]
+    pub margin: f64,
+    /// `same`, `faster`, `slower` or `undecided` (`paired::verdict`).
+    #[serde(default)]
+    pub verdict: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +73,12 @@ pub struct BenchEntryResult {
     /// Raw samples, seconds per call.
     #[serde(default)]
     pub samples: Vec<f64>,
+    /// The round (within its process) each sample was taken in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<u32>,
+    /// The measuring process each sample was taken in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub process: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,6 +87,7 @@ pub struct BenchEntryResult {
 
 pub mod baseline;
 pub mod compare;
+pub mod paired;
 pub mod stats;
 
 /// One entry as the benchmark worker reports it (the `bench_result`
@@ -82,6 +105,13 @@ pub struct RawBenchResult {
     /// Seconds per call, one value per sample.
     #[serde(default)]
     pub samples: Vec<f64>,
+    /// The round each sample was taken in, within its process: the group's
+    /// entries were sampled interleaved, one sample of each per round.
+    #[serde(default)]
+    pub rounds: Vec<u32>,
+    /// The measuring process each sample was taken in (empty: one).
+    #[serde(default)]
+    pub process: Vec<u32>,
     #[serde(default)]
     pub calls_per_sample: u64,
     #[serde(default)]
@@ -90,21 +120,44 @@ pub struct RawBenchResult {
     pub memory_peak: Option<u64>,
 }
 
+impl RawBenchResult {
+    fn series(&self) -> paired::Series<'_> {
+        paired::Series {
+            samples: &self.samples,
+            rounds: &self.rounds,
+            process: &self.process,
+        }
+    }
+}
+
+impl BenchEntryResult {
+    /// Its samples with the process and round of each.
+    pub fn series(&self) -> paired::Series<'_> {
+        paired::Series {
+            samples: &self.samples,
+            rounds: &self.rounds,
+            process: &self.process,
+        }
+    }
+}
+
 /// Statistics for every entry, and each entry compared with its group's
-/// baseline entry. With parametrized entries, an entry is compared with
-/// the baseline entry of the same parameters, or else an unparametrized
-/// baseline entry; entries with no usable baseline get no comparison.
-pub fn analyze(raw: &[RawBenchResult]) -> Vec<BenchEntryResult> {
-    raw.iter().map(|r| analyze_entry(raw, r)).collect()
+/// baseline entry (paired by round, `bench::paired`; `margin` is the
+/// equivalence margin, a fraction). With parametrized entries, an entry is
+/// compared with the baseline entry of the same parameters, or else an
+/// unparametrized baseline entry; entries with no usable baseline get no
+/// comparison.
+pub fn analyze(raw: &[RawBenchResult], margin: f64) -> Vec<BenchEntryResult> {
+    raw.iter().map(|r| analyze_entry(raw, r, margin)).collect()
 }
 
 /// One entry of `raw` analyzed (its statistics, and its comparison with
 /// its group's baseline entry in `raw`), without the cost of analyzing the
 /// others: for live updates while the rest of the run is still measuring.
-pub fn analyze_entry(raw: &[RawBenchResult], r: &RawBenchResult) -> BenchEntryResult {
+pub fn analyze_entry(raw: &[RawBenchResult], r: &RawBenchResult, margin: f64) -> BenchEntryResult {
     let usable = |r: &RawBenchResult| r.error.is_none() && !r.samples.is_empty();
     let ok = usable(r);
-    let stats = ok.then(|| stats::compute(&r.samples, r.calls_per_sample));
+    let stats = ok.then(|| stats::compute_by_process(&r.series(), r.calls_per_sample));
     let comparison = if ok && !r.is_baseline {
         let in_group = |b: &&RawBenchResult| {
             b.is_baseline && b.path == r.path && b.group == r.group && usable(b)
@@ -113,7 +166,7 @@ pub fn analyze_entry(raw: &[RawBenchResult], r: &RawBenchResult) -> BenchEntryRe
             .filter(in_group)
             .find(|b| b.params == r.params)
             .or_else(|| raw.iter().filter(in_group).find(|b| b.params.is_none()))
-            .map(|b| compare::compare(&b.id, &b.samples, &r.samples))
+            .map(|b| paired::compare(&b.id, &b.series(), &r.series(), margin))
     } else {
         None
     };
@@ -131,6 +184,8 @@ pub fn analyze_entry(raw: &[RawBenchResult], r: &RawBenchResult) -> BenchEntryRe
         },
         stats,
         samples: r.samples.clone(),
+        rounds: r.rounds.clone(),
+        process: r.process.clone(),
         comparison,
         memory_peak: r.memory_peak,
     }

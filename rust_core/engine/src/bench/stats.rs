@@ -197,14 +197,28 @@ pub fn bootstrap_median_ci(xs: &[f64]) -> (f64, f64) {
     )
 }
 
-/// All statistics of one entry. `samples` are seconds per call.
+/// All statistics of one entry. `samples` are seconds per call, taken in
+/// one process.
 pub fn compute(samples: &[f64], calls_per_sample: u64) -> BenchStats {
+    compute_by_process(&super::paired::Series::plain(samples), calls_per_sample)
+}
+
+/// All statistics of one entry whose samples come from several processes:
+/// the interval of the median resamples whole processes, then samples
+/// within them, so it includes the spread between processes.
+pub fn compute_by_process(series: &super::paired::Series, calls_per_sample: u64) -> BenchStats {
+    let samples = series.samples;
     let s = sorted(samples);
     let q1 = quantile_sorted(&s, 0.25);
     let q3 = quantile_sorted(&s, 0.75);
     let med = median_sorted(&s);
     let (outliers_mild, outliers_severe) = tukey_outliers(&s, q1, q3);
-    let (ci_low, ci_high) = bootstrap_median_ci(samples);
+    let groups = series.by_process();
+    let (ci_low, ci_high) = if groups.len() > 1 {
+        super::paired::cluster_median_ci(&groups, BOOTSTRAP_SEED)
+    } else {
+        bootstrap_median_ci(samples)
+    };
     BenchStats {
         mean: mean(samples),
         median: med,

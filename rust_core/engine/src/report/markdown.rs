@@ -388,7 +388,7 @@ fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
     for ((path, group), mut entries) in groups {
         entries.sort_by(|a, b| a.id.cmp(&b.id));
         let _ = writeln!(out, "#### {} · {}\n", inline(path), inline(group));
-        out.push_str("| Entry | Median | 95% CI | ops/s | vs baseline | Significant |\n");
+        out.push_str("| Entry | Median | 95% CI | ops/s | vs baseline | Verdict |\n");
         out.push_str("| --- | ---: | --- | ---: | --- | --- |\n");
         for b in &entries {
             let mut name = inline(&entry_label(b));
@@ -405,11 +405,7 @@ fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
                                 sig3(c.ci_low),
                                 sig3(c.ci_high)
                             ),
-                            format!(
-                                "{} (p {})",
-                                if c.significant { "yes" } else { "no" },
-                                p_value(c.p_value)
-                            ),
+                            verdict_text(c),
                         ),
                         None if b.is_baseline => ("baseline".into(), "-".into()),
                         None => ("-".into(), "-".into()),
@@ -431,6 +427,21 @@ fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
         }
         out.push('\n');
         chart(out, group, &entries);
+    }
+}
+
+/// The engine's verdict in words, with how the comparison was made.
+fn verdict_text(c: &crate::bench::Comparison) -> String {
+    let how = if c.paired { "paired" } else { "unpaired" };
+    let p = p_value(c.p_value);
+    match c.verdict.as_str() {
+        "same" => format!(
+            "same within noise (±{}%; {how}, p {p})",
+            sig3(c.margin * 100.0)
+        ),
+        "faster" | "slower" => format!("{} ({how}, p {p})", c.verdict),
+        _ if c.significant => format!("yes ({how}, p {p})"),
+        _ => format!("undecided ({how}, p {p})"),
     }
 }
 

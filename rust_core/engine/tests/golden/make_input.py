@@ -109,7 +109,8 @@ report["benchmarks"] = [
     {"id": f"{B}::sorting::quick|sort[n=1000]", "path": B, "group": "sorting", "name": "quick|sort",
      "params": "n=1000", "stats": stats(0.000030), "samples": [0.00003],
      "comparison": {"against": f"{B}::sorting::builtin[n=1000]", "speedup": 0.4, "ci_low": 0.38,
-                    "ci_high": 0.42, "p_value": 0.00001, "significant": True}},
+                    "ci_high": 0.42, "p_value": 0.00001, "significant": True, "paired": True,
+                    "pairs": 400, "equivalent": False, "margin": 0.02, "verdict": "slower"}},
     {"id": f"{B}::sorting::\"bad\" <entry>[n=1000]", "path": B, "group": "sorting",
      "name": "\"bad\" <entry>", "params": "n=1000", "error": "ZeroDivisionError: division by zero\nmore"},
 ]

@@ -20,7 +20,9 @@ impl State {
         }
         self.bench_raw.push(result);
         if let Some(result) = self.analyze_latest() {
-            actions.push(Action::Emit(Event::BenchFinished { result }));
+            actions.push(Action::Emit(Event::BenchFinished {
+                result: Box::new(result),
+            }));
         }
     }
 
@@ -34,7 +36,11 @@ impl State {
             .filter(|r| r.path == raw.path && r.group == raw.group)
             .cloned()
             .collect();
-        Some(crate::bench::analyze_entry(&group, raw))
+        Some(crate::bench::analyze_entry(
+            &group,
+            raw,
+            self.cfg.bench_equivalence,
+        ))
     }
 
     /// A benchmark entry that could not be measured still gets a result.
@@ -52,7 +58,9 @@ impl State {
             ..RawBenchResult::default()
         });
         if let Some(result) = self.analyze_latest() {
-            actions.push(Action::Emit(Event::BenchFinished { result }));
+            actions.push(Action::Emit(Event::BenchFinished {
+                result: Box::new(result),
+            }));
         }
     }
 }

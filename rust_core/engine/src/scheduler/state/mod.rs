@@ -65,6 +65,9 @@ pub struct SchedulerConfig {
     pub max_output: usize,
     /// Measuring options passed to benchmark units.
     pub bench: Option<serde_json::Value>,
+    /// Benchmark entries whose interval lies within ±this fraction of their
+    /// baseline are the same within noise (`--bench-equivalence`).
+    pub bench_equivalence: f64,
     /// The run's filter (a `session::FilterRequest`), for the worker to
     /// decide items whose tags are only known after import.
     pub refine: Option<serde_json::Value>,
@@ -94,6 +97,7 @@ impl Default for SchedulerConfig {
             shutdown_grace: 30.0,
             max_output: 1 << 20,
             bench: None,
+            bench_equivalence: crate::bench::paired::DEFAULT_EQUIVALENCE,
             refine: None,
             setup_timeout: None,
             slow_timeout: Some(DEFAULT_SLOW_TIMEOUT),
