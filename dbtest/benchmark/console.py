@@ -20,7 +20,9 @@ from rich.text import Text
 from dbtest._core import clean
 
 BAR_WIDTH = 12
+SPARK_WIDTH = 10
 _PARTIAL = " ▏▎▍▌▋▊▉"
+_SPARK = "▁▂▃▄▅▆▇█"
 
 
 def format_time(seconds: float | None) -> str:
@@ -72,6 +74,17 @@ def format_ratio(speedup: float, low: float, high: float) -> str:
     return f"{1 / speedup:.2f}x slower ({1 / high:.2f}–{1 / low:.2f})"
 
 
+def change_interval(cmp: dict[str, Any] | None) -> str:
+    """The interval of `now / baseline - 1` from a comparison's speedup
+    interval (`baseline / now`): `-1.2%…+3.4%`."""
+    if not cmp:
+        return "-"
+    lo, hi = cmp.get("ci_low"), cmp.get("ci_high")
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) and v > 0 for v in (lo, hi)):
+        return "-"
+    return f"{(1 / hi - 1) * 100:+.1f}%…{(1 / lo - 1) * 100:+.1f}%"
+
+
 def bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
     """A bar of block glyphs, `width` cells for `largest`, eighths of a cell."""
     if largest <= 0 or not math.isfinite(value) or value <= 0:
@@ -79,6 +92,39 @@ def bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
     eighths = max(1, round(value / largest * width * 8))
     full, part = divmod(min(eighths, width * 8), 8)
     return "█" * full + (_PARTIAL[part] if part else "")
+
+
+def sparkline(samples: list[float], width: int = SPARK_WIDTH) -> str:
+    """The distribution of `samples` as a one-line histogram of `width`
+    bins between the 1st and 99th percentiles (a far outlier would squash
+    the rest into one bin); empty bins are blank."""
+    xs = sorted(s for s in samples if math.isfinite(s))
+    if len(xs) < 2 or width < 1:
+        return ""
+    lo, hi = xs[(len(xs) - 1) // 100], xs[(len(xs) - 1) * 99 // 100]
+    if hi <= lo:
+        return _SPARK[-1].center(width)
+    counts = [0] * width
+    for x in xs:
+        if lo <= x <= hi:
+            counts[min(width - 1, int((x - lo) / (hi - lo) * width))] += 1
+    top = max(counts)
+    return "".join(
+        _SPARK[min(len(_SPARK) - 1, (c * len(_SPARK) - 1) // top)] if c else " " for c in counts
+    )
+
+
+_MARKS = {"same": "≈", "faster": "*", "slower": "*", "undecided": "n.s."}
+
+
+def verdict_mark(cmp: dict[str, Any]) -> tuple[str, str]:
+    """The `sig` cell of a comparison and its style, from the engine's verdict."""
+    verdict = cmp.get("verdict") or ("faster" if cmp.get("significant") else "undecided")
+    if verdict == "same":
+        return _MARKS["same"], "cyan"
+    if verdict in ("faster", "slower"):
+        return _MARKS[verdict], "green" if verdict == "faster" else "red"
+    return _MARKS["undecided"], "dim"
 
 
 def _entry_label(r: dict[str, Any]) -> str:
@@ -103,7 +149,8 @@ def _groups(results: Iterable[dict[str, Any]]) -> list[tuple[str, str, list[dict
 def group_table(
     path: str, group: str, results: list[dict[str, Any]], compact: bool = False
 ) -> Table:
-    """One group: entry, median, 95% CI, ops/s, ratio to baseline, significance, bar.
+    """One group: entry, median, 95% CI, the samples' distribution, ops/s,
+    ratio to baseline, verdict, bar.
 
     `compact` (narrow terminals) leaves out ops/s and the ratio's interval.
     """
@@ -115,6 +162,7 @@ def group_table(
     table.add_column("entry", no_wrap=True)
     table.add_column("median", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
+    table.add_column("samples", no_wrap=True, min_width=SPARK_WIDTH)
     if not compact:
         table.add_column("ops/s", justify="right", no_wrap=True)
     table.add_column("vs baseline", no_wrap=True, overflow="ellipsis", max_width=40)
@@ -129,7 +177,7 @@ def group_table(
         if r.get("error") or not stats:
             message = Text(clean(r.get("error") or "no result"), style="red", overflow="ellipsis")
             ops = [] if compact else [""]
-            table.add_row(label, Text("error", style="red"), "", *ops, message, "", "")
+            table.add_row(label, Text("error", style="red"), "", "", *ops, message, "", "")
             continue
         ci = format_interval(stats["ci_low"], stats["ci_high"])
         cmp = r.get("comparison")
@@ -139,11 +187,9 @@ def group_table(
             text = format_ratio(cmp["speedup"], cmp["ci_low"], cmp["ci_high"])
             if compact:
                 text = text.partition(" (")[0]
-            if cmp["significant"]:
-                style = "green" if cmp["speedup"] >= 1 else "red"
-                ratio, sig = Text(text, style=style), Text("*", style=style)
-            else:
-                ratio, sig = Text(text, style="dim"), Text("n.s.", style="dim")
+            mark, style = verdict_mark(cmp)
+            ratio = Text(text, style=style if mark == "*" else "dim")
+            sig = Text(mark, style=style)
         else:
             ratio, sig = Text("-", style="dim"), Text("")
         glyphs = Text(
@@ -151,10 +197,25 @@ def group_table(
             style="magenta" if r.get("is_baseline") else "cyan",
         )
         ops = [] if compact else [format_ops(stats["ops_per_sec"])]
-        table.add_row(label, format_time(stats["median"]), ci, *ops, ratio, sig, glyphs)
-    if any(r.get("comparison") for r in results):
-        table.caption = "* significant (Mann-Whitney U, p < 0.05); n.s. within noise"
+        spark = Text(sparkline(r.get("samples") or []), style="dim")
+        table.add_row(label, format_time(stats["median"]), ci, spark, *ops, ratio, sig, glyphs)
+    table.caption = _caption([r["comparison"] for r in results if r.get("comparison")])
     return table
+
+
+def _caption(comparisons: list[dict[str, Any]]) -> str | None:
+    """What the `sig` marks mean for these comparisons."""
+    if not comparisons:
+        return None
+    margin = max(c.get("margin") or 0.0 for c in comparisons) * 100
+    if all(c.get("paired") for c in comparisons):
+        test = "paired by round, Wilcoxon signed-rank"
+    else:
+        test = "unpaired, Mann-Whitney U"
+    return (
+        f"* significant ({test} p < 0.05, interval excludes 1); "
+        f"≈ same within ±{margin:g}%; n.s. undecided"
+    )
 
 
 def comparison_tables(report: dict[str, Any]) -> list[Table]:
@@ -177,8 +238,10 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
         gate = f" (fail above +{pct:g}%)" if report.get("gate") else ""
         title = escape(clean(f"{group} against baseline {name!r}{gate}"))
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+        # Another run's samples pair with nothing of this one's.
+        table.caption = "not paired (another run): the change's interval is the between-run one"
         table.add_column("entry", no_wrap=True, overflow="ellipsis", max_width=40)
-        for column in ("baseline", "now", "change", "p"):
+        for column in ("baseline", "now", "change", "95% CI", "p"):
             table.add_column(column, justify="right", no_wrap=True)
         table.add_column("status", no_wrap=True)
         for label, e in rows:
@@ -197,6 +260,7 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
                 format_time(e.get("baseline_median")),
                 format_time(e.get("current_median")),
                 "-" if change is None else f"{change * 100:+.1f}%",
+                change_interval(e.get("comparison")),
                 format_p((e.get("comparison") or {}).get("p_value")),
                 Text(status, style=style),
             )

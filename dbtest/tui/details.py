@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from dbtest import _core
 from dbtest._core import clean
+from dbtest.benchmark.console import verdict_mark
 from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState, is_failure
 from dbtest.tui.tree import STATUS_ICON, format_duration, format_time
 
@@ -182,13 +183,11 @@ def bench_table(state: TuiState, entries: list[Node]) -> Table:
         cmp_ = res.get("comparison")
         vs = Text("-", end="")
         if cmp_:
-            sp = float(cmp_.get("speedup") or 0)
-            sig = cmp_.get("significant")
-            vs = Text(
-                f"{sp:.2f}x" + ("" if sig else " ~"),
-                style=("green" if sp > 1 else "red") if sig else "dim",
-                end="",
-            )
+            # The paired ratio with its interval and the engine's verdict.
+            mark, style = verdict_mark(cmp_)
+            sp, lo, hi = (float(cmp_.get(k) or 0) for k in ("speedup", "ci_low", "ci_high"))
+            text = f"{sp:.2f}x {lo:.2f}–{hi:.2f}" if lo and hi else f"{sp:.2f}x"
+            vs = Text(f"{text} {mark}", style=style if mark == "*" else "dim", end="")
         table.add_row(
             name,
             format_time(st.get("mean")),

@@ -123,6 +123,11 @@ def bench_run() -> ScriptedRun:
                 "ci_high": speedup * 1.05,
                 "p_value": 0.001,
                 "significant": True,
+                "paired": True,
+                "pairs": 120,
+                "equivalent": False,
+                "margin": 0.02,
+                "verdict": "faster",
             }
         return {"type": "bench_finished", "result": res}
 
