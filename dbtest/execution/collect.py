@@ -20,8 +20,8 @@ from dbtest.compat import ids as pytest_ids
 from dbtest.compat import marks as pytest_marks
 from dbtest.compat import settings
 from dbtest.compat.conftest import Conftest, fixtures_of
+from dbtest.execution import load_tests, xunit
 from dbtest.execution import outcome as oc
-from dbtest.execution import xunit
 from dbtest.execution.fixture_table import FixtureTable
 from dbtest.execution.fixtures import fixture_names
 from dbtest.execution.traceback import format_exception
@@ -74,6 +74,9 @@ class Item:
     error: str | None = None
     # `xfail(run=False)`: not run, recorded as xfailed (its `skip` says why).
     notrun: bool = False
+    # A unittest case object to run as it is (one `load_tests` added, a
+    # doctest), instead of `suite_cls(name)`.
+    case: Any = None
 
     @functools.cached_property
     def plain(self) -> bool:
@@ -128,11 +131,21 @@ class LoadedModule:
         """The items by id, built once for every unit of the file."""
         return {item.id: item for item in self.items}
 
+    @functools.cached_property
+    def doctests(self) -> dict[str, Item]:
+        """The module's doctests by id, found when first asked for (only
+        runs with ``--doctest-modules`` ask)."""
+        from dbtest.execution import doctests
+
+        return doctests.module_items(self.path, self.module)
+
 
 def _module_name(abspath: str) -> tuple[str, str]:
     """Dotted module name and the directory that must be on ``sys.path`` (pytest's rule)."""
     directory, filename = os.path.split(abspath)
-    parts = [os.path.splitext(filename)[0]]
+    stem = os.path.splitext(filename)[0]
+    # A package's `__init__.py` is the package itself.
+    parts = [] if stem == "__init__" else [stem]
     while os.path.isfile(os.path.join(directory, "__init__.py")):
         directory, pkg = os.path.split(directory)
         parts.insert(0, pkg)
@@ -155,6 +168,9 @@ def import_file(root: str, relpath: str) -> ModuleType:
         # Same dotted name, another file (two test_utils.py without packages).
         name = "dbtest_" + relpath.replace("/", ".").replace("\\", ".").removesuffix(".py")
     try:
+        if os.path.basename(abspath) == "__init__.py" and not name.startswith("dbtest_"):
+            # A package (its doctests): imported as one, so its modules import too.
+            return importlib.import_module(name)
         if "." in name and not name.startswith("dbtest_"):
             importlib.import_module(name.rpartition(".")[0])
         spec = importlib.util.spec_from_file_location(name, abspath)
@@ -398,6 +414,9 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
                 items.extend(
                     _items_for(path, path, attr, obj, "function", None, None, None, module_marks)
                 )
+    if load_tests.has_load_tests(module):
+        own = [i for i in items if i.style == "unittest"]
+        items.extend(load_tests.items(path, module, own, _line(vars(module)[load_tests.NAME])))
     return items
 
 
@@ -473,6 +492,8 @@ def _unittest_items(path: str, attr: str, cls: type) -> list[Item]:
 def load(root: str, path: str, conftests: list[Conftest] | None = None) -> LoadedModule:
     """Import and build (``conftests``: those that apply, already imported);
     raises ``ImportFailure``."""
+    if not path.endswith(".py"):
+        return _text_doctests(root, path)
     module = import_file(root, path)
     table = FixtureTable(fixtures_of(module), conftests or [], builtin_fixtures)
     items = build_items(path, module)
@@ -481,6 +502,18 @@ def load(root: str, path: str, conftests: list[Conftest] | None = None) -> Loade
     if table.multiplies(None) or any(i.suite_cls is not None for i in items):
         items = [case for item in items for case in with_fixtures(item, table)]
     return LoadedModule(path, module, items, table)
+
+
+def _text_doctests(root: str, path: str) -> LoadedModule:
+    """A text file of doctests (``--doctest-glob``): nothing to import."""
+    from dbtest.execution import doctests
+
+    try:
+        items = doctests.text_items(root, path)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ImportFailure(path, f"reading {path} failed: {e}", "") from None
+    module = ModuleType(path)
+    return LoadedModule(path, module, items, FixtureTable({}, [], builtin_fixtures))
 
 
 @functools.cache

@@ -835,6 +835,15 @@ def extends_case(item_id: str, req: str) -> bool:
     return f"-{case[:-1]}-" in f"-{item_id[len(base) + 1 : -1]}-"
 
 
+def _may_be_doctest(test_id: str, module_name: str) -> bool:
+    """A doctest's id names the module or a dotted object in it
+    (``path::module.func``), which no test, suite or case id does: only then
+    are the module's doctests looked for (finding them imports doctest and
+    walks the module)."""
+    rest = test_id.partition("::")[2]
+    return rest == module_name or ("." in rest and "::" not in rest and "[" not in rest)
+
+
 def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]:
     """Items named by ``ids`` (exact ids or prefixes), in file order; and the ids that matched nothing."""
     # Exact ids, the usual request, are looked up: scanning every item for
@@ -843,9 +852,14 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
     chosen: set[str] = set()
     missing = []
     renamed: dict[str, str] = {}
+    found_later: list[Item] = []
     for req in ids:
         if req in index:
             chosen.add(req)
+            continue
+        doc = loaded.doctests.get(req) if _may_be_doctest(req, loaded.module.__name__) else None
+        if doc is not None:
+            found_later.append(doc)
             continue
         if not req.isascii() and req.startswith(path + "::"):
             # Python keeps identifiers in NFKC form (`µ` becomes `μ`); the
@@ -871,7 +885,7 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
                 hit = True
         if not hit:
             missing.append(req)
-    picked = [i for i in items if i.id in chosen]
+    picked = [i for i in items if i.id in chosen] + found_later
     if renamed:
         from dataclasses import replace
 

@@ -18,6 +18,7 @@ class ``error`` (unittest reports one error for the class instead).
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import unittest
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,12 @@ class _Result(unittest.TestResult):
         self.entries.append((oc.PASSED, None, None, None))
 
     def addFailure(self, test: Any, err: Any) -> None:  # noqa: N802
+        doctest = sys.modules.get("doctest")  # only a run with doctests imported it
+        if doctest is not None and isinstance(test, doctest.DocTestCase) and err[1] is not None:
+            # The doctest's own report says it all; a traceback through doctest.py adds nothing.
+            report = str(err[1])
+            self.entries.append((oc.FAILED, None, report.partition("\n")[0], report))
+            return
         self.entries.append((oc.FAILED, None, *self._err(err)))
 
     def addError(self, test: Any, err: Any) -> None:  # noqa: N802
@@ -252,7 +259,7 @@ async def _attempt_case(
     def run() -> None:
         token = cap_mod.current.set(capture)
         try:
-            case = cls(item.name)
+            case = item.case if item.case is not None else cls(item.name)
             case.run(result)
         except BaseException as e:  # noqa: BLE001 - e.g. SystemExit escaping unittest
             result.entries.append((oc.ERROR, None, oc.headline(e), format_exception(e)))

@@ -94,7 +94,10 @@ class Matcher:
         self.by_doctest: dict[str, str] = {}
         for test_id in self.records:
             path, sep, name = test_id.partition("::")
-            if sep and "::" not in name:
+            if name.startswith("load_tests::"):
+                # A case `load_tests` added: `path::load_tests::<unittest's id>`.
+                self.by_doctest.setdefault(name.removeprefix("load_tests::"), test_id)
+            elif sep and "::" not in name:
                 self.by_doctest.setdefault(name, test_id)
                 self.by_doctest.setdefault(f"{_dotted_path(path)}.{name}", test_id)
         self.bases: dict[str, list[str]] = defaultdict(list)  # base id -> dbtest ids with [params]

@@ -32,7 +32,31 @@ pub const KNOWN_KEYS: &[&str] = &[
     "bench-min-samples",
     "bench-warmup",
     "durations",
+    "doctest-modules",
+    "doctest-glob",
+    "doctest-optionflags",
 ];
+
+/// doctest's option flags by name (`doctest.OPTIONFLAGS_BY_NAME`).
+pub const DOCTEST_FLAGS: &[&str] = &[
+    "DONT_ACCEPT_TRUE_FOR_1",
+    "DONT_ACCEPT_BLANKLINE",
+    "NORMALIZE_WHITESPACE",
+    "ELLIPSIS",
+    "SKIP",
+    "IGNORE_EXCEPTION_DETAIL",
+    "REPORT_UDIFF",
+    "REPORT_CDIFF",
+    "REPORT_NDIFF",
+    "REPORT_ONLY_FIRST_FAILURE",
+    "FAIL_FAST",
+];
+
+/// The option flags of a doctest when none are configured (pytest's default).
+pub const DEFAULT_DOCTEST_FLAGS: &[&str] = &["ELLIPSIS"];
+
+/// The text files pytest reads as doctests unless `--doctest-glob` says otherwise.
+pub const PYTEST_DOCTEST_GLOB: &str = "test*.txt";
 
 /// The effective configuration. Paths in `paths` are relative to `root`.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +96,12 @@ pub struct Config {
     pub bench_warmup: Option<f64>,
     /// Show the N slowest tests.
     pub durations: Option<u32>,
+    /// Every `.py` file's docstrings with examples are tests (`--doctest-modules`).
+    pub doctest_modules: bool,
+    /// Text files whose examples are one test each (`--doctest-glob`).
+    pub doctest_glob: Vec<String>,
+    /// doctest option flags by name, for the doctests of both kinds.
+    pub doctest_optionflags: Vec<String>,
     /// The project's pytest configuration, where it has one (its
     /// `testpaths` and `python_files` already applied where
     /// `[tool.dbtest]` is silent).
@@ -105,6 +135,9 @@ impl Config {
             bench_min_samples: None,
             bench_warmup: None,
             durations: None,
+            doctest_modules: false,
+            doctest_glob: Vec::new(),
+            doctest_optionflags: strings(DEFAULT_DOCTEST_FLAGS),
             pytest: None,
         }
     }
@@ -120,6 +153,26 @@ impl Config {
         }
         if !set.contains(&"test-files") && !py.python_files.is_empty() {
             self.test_files = py.python_files.clone();
+        }
+        if !set.contains(&"doctest-modules") {
+            self.doctest_modules = py.doctest_modules;
+        }
+        if !set.contains(&"doctest-glob") {
+            self.doctest_glob = if py.doctest_glob.is_empty() {
+                vec![PYTEST_DOCTEST_GLOB.to_string()]
+            } else {
+                py.doctest_glob.clone()
+            };
+        }
+        if !set.contains(&"doctest-optionflags") && !py.doctest_optionflags.is_empty() {
+            // Flags only pytest knows (NUMBER, ALLOW_UNICODE...) are named in
+            // the addopts warning, not applied.
+            self.doctest_optionflags = py
+                .doctest_optionflags
+                .iter()
+                .filter(|f| DOCTEST_FLAGS.contains(&f.as_str()))
+                .cloned()
+                .collect();
         }
         self.pytest = Some(py);
         self
@@ -175,6 +228,8 @@ pub enum ValueError {
     Range { min: i64, got: i64 },
     #[error("expected a positive number of seconds, got {0}")]
     NotPositive(f64),
+    #[error("unknown value '{got}' (known: {expected})")]
+    Choice { got: String, expected: String },
 }
 
 pub mod pytest;
@@ -252,6 +307,23 @@ fn read_key(cfg: &mut Config, key: &str, value: &toml::Value) -> Result<(), Valu
         "run-timeout" => cfg.run_timeout = Some(seconds(value, false)?),
         "bench-time" => cfg.bench_time = Some(seconds(value, false)?),
         "bench-warmup" => cfg.bench_warmup = Some(seconds(value, true)?),
+        "doctest-modules" => {
+            cfg.doctest_modules = value.as_bool().ok_or(ValueError::Type {
+                expected: "a boolean",
+                got: type_name(value),
+            })?
+        }
+        "doctest-glob" => cfg.doctest_glob = strings(value)?,
+        "doctest-optionflags" => {
+            let flags = strings(value)?;
+            if let Some(bad) = flags.iter().find(|f| !DOCTEST_FLAGS.contains(&f.as_str())) {
+                return Err(ValueError::Choice {
+                    got: bad.clone(),
+                    expected: DOCTEST_FLAGS.join(", "),
+                });
+            }
+            cfg.doctest_optionflags = flags;
+        }
         "fail-fast" => {
             cfg.fail_fast = Some(value.as_bool().ok_or(ValueError::Type {
                 expected: "a boolean",

@@ -11,7 +11,7 @@ pub mod list;
 use crate::config::Config;
 use crate::filter::glob::Glob;
 use crate::parse;
-use crate::tree::{CollectionError, Dynamic, FileNode, ItemKind, TestItem, Uncollected};
+use crate::tree::{CollectionError, FileNode, ItemKind, TestItem, Uncollected};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -97,11 +97,11 @@ impl Discovery {
             }
             // Benchmark entries get their `params=` cases at import too.
             let Some(base) = self.items.iter().find(|it| {
-                (it.dynamic.contains(&Dynamic::Params) || it.kind == ItemKind::Bench)
-                    && p.len() > it.id.len()
-                    && p.starts_with(it.id.as_str())
-                    && p[it.id.len()..].starts_with('[')
-                    && p.ends_with(']')
+                let rest = p.strip_prefix(it.id.as_str()).unwrap_or("");
+                let case = rest.len() > 2 && rest.starts_with('[') && rest.ends_with(']');
+                // A case `load_tests` adds: `path::load_tests::<case id>`.
+                let added = rest.len() > 2 && rest.starts_with("::");
+                (it.has_import_cases() && (case || added)) || (it.kind == ItemKind::Bench && case)
             }) else {
                 continue;
             };
@@ -220,6 +220,26 @@ struct Matchers {
     test: Vec<Glob>,
     bench: Vec<Glob>,
     exclude: Vec<(Glob, bool)>,
+    doctest_modules: bool,
+    doctest_glob: Vec<Glob>,
+}
+
+/// Whether a file's doctests are read, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Doctests {
+    No,
+    /// A Python module's docstrings (`--doctest-modules`).
+    Module,
+    /// A text file, one test (`--doctest-glob`).
+    Text,
+}
+
+/// What a walked file is read for: its tests (of `kind`), its doctests, or both.
+#[derive(Clone, Copy, Debug)]
+struct Reading {
+    kind: ItemKind,
+    tests: bool,
+    doctests: Doctests,
 }
 
 impl Matchers {
@@ -237,6 +257,38 @@ impl Matchers {
                     (Glob::new(p), p.contains('/'))
                 })
                 .collect(),
+            doctest_modules: c.doctest_modules,
+            doctest_glob: g(&c.doctest_glob),
+        }
+    }
+
+    /// What a file of this name is read for, if anything.
+    fn reading(&self, name: &str) -> Option<Reading> {
+        let kind = self.kind(name);
+        let doctests = if self.doctest_glob.iter().any(|g| g.matches(name)) {
+            Doctests::Text
+        } else if self.doctest_modules
+            && name.ends_with(".py")
+            && name != "setup.py"
+            && name != "__main__.py"
+            && kind != Some(ItemKind::Bench)
+        {
+            Doctests::Module
+        } else {
+            Doctests::No
+        };
+        match (kind, doctests) {
+            (None, Doctests::No) => None,
+            (Some(kind), d) => Some(Reading {
+                kind,
+                tests: d != Doctests::Text,
+                doctests: d,
+            }),
+            (None, d) => Some(Reading {
+                kind: ItemKind::Test,
+                tests: false,
+                doctests: d,
+            }),
         }
     }
 
@@ -264,7 +316,7 @@ impl Matchers {
 /// A file to parse, or an error found while walking.
 #[derive(Clone)]
 enum Found {
-    File(PathBuf, ItemKind),
+    File(PathBuf, Reading),
     Error(ItemKind, String),
 }
 
@@ -338,20 +390,22 @@ fn walk(
         }
         let raw = name_of(entry.path());
         let name = raw.to_string_lossy();
-        let Some(kind) = m.kind(&name) else { continue };
+        let Some(reading) = m.reading(&name) else {
+            continue;
+        };
         let rel = rel_string(root, entry.path());
         if raw.to_str().is_none() {
             found.insert(
                 rel,
                 Found::Error(
-                    kind,
+                    reading.kind,
                     "file name is not valid UTF-8; rename it so its tests can be addressed by id"
                         .to_string(),
                 ),
             );
             continue;
         }
-        found.insert(rel, Found::File(entry.into_path(), kind));
+        found.insert(rel, Found::File(entry.into_path(), reading));
     }
 }
 
@@ -441,24 +495,102 @@ fn parse_one(w: &mut Worker, i: usize, rel: &str, found: &Found, full: bool, out
         items: Vec::new(),
         uncollected: Vec::new(),
     };
-    let node = match found {
-        Found::Error(kind, msg) => error_node(*kind, 0, msg.clone()),
-        Found::File(abs, kind) => match read_into(abs, &mut w.buf) {
-            Err(e) => error_node(*kind, 0, format!("cannot read file: {e}")),
+    let (node, tests) = match found {
+        Found::Error(kind, msg) => (error_node(*kind, 0, msg.clone()), true),
+        Found::File(abs, r) => match read_into(abs, &mut w.buf) {
+            Err(e) => (
+                error_node(r.kind, 0, format!("cannot read file: {e}")),
+                true,
+            ),
             Ok(n) => match decode(&w.buf[..n]) {
-                Err(msg) => error_node(*kind, 0, msg),
-                Ok(src) => parse::parse_file_reusing(&mut w.parse, rel, *kind, &src, full),
+                Err(msg) => (error_node(r.kind, 0, msg), r.tests),
+                Ok(src) => (
+                    parse_reading(&mut w.parse, rel, abs, *r, &src, full),
+                    r.tests,
+                ),
             },
         },
     };
     let mut node = node;
     let n = node.all_items().count();
+    if n == 0 && !tests && node.error.is_none() {
+        return; // a module read only for doctests, which has none
+    }
     if n == 0 && node.kind == ItemKind::Test && node.error.is_none() && node.uncollected.is_empty()
     {
         // A test file that yields nothing is said, never dropped in silence.
         node.uncollected.push(Uncollected::empty_file(rel));
     }
     out.files.push((i, node, n));
+}
+
+/// How a file named on the command line is read: for its tests whatever
+/// its name, and for its doctests as configured; a `.txt` or `.rst` file
+/// is a doctest file, as for pytest.
+fn explicit(m: &Matchers, name: &str) -> Reading {
+    if name.ends_with(".txt") || name.ends_with(".rst") {
+        return Reading {
+            kind: ItemKind::Test,
+            tests: false,
+            doctests: Doctests::Text,
+        };
+    }
+    let found = m.reading(name);
+    Reading {
+        kind: found.map_or(ItemKind::Test, |r| r.kind),
+        tests: true,
+        doctests: found.map_or(Doctests::No, |r| r.doctests),
+    }
+}
+
+/// The node of a file: its tests and, as asked, its doctests.
+fn parse_reading(
+    scratch: &mut parse::Scratch,
+    rel: &str,
+    abs: &Path,
+    r: Reading,
+    src: &str,
+    full: bool,
+) -> FileNode {
+    let mut node = if r.tests {
+        parse::parse_file_reusing(scratch, rel, r.kind, src, full)
+    } else {
+        FileNode {
+            path: rel.to_string(),
+            kind: r.kind,
+            error: None,
+            suites: Vec::new(),
+            items: Vec::new(),
+            uncollected: Vec::new(),
+        }
+    };
+    match r.doctests {
+        Doctests::No => {}
+        Doctests::Module => {
+            let module = module_name(abs);
+            parse::doctests::module_into(scratch, rel, &module, src, &mut node);
+        }
+        Doctests::Text => parse::doctests::text_into(rel, src, &mut node),
+    }
+    node
+}
+
+/// The dotted name a file is imported under (pytest's rule, as the worker's
+/// `_module_name`): its stem, after the names of the packages holding it.
+fn module_name(abs: &Path) -> String {
+    let stem = abs.file_stem().map(|s| s.to_string_lossy().into_owned());
+    // A package's `__init__.py` is the package itself.
+    let mut parts: Vec<String> = stem.into_iter().filter(|s| s != "__init__").collect();
+    let mut dir = abs.parent();
+    while let Some(d) = dir.filter(|d| d.join("__init__.py").is_file()) {
+        match d.file_name() {
+            Some(name) => parts.push(name.to_string_lossy().into_owned()),
+            None => break,
+        }
+        dir = d.parent();
+    }
+    parts.reverse();
+    parts.join(".")
 }
 
 /// Walk, parse and assemble the tree.
@@ -512,8 +644,10 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let kind = m.kind(&name).unwrap_or(ItemKind::Test);
-            found.insert(rel_string(&root, abs), Found::File(abs.clone(), kind));
+            found.insert(
+                rel_string(&root, abs),
+                Found::File(abs.clone(), explicit(&m, &name)),
+            );
         }
     }
 
@@ -599,7 +733,10 @@ fn package_clashes(work: &[(String, Found)], root: &Path) -> BTreeMap<String, St
     // the files in each.
     let mut by_name: BTreeMap<String, BTreeMap<PathBuf, Vec<String>>> = BTreeMap::new();
     for (rel, found) in work {
-        let Found::File(abs, _) = found else { continue };
+        let Found::File(abs, r) = found else { continue };
+        if !r.tests {
+            continue; // source modules read for doctests are not test packages
+        }
         let mut top = None;
         let mut dir = abs.parent();
         while let Some(d) = dir {

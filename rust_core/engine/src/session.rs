@@ -17,7 +17,7 @@ use crate::report::{RunMeta, RunReport, Selection, SlowNote, SCHEMA_VERSION};
 use crate::scheduler::{
     build_units, drive, units, Control, Launcher, ProcessLauncher, SchedulerConfig, State, Unit,
 };
-use crate::tree::{CollectionError, Dynamic, TestItem, Uncollected};
+use crate::tree::{CollectionError, TestItem, Uncollected};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -311,13 +311,18 @@ fn pytest_warnings(cfg: &Config) -> Vec<String> {
     )]
 }
 
-/// `xfail_strict` and `filterwarnings` of the pytest configuration, for the
-/// workers that apply them (`dbtest/compat/settings.py`).
+/// `xfail_strict` and `filterwarnings` of the pytest configuration, and the
+/// doctest option flags, for the workers that apply them
+/// (`dbtest/compat/settings.py`).
 fn pytest_env(cfg: &Config) -> Vec<(String, String)> {
-    let Some(py) = &cfg.pytest else {
-        return Vec::new();
-    };
     let mut env = Vec::new();
+    if cfg.doctest_optionflags != crate::config::DEFAULT_DOCTEST_FLAGS {
+        let flags = cfg.doctest_optionflags.join(",");
+        env.push(("DBTEST_DOCTEST_OPTIONFLAGS".into(), flags));
+    }
+    let Some(py) = &cfg.pytest else {
+        return env;
+    };
     if py.xfail_strict {
         env.push(("DBTEST_XFAIL_STRICT".into(), "1".into()));
     }
@@ -376,7 +381,7 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
         }
         if !matched {
             if let Some(it) = items.iter().find(|it| id_has_prefix(q, &it.id)) {
-                if it.dynamic.contains(&Dynamic::Params) {
+                if it.has_import_cases() {
                     // `q` is a case of an item the parse could not expand.
                     if seen.insert(q.clone()) {
                         out.push(it.case(q));

@@ -29,6 +29,9 @@ pub enum TestStyle {
     Class,
     /// An entry of a `BenchmarkGroup`.
     Bench,
+    /// A docstring's examples (`--doctest-modules`), or a text file's
+    /// (`--doctest-glob`), run by `doctest`.
+    Doctest,
 }
 
 /// Facts about an item that the static parse could not establish; the worker
@@ -45,6 +48,10 @@ pub enum Dynamic {
     Inherited,
     /// Some other decorator argument (timeout, skip, ...) is not a literal.
     Options,
+    /// A module's `load_tests`: the item stands for the cases it adds to
+    /// the module's own (doctests, tests of other modules), known at import.
+    #[serde(rename = "load_tests")]
+    LoadTests,
 }
 
 /// A runnable leaf (or, when `dynamic` contains `Params`/`Inherited`, a
@@ -99,8 +106,17 @@ impl TestItem {
             .and_then(|rest| rest.strip_suffix(']'))
             .map(str::to_string);
         case.id = id.to_string();
-        case.dynamic.retain(|d| *d != Dynamic::Params);
+        case.dynamic
+            .retain(|d| !matches!(d, Dynamic::Params | Dynamic::LoadTests));
         case
+    }
+
+    /// Whether the item stands for cases only the import knows (a computed
+    /// `parametrize`, a `load_tests`): an id under it is one of them.
+    pub fn has_import_cases(&self) -> bool {
+        self.dynamic
+            .iter()
+            .any(|d| matches!(d, Dynamic::Params | Dynamic::LoadTests))
     }
 
     /// A sync test at line 1 with no tags or options: a suite method when

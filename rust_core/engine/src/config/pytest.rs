@@ -4,9 +4,10 @@
 //! Found as pytest finds it in the project root, first of: `pytest.ini`,
 //! `pyproject.toml` `[tool.pytest.ini_options]`, `tox.ini` `[pytest]`,
 //! `setup.cfg` `[tool:pytest]`. Keys read: `testpaths`, `python_files`,
-//! `norecursedirs`, `xfail_strict`, `filterwarnings`, and from `addopts`
-//! the options that map (`-m`, `-k`, `--doctest-modules` is noted); any
-//! other option of `addopts` is named in one warning, never an error.
+//! `norecursedirs`, `xfail_strict`, `filterwarnings`, `doctest_optionflags`,
+//! and from `addopts` the options that map (`-m`, `-k`, `--doctest-modules`,
+//! `--doctest-glob`); any other option of `addopts` (and a doctest flag only
+//! pytest knows) is named in one warning, never an error.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,12 @@ pub struct PytestConfig {
     pub keyword: Option<String>,
     pub xfail_strict: bool,
     pub filterwarnings: Vec<String>,
+    /// `addopts = --doctest-modules`.
+    pub doctest_modules: bool,
+    /// `addopts = --doctest-glob=PATTERN`, each given.
+    pub doctest_glob: Vec<String>,
+    /// `doctest_optionflags`, as written (pytest's own flags included).
+    pub doctest_optionflags: Vec<String>,
     /// Options of `addopts` that dbtest does not apply (named once, as a warning).
     pub ignored: Vec<String>,
 }
@@ -168,6 +175,14 @@ fn apply(cfg: &mut PytestConfig, key: &str, value: Value) {
         "norecursedirs" => cfg.norecursedirs = value.args(),
         "xfail_strict" => cfg.xfail_strict = value.flag(),
         "filterwarnings" => cfg.filterwarnings = value.lines(),
+        "doctest_optionflags" => {
+            cfg.doctest_optionflags = value.args();
+            for f in &cfg.doctest_optionflags {
+                if !super::DOCTEST_FLAGS.contains(&f.as_str()) {
+                    cfg.ignored.push(format!("doctest_optionflags {f}"));
+                }
+            }
+        }
         "addopts" => addopts(cfg, value.args()),
         _ => {}
     }
@@ -188,6 +203,10 @@ fn addopts(cfg: &mut PytestConfig, args: Vec<String>) {
                 Some(k) if k.contains(' ') => cfg.ignored.push(format!("-k '{k}'")),
                 k => cfg.keyword = k,
             },
+            "--doctest-modules" => cfg.doctest_modules = true,
+            "--doctest-glob" => cfg.doctest_glob.extend(inline.or_else(|| it.next())),
+            // dbtest reports every failing example of a docstring anyway.
+            "--doctest-continue-on-failure" => {}
             // Plugins pytest would not load, and pytest's own display and
             // traceback options: nothing for dbtest to do.
             "-p" => {
@@ -295,6 +314,17 @@ mod tests {
         assert_eq!(cfg.markexpr.as_deref(), Some("not property"));
         assert_eq!(cfg.python_files, ["check_*.py"]);
         assert!(cfg.xfail_strict);
+    }
+
+    #[test]
+    fn doctest_options_of_addopts_and_the_ini_flags() {
+        let text = "[pytest]\naddopts = --doctest-modules --doctest-glob=*.rst --doctest-glob '*.md'\ndoctest_optionflags = NORMALIZE_WHITESPACE NUMBER\n";
+        let cfg = from_ini(text, &["pytest"], PathBuf::from("pytest.ini")).unwrap();
+        assert!(cfg.doctest_modules);
+        assert_eq!(cfg.doctest_glob, ["*.rst", "*.md"]);
+        assert_eq!(cfg.doctest_optionflags, ["NORMALIZE_WHITESPACE", "NUMBER"]);
+        // pytest's own flag is said, not applied.
+        assert_eq!(cfg.ignored, ["doctest_optionflags NUMBER"]);
     }
 
     #[test]

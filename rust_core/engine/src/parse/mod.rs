@@ -18,10 +18,13 @@
 //! - `bench`: benchmark groups and their entries;
 //! - `items`: the [`TestItem`](crate::tree::TestItem)s of an accepted test;
 //! - `lit`: literal values read from the source.
+//!
+//! [`doctests`] finds the docstrings with examples, for `--doctest-modules`.
 
 mod bench;
 mod class;
 mod decorators;
+pub mod doctests;
 pub mod fast;
 pub mod ir;
 mod items;

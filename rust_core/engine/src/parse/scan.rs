@@ -502,8 +502,11 @@ pub fn skeleton_into(src: &str, scratch: &mut Scratch) -> Result<bool, ScanError
                 }
                 let name = &src[n0..n1];
                 // A module-level helper that is neither decorated nor named
-                // test* can never be a test.
-                let irrelevant = l.indent == 0 && !prev_decorator && !name.starts_with("test");
+                // test* can never be a test (`load_tests` adds cases).
+                let irrelevant = l.indent == 0
+                    && !prev_decorator
+                    && !name.starts_with("test")
+                    && name != "load_tests";
                 if !irrelevant {
                     out.push_str(indent_text);
                     if is_async {

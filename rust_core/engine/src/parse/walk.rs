@@ -174,6 +174,10 @@ impl Walker<'_> {
     }
 
     fn module_function(&mut self, def: &Def) {
+        if def.name == "load_tests" && def.decorators.is_empty() {
+            self.load_tests(def);
+            return;
+        }
         let info = self.def_info(def);
         // pytest's rule (`python_functions = test`): the `test` prefix.
         if !(info.test_decorated || info.name.starts_with("test")) {
@@ -190,6 +194,21 @@ impl Walker<'_> {
             &[],
             Overrides::default(),
         );
+    }
+}
+
+impl Walker<'_> {
+    /// unittest's `load_tests` protocol: what the function returns is what
+    /// runs. The module's own tests are listed as usual; one item stands
+    /// for the cases it adds (doctests, other modules' tests), which only
+    /// the import knows: `path::load_tests::<case id>`.
+    fn load_tests(&mut self, def: &Def) {
+        self.file.items.retain(|it| it.name != "load_tests");
+        let mut item = TestItem::new_test(self.path, None, "load_tests");
+        item.style = TestStyle::Unittest;
+        item.line = def.line;
+        item.dynamic.push(Dynamic::LoadTests);
+        self.file.items.push(item);
     }
 }
 
