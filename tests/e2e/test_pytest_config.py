@@ -1,5 +1,5 @@
 """The project's pytest configuration, read where `[tool.dbtest]` is silent:
-`setup.cfg [tool:pytest]` with `testpaths`, `python_files`, `addopts`
+`setup.cfg [tool:pytest]` with `testpaths`, `python_files`, `norecursedirs`, `addopts`
 (`-m` applied, the rest named in one warning), `xfail_strict` and
 `filterwarnings` (`tests/fixtures/pytest_config`)."""
 
@@ -19,6 +19,7 @@ def test_selection_follows_testpaths_python_files_and_addopts(tmp_path: Path) ->
     assert "checks/check_things.py" in proc.stdout
     assert "test_outside_testpaths" not in proc.stdout
     assert "test_property_deselected" not in proc.stdout
+    assert "test_in_norecursedirs" not in proc.stdout
     assert proc.stdout.splitlines()[-1].startswith("5 tests in 1 file (selected from 6)")
 
 

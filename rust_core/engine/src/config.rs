@@ -154,6 +154,10 @@ impl Config {
         if !set.contains(&"test-files") && !py.python_files.is_empty() {
             self.test_files = py.python_files.clone();
         }
+        if !set.contains(&"exclude") {
+            // Directory-name globs, as dbtest's `exclude` patterns without a `/`.
+            self.exclude.extend(py.norecursedirs.iter().cloned());
+        }
         if !set.contains(&"doctest-modules") {
             self.doctest_modules = py.doctest_modules;
         }
