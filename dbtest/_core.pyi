@@ -25,6 +25,7 @@ def list_tree(
     pattern: str | None = None,
     tags: list[str] = ...,
     expr: str | None = None,
+    markexpr: str | None = None,
     mode: str = "all",
     format: str = "text",
     color: bool = False,
@@ -36,6 +37,7 @@ def discover(
     pattern: str | None = None,
     tags: list[str] = ...,
     expr: str | None = None,
+    markexpr: str | None = None,
     mode: str = "all",
     full_parse: bool = False,
 ) -> str: ...

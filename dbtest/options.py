@@ -119,6 +119,13 @@ OPTIONS: tuple[Option, ...] = (
         request=True,
         commands=RUN + LIST + TUI,
     ),
+    Option(
+        "markexpr",
+        ("-m", "--marks"),
+        help="pytest mark expression, e.g. 'not slow'.",
+        request=True,
+        commands=RUN + LIST,
+    ),
     # Running.
     Option(
         "workers",

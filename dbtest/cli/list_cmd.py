@@ -33,6 +33,7 @@ def list_tests(a: Values) -> str:
         pattern=a.pattern,
         tags=list(a.tags or []),
         expr=a.expr,
+        markexpr=a.markexpr,
         mode="bench" if a.bench else "tests" if a.tests else "all",
         format=a.list_format,
         color=a.list_format == "text" and want_color(sys.stdout),

@@ -51,3 +51,19 @@ def test_dbtest_config_wins_over_pytest_config(tmp_path: Path) -> None:
     )
     proc = run_dbtest(["list"], root)
     assert "test_not_collected" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_marks_option_replaces_the_addopts_expression(tmp_path: Path) -> None:
+    root = project(tmp_path, "pytest_config")
+    proc = run_dbtest(["list", "-m", "property"], root)
+    assert proc.returncode == 0, proc.stderr
+    # `-m property` replaces addopts' `-m "not property"`: only that test.
+    assert "test_property_deselected" in proc.stdout
+    assert proc.stdout.splitlines()[-1].startswith("1 test in 1 file (selected from 6)")
+    proc, report = run_json(root, "-m", "property or not property", "-k", "plain")
+    assert [t["id"].split("::")[-1] for t in report["tests"]] == ["test_plain"]
+    proc = run_dbtest(["list", "-m", "not (property"], root)
+    assert proc.returncode == 4
+    # The filter's own error: one line and the expression with a caret.
+    assert proc.stderr.startswith("dbtest: error: invalid filter"), proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -50,6 +50,8 @@ pub struct RunRequest {
     /// As given: each may list several, separated by commas (`--tags a,b`).
     pub tags: Vec<String>,
     pub expr: Option<String>,
+    /// `-m`: pytest's mark expression.
+    pub markexpr: Option<String>,
     pub workers: Option<u32>,
     pub async_concurrency: Option<u32>,
     pub timeout: Option<f64>,
@@ -118,6 +120,8 @@ impl FilterRequest {
             pattern: self.pattern.clone(),
             tags: self.tags.clone(),
             expr: self.expr.clone(),
+            // Already in `expr` (`configured` put it there).
+            markexpr: None,
             mode,
             integration_dirs: self.integration_dirs.clone(),
             integration_tags: self.integration_tags.clone(),
@@ -175,6 +179,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
         pattern: req.pattern.clone(),
         tags: tags.clone(),
         expr: req.expr.clone(),
+        markexpr: req.markexpr.clone(),
         mode: mode_name.parse()?,
         ..FilterSpec::default()
     };

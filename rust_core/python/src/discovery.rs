@@ -12,6 +12,7 @@ fn filter_spec(
     pattern: Option<String>,
     tags: Vec<String>,
     expr: Option<String>,
+    markexpr: Option<String>,
     mode: &str,
 ) -> PyResult<FilterSpec> {
     let mode: Mode = mode.parse().map_err(usage_error)?;
@@ -19,6 +20,7 @@ fn filter_spec(
         pattern,
         tags: dbtest_engine::filter::split_tags(&tags),
         expr,
+        markexpr,
         mode,
         ..FilterSpec::default()
     })
@@ -31,10 +33,11 @@ fn request(
     pattern: Option<String>,
     tags: Vec<String>,
     expr: Option<String>,
+    markexpr: Option<String>,
     mode: &str,
     full_parse: bool,
 ) -> PyResult<ListRequest> {
-    let filter = filter_spec(pattern, tags, expr, mode)?;
+    let filter = filter_spec(pattern, tags, expr, markexpr, mode)?;
     let start_dir = match root_dir {
         Some(d) => PathBuf::from(d),
         None => std::env::current_dir()
@@ -51,7 +54,7 @@ fn request(
 /// Config + discovery + filter, rendered as `format` ("text" or "json").
 /// Raises `UsageError` for a bad config, filter or path.
 #[pyfunction]
-#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, mode="all", format="text", color=false, full_parse=false))]
+#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, markexpr=None, mode="all", format="text", color=false, full_parse=false))]
 #[allow(clippy::too_many_arguments)]
 fn list_tree(
     py: Python<'_>,
@@ -60,6 +63,7 @@ fn list_tree(
     pattern: Option<String>,
     tags: Vec<String>,
     expr: Option<String>,
+    markexpr: Option<String>,
     mode: &str,
     format: &str,
     color: bool,
@@ -70,7 +74,9 @@ fn list_tree(
             "unknown format '{format}' (text, json)"
         )));
     }
-    let req = request(paths, root_dir, pattern, tags, expr, mode, full_parse)?;
+    let req = request(
+        paths, root_dir, pattern, tags, expr, markexpr, mode, full_parse,
+    )?;
     let json = format == "json";
     py.detach(move || {
         list::list(&req).map(|l| {
@@ -87,7 +93,7 @@ fn list_tree(
 /// The selected tree as the JSON document of `dbtest list --format json`
 /// (schema in docs/discovery.md). Raises `UsageError` like `list_tree`.
 #[pyfunction]
-#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, mode="all", full_parse=false))]
+#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, markexpr=None, mode="all", full_parse=false))]
 #[allow(clippy::too_many_arguments)]
 fn discover(
     py: Python<'_>,
@@ -96,10 +102,13 @@ fn discover(
     pattern: Option<String>,
     tags: Vec<String>,
     expr: Option<String>,
+    markexpr: Option<String>,
     mode: &str,
     full_parse: bool,
 ) -> PyResult<String> {
-    let req = request(paths, root_dir, pattern, tags, expr, mode, full_parse)?;
+    let req = request(
+        paths, root_dir, pattern, tags, expr, markexpr, mode, full_parse,
+    )?;
     py.detach(move || list::list(&req).map(|l| list::render_json(&l)))
         .map_err(usage_error)
 }
@@ -124,7 +133,16 @@ impl Discovery {
         root_dir: Option<String>,
         full_parse: bool,
     ) -> PyResult<Discovery> {
-        let req = request(paths, root_dir, None, Vec::new(), None, "all", full_parse)?;
+        let req = request(
+            paths,
+            root_dir,
+            None,
+            Vec::new(),
+            None,
+            None,
+            "all",
+            full_parse,
+        )?;
         let listed = py.detach(move || list::list(&req)).map_err(usage_error)?;
         Ok(Discovery { listed })
     }
@@ -153,7 +171,7 @@ impl Discovery {
         expr: Option<String>,
         mode: &str,
     ) -> PyResult<Vec<String>> {
-        let spec = filter_spec(pattern, tags, expr, mode)?;
+        let spec = filter_spec(pattern, tags, expr, None, mode)?;
         py.detach(|| {
             self.listed
                 .select_ids(&spec)

@@ -44,14 +44,19 @@ pub fn configured(spec: &FilterSpec, cfg: &Config) -> FilterSpec {
         integration_tags: cfg.integration_tags.clone(),
         ..spec.clone()
     };
+    // `-m` on the command line replaces the config's, as a later `-m` does for pytest.
+    let markexpr = out
+        .markexpr
+        .take()
+        .or_else(|| cfg.pytest.as_ref()?.markexpr.clone());
+    if let Some(m) = markexpr {
+        let marks = crate::config::pytest::markexpr_filter(&m);
+        out.expr = Some(match &out.expr {
+            Some(e) => format!("({e}) & ({marks})"),
+            None => marks,
+        });
+    }
     if let Some(py) = &cfg.pytest {
-        if let Some(m) = &py.markexpr {
-            let marks = crate::config::pytest::markexpr_filter(m);
-            out.expr = Some(match &out.expr {
-                Some(e) => format!("({e}) & ({marks})"),
-                None => marks,
-            });
-        }
         if let Some(k) = py.keyword.as_ref().filter(|k| !k.contains(' ')) {
             out.pattern.get_or_insert_with(|| k.clone());
         }

@@ -66,6 +66,9 @@ pub struct FilterSpec {
     pub tags: Vec<String>,
     /// `-E`: an expression.
     pub expr: Option<String>,
+    /// `-m`: pytest's mark expression, which replaces the pytest config's
+    /// (`discovery::list::configured` turns it into `expr`).
+    pub markexpr: Option<String>,
     pub mode: Mode,
     /// Directory names that make a test an integration test.
     pub integration_dirs: Vec<String>,
@@ -79,6 +82,7 @@ impl Default for FilterSpec {
             pattern: None,
             tags: Vec::new(),
             expr: None,
+            markexpr: None,
             mode: Mode::All,
             integration_dirs: vec!["integration".to_string()],
             integration_tags: vec!["integration".to_string()],
