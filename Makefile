@@ -35,7 +35,7 @@ cargo-test:
 	cargo test -p dbtest-engine --quiet
 
 pytest: install-dev
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 test: lint cargo-test pytest
 

@@ -280,6 +280,12 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("quick", ("--quick",), bool, help="Short benchmark preset.", request=True),
     Option("bench_memory", ("--bench-memory",), bool, help="Peak memory per call.", request=True),
+    Option(
+        "instrument",
+        ("--instrument",),
+        help="time, or instructions (counted by valgrind's callgrind).",
+        request=True,
+    ),
     Option("save_baseline", ("--save-baseline",), help="Save as NAME."),
     Option("compare", ("--compare",), help="Compare with baseline NAME."),
     Option(

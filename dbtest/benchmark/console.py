@@ -40,9 +40,22 @@ def format_time(seconds: float | None) -> str:
     return "-"  # pragma: no cover
 
 
-def format_interval(low: float | None, high: float | None) -> str:
+def format_count(count: float | None) -> str:
+    """Instructions per call, whole, with separators: `81,234 instr`
+    (counts barely move: every digit is worth showing)."""
+    if count is None or not math.isfinite(count):
+        return "-"
+    return f"{round(count):,} instr"
+
+
+def format_value(value: float | None, instrument: str | None = None) -> str:
+    """A value per call as its instrument measures it (time by default)."""
+    return format_count(value) if instrument == "instructions" else format_time(value)
+
+
+def format_interval(low: float | None, high: float | None, instrument: str | None = None) -> str:
     """`9.94–10.4 µs`: the unit once when both ends share it."""
-    lo, hi = format_time(low), format_time(high)
+    lo, hi = format_value(low, instrument), format_value(high, instrument)
     lo_value, _, lo_unit = lo.partition(" ")
     hi_value, _, hi_unit = hi.partition(" ")
     if lo_unit and lo_unit == hi_unit:
@@ -65,13 +78,15 @@ def format_ops(ops: float | None) -> str:
     return f"{ops:.1f}"
 
 
-def format_ratio(speedup: float, low: float, high: float) -> str:
-    """`2.31x faster (2.20–2.43)`; below 1, the slowdown as `1.50x slower`."""
+def format_ratio(speedup: float, low: float, high: float, instrument: str | None = None) -> str:
+    """`2.31x faster (2.20–2.43)`; below 1, the slowdown as `1.50x slower`.
+    Counted instructions say `fewer` and `more`."""
     if not all(math.isfinite(v) and v > 0 for v in (speedup, low, high)):
         return "-"
+    better, worse = ("fewer", "more") if instrument == "instructions" else ("faster", "slower")
     if speedup >= 1.0:
-        return f"{speedup:.2f}x faster ({low:.2f}–{high:.2f})"
-    return f"{1 / speedup:.2f}x slower ({1 / high:.2f}–{1 / low:.2f})"
+        return f"{speedup:.2f}x {better} ({low:.2f}–{high:.2f})"
+    return f"{1 / speedup:.2f}x {worse} ({1 / high:.2f}–{1 / low:.2f})"
 
 
 def change_interval(cmp: dict[str, Any] | None) -> str:
@@ -152,8 +167,11 @@ def group_table(
     """One group: entry, median, 95% CI, the samples' distribution, ops/s,
     ratio to baseline, verdict, bar.
 
-    `compact` (narrow terminals) leaves out ops/s and the ratio's interval.
+    `compact` (narrow terminals) leaves out ops/s and the ratio's interval;
+    counted instructions (`--instrument instructions`) have no ops/s.
     """
+    instrument = next((r["instrument"] for r in results if r.get("instrument")), None)
+    with_ops = not compact and instrument is None
     table = Table(
         title=f"{escape(clean(group))}  [dim]{escape(clean(path))}[/dim]",
         title_justify="left",
@@ -163,7 +181,7 @@ def group_table(
     table.add_column("median", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("samples", no_wrap=True, min_width=SPARK_WIDTH)
-    if not compact:
+    if with_ops:
         table.add_column("ops/s", justify="right", no_wrap=True)
     table.add_column("vs baseline", no_wrap=True, overflow="ellipsis", max_width=40)
     table.add_column("sig", justify="center", no_wrap=True)
@@ -176,15 +194,15 @@ def group_table(
         stats = r.get("stats")
         if r.get("error") or not stats:
             message = Text(clean(r.get("error") or "no result"), style="red", overflow="ellipsis")
-            ops = [] if compact else [""]
+            ops = [""] if with_ops else []
             table.add_row(label, Text("error", style="red"), "", "", *ops, message, "", "")
             continue
-        ci = format_interval(stats["ci_low"], stats["ci_high"])
+        ci = format_interval(stats["ci_low"], stats["ci_high"], instrument)
         cmp = r.get("comparison")
         if r.get("is_baseline"):
             ratio, sig = Text("baseline", style="dim"), Text("")
         elif cmp:
-            text = format_ratio(cmp["speedup"], cmp["ci_low"], cmp["ci_high"])
+            text = format_ratio(cmp["speedup"], cmp["ci_low"], cmp["ci_high"], instrument)
             if compact:
                 text = text.partition(" (")[0]
             mark, style = verdict_mark(cmp)
@@ -196,9 +214,10 @@ def group_table(
             bar(stats["median"], largest, width),
             style="magenta" if r.get("is_baseline") else "cyan",
         )
-        ops = [] if compact else [format_ops(stats["ops_per_sec"])]
+        ops = [format_ops(stats["ops_per_sec"])] if with_ops else []
         spark = Text(sparkline(r.get("samples") or []), style="dim")
-        table.add_row(label, format_time(stats["median"]), ci, spark, *ops, ratio, sig, glyphs)
+        median = format_value(stats["median"], instrument)
+        table.add_row(label, median, ci, spark, *ops, ratio, sig, glyphs)
     table.caption = _caption([r["comparison"] for r in results if r.get("comparison")])
     return table
 
@@ -223,6 +242,7 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
     marked."""
     pct = report.get("threshold", 0.0) * 100
     name = report.get("baseline", "?")
+    instrument = report.get("instrument")
     by_group: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for e in report.get("entries", []):
         rid = e.get("id", "?")
@@ -257,8 +277,8 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
                 status, style = "REGRESSION", "bold red"
             table.add_row(
                 Text(clean(label)),
-                format_time(e.get("baseline_median")),
-                format_time(e.get("current_median")),
+                format_value(e.get("baseline_median"), instrument),
+                format_value(e.get("current_median"), instrument),
                 "-" if change is None else f"{change * 100:+.1f}%",
                 change_interval(e.get("comparison")),
                 format_p((e.get("comparison") or {}).get("p_value")),

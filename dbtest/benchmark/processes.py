@@ -28,7 +28,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -85,6 +87,9 @@ async def run_in_processes(
                 if combined[rid]["calls_per_sample"]
             },
         }
+        if options.get("instrument"):
+            # Counted in the child, which runs under callgrind (instrument.py).
+            bench.update(instrument=options["instrument"], child=True)
         request = {"op": "run", "kind": "bench", "path": path, "ids": live, "bench": bench}
         reported: set[str] = set()
         # In announcement order; `sampling`: the entries sampled interleaved.
@@ -149,7 +154,9 @@ async def run_in_processes(
                     seen_errors.add(key)
                     await _emit(emit, message)
 
-        code, tail = await _run_child(root, request, on_message, r)
+        code, tail = await _run_child(
+            root, request, on_message, r, options.get("valgrind") if bench.get("child") else None
+        )
         missing = [rid for rid in live if rid not in reported]
         # A crash fails the entry it happened in: the last one announced
         # while entries are calibrated and warmed up one at a time, every
@@ -201,17 +208,28 @@ async def _run_child(
     request: dict[str, Any],
     on_message: Callable[[dict[str, Any]], Any],
     round_index: int = 0,
+    valgrind: str | None = None,
 ) -> tuple[int, list[str]]:
-    """Run one round; feed its messages to `on_message`; return its exit
-    code and the last lines of its stderr."""
+    """Run one round (under callgrind with `valgrind`); feed its messages to
+    `on_message`; return its exit code and the last lines of its stderr."""
+    env = _child_env(round_index)
+    prefix: list[str] = []
+    scratch = None
+    if valgrind:
+        from dbtest.benchmark import instrument
+
+        scratch = tempfile.mkdtemp(prefix="dbtest-callgrind-")
+        prefix = instrument.command(valgrind, scratch)
+        env[instrument.OUT_DIR_ENV] = scratch
     proc = await asyncio.create_subprocess_exec(
+        *prefix,
         sys.executable,
         "-m",
         "dbtest.benchmark.processes",
         root,
         json.dumps(request),
         cwd=root,
-        env=_child_env(round_index),
+        env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -246,6 +264,8 @@ async def _run_child(
             proc.kill()
             await proc.wait()
         stderr_task.cancel()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     return code, list(tail)
 
 

@@ -17,6 +17,9 @@ rule). With more than one
 process, each group's entries are measured in fresh processes one after
 the other (`dbtest.benchmark.processes`), which run this same module with
 `processes: 1` and `calls: {id: calls per sample}` from the first round.
+With `instrument: "instructions"` (and `valgrind`, its path), every
+group is measured in such processes, run under callgrind, and counted
+there (`dbtest.benchmark.instrument`); the child's request says `child`.
 
 Messages emitted:
 
@@ -99,7 +102,12 @@ def select_entries(
 
 
 def settings_for(group: BenchmarkGroup, options: dict[str, Any]) -> Settings:
-    if options.get("quick"):
+    if options.get("instrument"):
+        from dbtest.benchmark import instrument
+
+        # Counts, not seconds: the config's times do not apply.
+        base = instrument.INSTRUCTIONS_QUICK if options.get("quick") else instrument.INSTRUCTIONS
+    elif options.get("quick"):
         base = QUICK
     else:
         config = options.get("config") or {}
@@ -168,6 +176,17 @@ async def _emit(emit: Emit, message: dict[str, Any]) -> None:
         await result
 
 
+def _stamped(emit: Emit, instrument: str) -> Emit:
+    """`emit` with every result saying what its samples count."""
+
+    def stamped(message: dict[str, Any]) -> Any:
+        if message.get("ev") == "bench_result":
+            message = {**message, "instrument": instrument}
+        return emit(message)
+
+    return stamped
+
+
 _unit_lock: asyncio.Lock | None = None
 
 
@@ -205,6 +224,8 @@ async def _run_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
         if key not in options and f"bench_{key}" in request:
             options[key] = request[f"bench_{key}"]
 
+    if options.get("instrument"):
+        emit = _stamped(emit, options["instrument"])
     before = registered_count()
     try:
         module = await watch.phase(
@@ -237,7 +258,9 @@ async def _run_group(
     emit: Emit,
 ) -> None:
     settings = settings_for(group, options)
-    if settings.processes > 1:
+    # Counting instructions needs a process under valgrind: never this one.
+    counting_here = options.get("instrument") and options.get("child")
+    if settings.processes > 1 or (options.get("instrument") and not counting_here):
         await _run_group_in_processes(root, path, group, entries, settings, options, emit)
         return
     scope = f"{path}::{group.name}"
@@ -268,12 +291,23 @@ async def _run_group(
     calls = options.get("calls") or {}
     memory = bool(options.get("memory"))
     try:
-        if len(entries) > 1:
+        if len(entries) > 1 and not counting_here:
             await _run_interleaved(path, entries, settings, memory, resolution, emit, calls)
         else:
-            (entry,) = entries
-            fixed = calls.get(f"{path}::{entry.local_id}")
-            await _run_entry(path, entry, settings, memory, resolution, emit, fixed)
+            # Counted instructions do not drift with the machine: the entries
+            # are counted one after the other, each with its own batches.
+            for entry in entries:
+                fixed = calls.get(f"{path}::{entry.local_id}")
+                await _run_entry(
+                    path,
+                    entry,
+                    settings,
+                    memory,
+                    resolution,
+                    emit,
+                    fixed,
+                    counting=bool(counting_here),
+                )
     finally:
         for hook in group.teardown_hooks:
             try:
@@ -298,6 +332,7 @@ async def _run_entry(
     resolution: float,
     emit: Emit,
     calls: int | None = None,
+    counting: bool = False,
 ) -> None:
     rid = f"{path}::{entry.local_id}"
     func = entry.bound()
@@ -315,9 +350,12 @@ async def _run_entry(
             await pending.pop(0)
 
     try:
-        m: Measurement = await measure(
-            func, settings, progress=progress, resolution=resolution, calls=calls
-        )
+        if counting:
+            from dbtest.benchmark.instrument import count
+
+            m: Measurement = await count(func, settings, progress=progress, calls=calls)
+        else:
+            m = await measure(func, settings, progress=progress, resolution=resolution, calls=calls)
     except Exception as e:  # noqa: BLE001 - a failing entry records its error; others still run
         await flush()
         await _emit(

@@ -134,7 +134,8 @@ def _check_baselines(root: str, settings: RunSettings) -> None:
     if settings.save_baseline:
         _core.bench_validate_baseline_name(settings.save_baseline)
     if settings.compare:
-        _core.bench_load_baseline(root, settings.compare)
+        # Refused now, not after the run, if it measured with another instrument.
+        _core.bench_load_baseline(root, settings.compare, settings.instrument or "time")
 
 
 def _benchmarks(

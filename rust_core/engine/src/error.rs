@@ -5,6 +5,7 @@
 
 use crate::bench::baseline::BaselineError;
 use crate::bench::compare::ThresholdError;
+use crate::bench::instrument::InstrumentError;
 use crate::config::ConfigError;
 use crate::exit_code::ExitCode;
 use crate::filter::{FilterError, UnknownMode};
@@ -36,6 +37,8 @@ pub enum UsageError {
     Baseline(#[from] BaselineError),
     #[error(transparent)]
     Threshold(#[from] ThresholdError),
+    #[error(transparent)]
+    Instrument(#[from] InstrumentError),
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error("cannot read the current directory: {0}")]

@@ -74,6 +74,8 @@ pub struct RunRequest {
     pub bench_equivalence: Option<String>,
     pub quick: bool,
     pub bench_memory: bool,
+    /// `time` (the default) or `instructions` (valgrind's callgrind).
+    pub instrument: Option<String>,
 }
 
 impl RunRequest {
@@ -216,6 +218,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
         selected = partition(&selected, spec, Some(&history.durations));
     }
 
+    let instrument = bench::instrument::resolve(req.instrument.as_deref())?;
     let workers = worker_count(req.workers, &cfg);
     let max_fail = if req.fail_fast || cfg.fail_fast == Some(true) {
         Some(1)
@@ -242,7 +245,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             .unwrap_or(SchedulerConfig::default().shutdown_grace),
         retries: req.retries.or(cfg.retries).unwrap_or(0),
         max_fail,
-        bench: bench_options(req, &cfg),
+        bench: bench_options(req, &cfg, instrument),
         bench_equivalence: match &req.bench_equivalence {
             Some(text) => bench::compare::parse_percent(text, "equivalence margin")?,
             None => bench::paired::DEFAULT_EQUIVALENCE,
@@ -342,7 +345,11 @@ fn pytest_env(cfg: &Config) -> Vec<(String, String)> {
 /// the command line's, and under `config` the config's `bench-time`,
 /// `bench-min-samples` and `bench-warmup`, which rank below a group's own
 /// keywords.
-fn bench_options(req: &RunRequest, cfg: &Config) -> Option<serde_json::Value> {
+fn bench_options(
+    req: &RunRequest,
+    cfg: &Config,
+    (instrument, valgrind): (bench::instrument::Instrument, Option<PathBuf>),
+) -> Option<serde_json::Value> {
     use serde_json::{Map, Value};
     // The three a group's keywords and the config may also set.
     let measuring = |time: Option<f64>, min_samples: Option<u32>, warmup: Option<f64>| {
@@ -362,6 +369,13 @@ fn bench_options(req: &RunRequest, cfg: &Config) -> Option<serde_json::Value> {
     for (key, on) in [("quick", req.quick), ("memory", req.bench_memory)] {
         if on {
             options.insert(key.into(), true.into());
+        }
+    }
+    if let Some(name) = instrument.field() {
+        // The measuring processes run under this valgrind (instrument.py).
+        options.insert("instrument".into(), name.into());
+        if let Some(v) = valgrind {
+            options.insert("valgrind".into(), v.display().to_string().into());
         }
     }
     let defaults = measuring(cfg.bench_time, cfg.bench_min_samples, cfg.bench_warmup);

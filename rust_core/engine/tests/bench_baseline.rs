@@ -77,3 +77,46 @@ fn rfc3339_dates() {
         "2026-11-21T05:31:35Z"
     );
 }
+
+#[test]
+fn a_baseline_remembers_its_instrument_and_refuses_the_other() {
+    use dbtest_engine::bench::instrument::Instrument;
+    let root = temp_root("instr");
+    let counted = vec![BenchEntryResult {
+        id: "a.py::g::e".into(),
+        samples: vec![1000.0, 1000.0, 1001.0],
+        instrument: Some("instructions".into()),
+        ..Default::default()
+    }];
+    let timed = vec![BenchEntryResult {
+        id: "a.py::g::e".into(),
+        samples: vec![1e-6, 2e-6],
+        ..Default::default()
+    }];
+    baseline::save(&root, "ins", MachineInfo::default(), None, counted.clone()).unwrap();
+    baseline::save(&root, "time", MachineInfo::default(), None, timed.clone()).unwrap();
+    let saved = baseline::load(&root, "ins").unwrap();
+    assert_eq!(saved.instrument.as_deref(), Some("instructions"));
+    // A time baseline has no field: as every baseline saved before it existed.
+    let text = std::fs::read_to_string(root.join(".dbtest/benchmarks/time.json")).unwrap();
+    assert!(!text.contains("\"instrument\""), "{text}");
+
+    assert!(baseline::load_for(&root, "ins", Instrument::Instructions).is_ok());
+    assert!(baseline::load_for(&root, "time", Instrument::Time).is_ok());
+    let e = baseline::load_for(&root, "ins", Instrument::Time).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "baseline \"ins\" measured instructions, this run measures time: \
+         compare with a baseline saved with --instrument time"
+    );
+    let e = baseline::compare_with_saved(&root, "time", &counted, 0.05, 0.02).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("measured time, this run measures instructions"),
+        "{e}"
+    );
+    let same = baseline::compare_with_saved(&root, "ins", &counted, 0.05, 0.02).unwrap();
+    assert_eq!(same.instrument.as_deref(), Some("instructions"));
+    assert_eq!(same.entries[0].status, "unchanged");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -1,6 +1,7 @@
 //! Benchmark statistics, comparisons and baselines: JSON in, JSON out.
 
 use crate::errors::usage_error;
+use dbtest_engine::bench::instrument::Instrument;
 use dbtest_engine::bench::{
     self, baseline, compare, paired, stats, BenchEntryResult, RawBenchResult,
 };
@@ -116,10 +117,19 @@ fn bench_save_baseline(
         .map_err(usage_error)
 }
 
-/// The saved baseline NAME under `root`, as JSON.
+/// The saved baseline NAME under `root`, as JSON; with `instrument`
+/// (`--instrument`), refused unless it measured with the same.
 #[pyfunction]
-fn bench_load_baseline(root: &str, name: &str) -> PyResult<String> {
-    let b = baseline::load(Path::new(root), name).map_err(usage_error)?;
+#[pyo3(signature = (root, name, instrument = None))]
+fn bench_load_baseline(root: &str, name: &str, instrument: Option<&str>) -> PyResult<String> {
+    let b = match instrument {
+        None => baseline::load(Path::new(root), name),
+        Some(text) => {
+            let instrument: Instrument = text.parse().map_err(usage_error)?;
+            baseline::load_for(Path::new(root), name, instrument)
+        }
+    }
+    .map_err(usage_error)?;
     serde_json::to_string(&b).map_err(value_error)
 }
 

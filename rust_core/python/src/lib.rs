@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod bench;
+mod callgrind;
 mod discovery;
 mod errors;
 mod report;
@@ -17,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     discovery::register(m)?;
     report::register(m)?;
     bench::register(m)?;
+    callgrind::register(m)?;
     run::register(m)?;
     testing::register(m)?;
     Ok(())

@@ -1,6 +1,7 @@
 //! Saved baselines: `.dbtest/benchmarks/NAME.json`, with enough about the
 //! machine and the commit to tell whether a comparison is fair.
 
+use super::instrument::Instrument;
 use super::BenchEntryResult;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -28,6 +29,10 @@ pub struct Baseline {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     pub machine: MachineInfo,
+    /// What the entries measured: absent for time (every baseline saved
+    /// before the field existed), `instructions` for callgrind's counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<String>,
     pub entries: Vec<BenchEntryResult>,
 }
 
@@ -64,6 +69,13 @@ pub enum BaselineError {
     },
     #[error("{} was written by a newer dbtest (baseline version {version})", path.display())]
     TooNew { path: PathBuf, version: u32 },
+    /// Seconds and instruction counts have no ratio that means anything.
+    #[error("baseline {name:?} measured {saved}, this run measures {current}: compare with a baseline saved with --instrument {current}")]
+    OtherInstrument {
+        name: String,
+        saved: &'static str,
+        current: &'static str,
+    },
 }
 
 /// A baseline name becomes a file name: keep it to a safe alphabet so
@@ -126,12 +138,15 @@ pub fn save(
     entries: Vec<BenchEntryResult>,
 ) -> Result<PathBuf, BaselineError> {
     validate_name(name)?;
+    // One run measures with one instrument: its entries all say which.
+    let instrument = entries.iter().find_map(|e| e.instrument.clone());
     let baseline = Baseline {
         version: BASELINE_VERSION,
         name: name.to_string(),
         date: now_rfc3339(),
         commit: commit.or_else(|| git_commit(root)),
         machine,
+        instrument,
         entries,
     };
     let path = baseline_path(root, name);
@@ -185,8 +200,28 @@ pub fn load(root: &Path, name: &str) -> Result<Baseline, BaselineError> {
     Ok(b)
 }
 
+/// The saved baseline `name` under `root`, refused unless it measured
+/// with `instrument`.
+pub fn load_for(
+    root: &Path,
+    name: &str,
+    instrument: Instrument,
+) -> Result<Baseline, BaselineError> {
+    let b = load(root, name)?;
+    let saved = Instrument::of(b.instrument.as_deref());
+    if saved != instrument {
+        return Err(BaselineError::OtherInstrument {
+            name: b.name,
+            saved: saved.name(),
+            current: instrument.name(),
+        });
+    }
+    Ok(b)
+}
+
 /// `current` against the saved baseline `name` under `root`, with the
-/// regression verdicts at `threshold` (a fraction).
+/// regression verdicts at `threshold` (a fraction); refused if the two
+/// measured with different instruments.
 pub fn compare_with_saved(
     root: &Path,
     name: &str,
@@ -194,7 +229,8 @@ pub fn compare_with_saved(
     threshold: f64,
     margin: f64,
 ) -> Result<super::compare::CompareReport, BaselineError> {
-    let b = load(root, name)?;
+    let instrument = Instrument::of(current.iter().find_map(|e| e.instrument.as_deref()));
+    let b = load_for(root, name, instrument)?;
     Ok(super::compare::regression_gate(
         &b.name, &b.entries, current, threshold, margin,
     ))

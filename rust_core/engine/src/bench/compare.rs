@@ -313,6 +313,9 @@ pub struct CompareReport {
     pub entries: Vec<EntryChange>,
     /// Ids of the entries that fail the gate.
     pub regressions: Vec<String>,
+    /// What the medians count: absent for time, `instructions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<String>,
 }
 
 /// Compares the current run with a saved baseline. An entry is a regression
@@ -403,6 +406,7 @@ pub fn regression_gate(
         threshold,
         entries,
         regressions,
+        instrument: current.iter().find_map(|e| e.instrument.clone()),
     }
 }
 

@@ -83,10 +83,16 @@ pub struct BenchEntryResult {
     pub comparison: Option<Comparison>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_peak: Option<u64>,
+    /// What the samples count: absent for seconds per call, `instructions`
+    /// for instructions per call (`instrument::Instrument`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<String>,
 }
 
 pub mod baseline;
+pub mod callgrind;
 pub mod compare;
+pub mod instrument;
 pub mod paired;
 pub mod stats;
 
@@ -118,6 +124,9 @@ pub struct RawBenchResult {
     pub error: Option<String>,
     #[serde(default)]
     pub memory_peak: Option<u64>,
+    /// Absent for wall time; `instructions` under callgrind.
+    #[serde(default)]
+    pub instrument: Option<String>,
 }
 
 impl RawBenchResult {
@@ -188,5 +197,6 @@ pub fn analyze_entry(raw: &[RawBenchResult], r: &RawBenchResult, margin: f64) ->
         process: r.process.clone(),
         comparison,
         memory_peak: r.memory_peak,
+        instrument: r.instrument.clone(),
     }
 }

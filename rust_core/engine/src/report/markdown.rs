@@ -10,6 +10,7 @@
 use super::summary::{self, Tally};
 use super::text::{clean, first_line, one_line, seconds, sig3};
 use super::{RunReport, Verdict};
+use crate::bench::instrument::Instrument;
 use crate::bench::BenchEntryResult;
 use crate::record::{Outcome, Summary, TestRecord};
 use std::collections::BTreeMap;
@@ -387,6 +388,7 @@ fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
     out.push_str("### Benchmarks\n\n");
     for ((path, group), mut entries) in groups {
         entries.sort_by(|a, b| a.id.cmp(&b.id));
+        let instrument = Instrument::of(entries.iter().find_map(|b| b.instrument.as_deref()));
         let _ = writeln!(out, "#### {} · {}\n", inline(path), inline(group));
         out.push_str("| Entry | Median | 95% CI | ops/s | vs baseline | Verdict |\n");
         out.push_str("| --- | ---: | --- | ---: | --- | --- |\n");
@@ -413,10 +415,13 @@ fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
                     let _ = writeln!(
                         out,
                         "| {name} | {} | {} – {} | {} | {vs} | {sig} |",
-                        super::text::time_per_call(st.median),
-                        super::text::time_per_call(st.ci_low),
-                        super::text::time_per_call(st.ci_high),
-                        ops(st.ops_per_sec),
+                        instrument.per_call(st.median),
+                        instrument.per_call(st.ci_low),
+                        instrument.per_call(st.ci_high),
+                        match instrument {
+                            Instrument::Time => ops(st.ops_per_sec),
+                            Instrument::Instructions => "-".into(),
+                        },
                     );
                 }
                 (err, _) => {
@@ -426,7 +431,20 @@ fn benchmarks_section(out: &mut String, benches: &[BenchEntryResult]) {
             }
         }
         out.push('\n');
-        chart(out, group, &entries);
+        chart(out, group, &entries, instrument);
+    }
+}
+
+/// The scale and unit of a chart of instruction counts up to `max`.
+fn instructions_scale(max: f64) -> (f64, &'static str) {
+    if max >= 1e9 {
+        (1e-9, "G instructions")
+    } else if max >= 1e6 {
+        (1e-6, "M instructions")
+    } else if max >= 1e3 {
+        (1e-3, "k instructions")
+    } else {
+        (1.0, "instructions")
     }
 }
 
@@ -478,7 +496,7 @@ fn ops(v: f64) -> String {
     groups.join(",")
 }
 
-fn chart(out: &mut String, group: &str, entries: &[&BenchEntryResult]) {
+fn chart(out: &mut String, group: &str, entries: &[&BenchEntryResult], instrument: Instrument) {
     let measured: Vec<(String, f64)> = entries
         .iter()
         .filter(|b| b.error.is_none())
@@ -493,7 +511,9 @@ fn chart(out: &mut String, group: &str, entries: &[&BenchEntryResult]) {
         return;
     }
     let max = measured.iter().map(|(_, m)| *m).fold(0.0, f64::max);
-    let (scale, unit) = if max >= 1.0 {
+    let (scale, unit) = if instrument == Instrument::Instructions {
+        instructions_scale(max)
+    } else if max >= 1.0 {
         (1.0, "s")
     } else if max >= 1e-3 {
         (1e3, "ms")
