@@ -25,8 +25,6 @@ not I/O or waiting. It does not move with the machine's load.
 from __future__ import annotations
 
 import asyncio
-import gc
-import inspect
 import math
 import os
 from collections.abc import Awaitable, Callable
@@ -34,7 +32,14 @@ from itertools import repeat
 from typing import Any
 
 from dbtest import _core
-from dbtest.benchmark.measure import Measurement, Settings, _is_async
+from dbtest.benchmark.measure import (
+    Measurement,
+    Settings,
+    _is_async,
+    collector_off,
+    frozen_heap,
+    refuse_awaitable,
+)
 from dbtest.execution.outside_loop import outside_loop
 
 INSTRUMENTS = ("time", "instructions")
@@ -158,17 +163,10 @@ def counter() -> Counter:
 
 async def _counted(loop: Loop, n: int, keep_gc: bool) -> int:
     c = counter()
-    was_enabled = gc.isenabled()
-    if not keep_gc:
-        gc.collect()
-        gc.disable()
-    # Whatever was collected before (a warm-up batch) is not this batch's.
-    _core.callgrind_zero_stats()
-    try:
+    with collector_off(keep_gc):
+        # Whatever was collected before (a warm-up batch) is not this batch's.
+        _core.callgrind_zero_stats()
         await loop(n)
-    finally:
-        if not keep_gc and was_enabled:
-            gc.enable()
     return c.take()
 
 
@@ -183,12 +181,7 @@ async def count(
     process, which runs under callgrind; `calls` fixes the calls per batch."""
     report = progress or (lambda phase, samples: None)
     report("calibrating" if calls is None else "warmup", 0)
-    if not _is_async(func):
-        probe = outside_loop(func)
-        if inspect.isawaitable(probe):
-            if hasattr(probe, "close"):
-                probe.close()
-            raise TypeError("the entry returned an awaitable: declare it with `async def`")
+    refuse_awaitable(func)
     with_calls, empty = _loops(func)
     keep_gc = settings.gc
     if calls is None:
@@ -205,17 +198,11 @@ async def count(
     overhead = await _counted(empty, n, keep_gc)
     report("sampling", 0)
     samples: list[float] = []
-    if not keep_gc:
-        gc.collect()
-        gc.freeze()
-    try:
+    with frozen_heap(keep_gc):
         while len(samples) < max(1, settings.min_samples):
             total = await _counted(with_calls, n, keep_gc)
             samples.append((total - overhead) / n)
             await asyncio.sleep(0)
             report("sampling", len(samples))
-    finally:
-        if not keep_gc:
-            gc.unfreeze()
     report("done", len(samples))
     return Measurement(samples=samples, calls_per_sample=n, resolution=1.0)

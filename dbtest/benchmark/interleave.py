@@ -26,7 +26,6 @@ them (`dbtest_engine::bench::paired`).
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -38,6 +37,8 @@ from dbtest.benchmark.measure import (
     Progress,
     Settings,
     calibrate,
+    collector_off,
+    frozen_heap,
     make_batch,
     refuse_awaitable,
     timer_resolution,
@@ -108,29 +109,19 @@ async def measure_interleaved(
     for i in live:
         reports[i]("sampling", 0)
 
-    keep_gc = settings.gc
-    was_enabled = gc.isenabled()
-    if not keep_gc:
-        gc.collect()
-        gc.freeze()
-    try:
+    with frozen_heap(settings.gc):
         start = clock()
         last_report = start
         r = 0
         while live:
             for i in round_order(live, r):
-                if not keep_gc:
-                    gc.collect()
-                    gc.disable()
                 try:
-                    elapsed = await batches[i](n[i])
+                    with collector_off(settings.gc):
+                        elapsed = await batches[i](n[i])
                 except Exception as e:  # noqa: BLE001
                     outcome[i] = e
                     live.remove(i)
                     continue
-                finally:
-                    if not keep_gc and was_enabled:
-                        gc.enable()
                 samples[i].append(elapsed / n[i])
                 rounds[i].append(r)
             r += 1
@@ -144,9 +135,6 @@ async def measure_interleaved(
                 for i in live:
                     reports[i]("sampling", len(samples[i]))
                 last_report = now
-    finally:
-        if not keep_gc:
-            gc.unfreeze()
     for i in range(k):
         if outcome[i] is None:
             reports[i]("done", len(samples[i]))

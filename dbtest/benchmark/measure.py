@@ -26,11 +26,12 @@ so neither loop creation nor task scheduling is part of the measurement.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import inspect
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any
@@ -184,6 +185,35 @@ def refuse_awaitable(func: Callable[[], Any]) -> None:
         raise TypeError("the entry returned an awaitable: declare it with `async def`")
 
 
+@contextlib.contextmanager
+def frozen_heap(keep_gc: bool) -> Iterator[None]:
+    """While sampling: everything alive before is frozen (`gc.freeze`), so
+    the collection before each sample is cheap; `keep_gc` leaves it be."""
+    if not keep_gc:
+        gc.collect()
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if not keep_gc:
+            gc.unfreeze()
+
+
+@contextlib.contextmanager
+def collector_off(keep_gc: bool) -> Iterator[None]:
+    """One sample: collected before and the collector disabled during it, so
+    no collection lands in one entry's samples (unless `keep_gc`)."""
+    was_enabled = gc.isenabled()
+    if not keep_gc:
+        gc.collect()
+        gc.disable()
+    try:
+        yield
+    finally:
+        if not keep_gc and was_enabled:
+            gc.enable()
+
+
 async def calibrate(
     batch: Callable[[int], Awaitable[float]],
     target: float,
@@ -255,23 +285,12 @@ async def measure(
 
     report("sampling", 0)
     samples: list[float] = []
-    keep_gc = settings.gc
-    was_enabled = gc.isenabled()
-    if not keep_gc:
-        gc.collect()
-        gc.freeze()
-    try:
+    with frozen_heap(settings.gc):
         start = clock()
         last_report = start
         while True:
-            if not keep_gc:
-                gc.collect()
-                gc.disable()
-            try:
+            with collector_off(settings.gc):
                 elapsed = await batch(n)
-            finally:
-                if not keep_gc and was_enabled:
-                    gc.enable()
             samples.append(elapsed / n)
             # Between samples, outside the timed region: let the loop see a
             # cancellation (Ctrl-C, fail-fast) instead of blocking it for
@@ -283,9 +302,6 @@ async def measure(
             if now - last_report >= 0.2:
                 report("sampling", len(samples))
                 last_report = now
-    finally:
-        if not keep_gc:
-            gc.unfreeze()
     report("done", len(samples))
     return Measurement(
         samples=samples,
