@@ -303,6 +303,12 @@ class Executor:
                 groups[-1][1].append(item)
             else:
                 groups.append((item.suite_cls, [item]))
+        if len(groups) > 1 and all(
+            g[1][0].style == "unittest" and g[1][0].case is None for g in groups
+        ):
+            # A module kept whole (`keep-together`) runs its classes as
+            # `python -m unittest` does: by name.
+            groups.sort(key=lambda g: getattr(g[0], "__name__", ""))
         for suite_cls, items in groups:
             if items[0].style == "unittest":
                 from dbtest.execution.unittest_compat import run_unittest_group

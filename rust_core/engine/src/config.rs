@@ -35,6 +35,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "doctest-modules",
     "doctest-glob",
     "doctest-optionflags",
+    "keep-together",
 ];
 
 /// doctest's option flags by name (`doctest.OPTIONFLAGS_BY_NAME`).
@@ -102,6 +103,9 @@ pub struct Config {
     pub doctest_glob: Vec<String>,
     /// doctest option flags by name, for the doctests of both kinds.
     pub doctest_optionflags: Vec<String>,
+    /// Globs of the test files whose tests run as one unit, in the
+    /// module's order (`keep-together`: `"module"` is every file).
+    pub keep_together: Vec<String>,
     /// The project's pytest configuration, where it has one (its
     /// `testpaths` and `python_files` already applied where
     /// `[tool.dbtest]` is silent).
@@ -138,6 +142,7 @@ impl Config {
             doctest_modules: false,
             doctest_glob: Vec::new(),
             doctest_optionflags: strings(DEFAULT_DOCTEST_FLAGS),
+            keep_together: Vec::new(),
             pytest: None,
         }
     }
@@ -318,6 +323,19 @@ fn read_key(cfg: &mut Config, key: &str, value: &toml::Value) -> Result<(), Valu
             })?
         }
         "doctest-glob" => cfg.doctest_glob = strings(value)?,
+        "keep-together" => {
+            cfg.keep_together = match value.as_str() {
+                Some("module") => vec!["*".to_string()],
+                Some("class") => Vec::new(),
+                Some(other) => {
+                    return Err(ValueError::Choice {
+                        got: other.to_string(),
+                        expected: "\"class\", \"module\", or a list of path globs".into(),
+                    })
+                }
+                None => strings(value)?,
+            }
+        }
         "doctest-optionflags" => {
             let flags = strings(value)?;
             if let Some(bad) = flags.iter().find(|f| !DOCTEST_FLAGS.contains(&f.as_str())) {

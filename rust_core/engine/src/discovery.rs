@@ -676,6 +676,9 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     if !sorted {
         items.sort_by(|a, b| a.id.cmp(&b.id));
     }
+    if !cfg.keep_together.is_empty() {
+        keep_together(&mut files, &mut items, &cfg.keep_together);
+    }
     let mut d = Discovery {
         root,
         errors: files.iter().filter_map(|f| f.error.clone()).collect(),
@@ -714,6 +717,23 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     }
     d.elapsed = start.elapsed();
     d
+}
+
+/// Mark the tests of the files `keep-together` names (globs on the path):
+/// each such module runs as one unit.
+fn keep_together(files: &mut [FileNode], items: &mut [TestItem], globs: &[String]) {
+    let globs: Vec<Glob> = globs.iter().map(|g| Glob::new(g)).collect();
+    let kept = |path: &str| globs.iter().any(|g| g.matches(path));
+    let tests = |it: &&mut TestItem| it.kind == ItemKind::Test && kept(&it.path);
+    for it in items.iter_mut().filter(tests) {
+        it.together = true;
+    }
+    for f in files.iter_mut() {
+        let suites = f.suites.iter_mut().flat_map(|s| s.items.iter_mut());
+        for it in f.items.iter_mut().chain(suites).filter(tests) {
+            it.together = true;
+        }
+    }
 }
 
 /// Test files in packages whose top-level name another package of test files

@@ -162,8 +162,12 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// The key of the unit an item belongs to: `path::Suite` for items that must
-/// stay together, the item's own id otherwise.
+/// stay together (`path` for a module kept together), the item's own id
+/// otherwise.
 pub fn unit_key(item: &TestItem) -> String {
+    if item.together {
+        return item.path.clone(); // `keep-together`: the whole module
+    }
     match (&item.suite, item.style) {
         (
             Some(suite),

@@ -92,6 +92,10 @@ pub struct TestItem {
     pub xfail: bool,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub dynamic: Vec<Dynamic>,
+    /// Runs in one unit with the rest of its module, in the module's order
+    /// (config `keep-together`): for modules whose tests share state.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub together: bool,
 }
 
 impl TestItem {
@@ -145,6 +149,7 @@ impl TestItem {
             skip: None,
             xfail: false,
             dynamic: Vec::new(),
+            together: false,
         }
     }
 }

@@ -63,6 +63,7 @@ fn item(
         skip: None,
         xfail: false,
         dynamic: vec![],
+        together: false,
     }
 }
 

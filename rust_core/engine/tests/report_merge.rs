@@ -44,6 +44,7 @@ fn item_of(r: &TestRecord) -> TestItem {
         skip: None,
         xfail: false,
         dynamic: vec![],
+        together: false,
     }
 }
 

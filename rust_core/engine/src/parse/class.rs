@@ -319,6 +319,7 @@ impl Walker<'_> {
             skip: class_info.skip.clone(),
             xfail: class_info.xfail,
             dynamic: dynamic.clone(),
+            together: false,
         };
         SuiteNode {
             name: shared.qual.to_string(),

@@ -60,6 +60,7 @@ pub(super) fn items_into(
         skip: skip.cloned(),
         xfail: d.xfail || ov.xfail,
         dynamic: dynamic.clone(),
+        together: false,
     };
     match &d.cases {
         // As at import: no cases is one skipped item, without brackets.

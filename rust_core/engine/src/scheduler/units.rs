@@ -44,6 +44,7 @@ pub fn build_units(
     let mut groups: BTreeMap<(String, String), Vec<&TestItem>> = BTreeMap::new();
     for item in items {
         let group = match (item.style, &item.suite) {
+            _ if item.together => "module".to_string(),
             (TestStyle::Suite | TestStyle::Unittest | TestStyle::Class, Some(s)) => {
                 format!("suite:{s}")
             }
@@ -171,6 +172,24 @@ mod tests {
         assert_eq!(units.len(), 1);
         assert_eq!(units[0].ids.len(), 5);
         assert!(!units[0].exclusive);
+    }
+
+    #[test]
+    fn a_module_kept_together_is_one_unit_of_all_its_kinds() {
+        let mut items = vec![
+            item("a.py", Some("A"), "t1", false),
+            item("a.py", Some("B"), "t2", false),
+            item("a.py", None, "t3", false),
+            item("b.py", Some("A"), "t4", false),
+        ];
+        for it in &mut items[..3] {
+            it.together = true;
+        }
+        let units = build_units(&items, 2, &HashMap::new());
+        let mut sizes: Vec<usize> = units.iter().map(|u| u.ids.len()).collect();
+        sizes.sort();
+        assert_eq!(sizes, [1, 3]);
+        assert!(units.iter().all(|u| !u.splittable));
     }
 
     #[test]
