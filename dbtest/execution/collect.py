@@ -460,6 +460,8 @@ def _unittest_items(path: str, attr: str, cls: type) -> list[Item]:
         import unittest
 
         names = unittest.TestLoader().getTestCaseNames(cls)
+        if not names and hasattr(cls, "runTest"):
+            names = ["runTest"]  # as unittest's loader does
     except Exception:
         return items
     for name in names:

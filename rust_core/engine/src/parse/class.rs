@@ -154,12 +154,18 @@ impl Walker<'_> {
                 reason: "has an __init__ constructor".to_string(),
             });
         }
+        // A TestCase with a base from another module (a mixin) may inherit
+        // tests this parse cannot see: one placeholder stands for them all.
+        let unittest_mixin = kind == Some(SuiteKind::Unittest) && bases.unknown && collected;
+        if unittest_mixin {
+            suite = None;
+        }
         let placeholder = (suite.is_none()
-            && kind.is_none()
+            && (kind.is_none() || unittest_mixin)
             && bases.unknown
-            && looks_like_tests
+            && (looks_like_tests || unittest_mixin)
             && !body.not_test)
-            .then(|| self.placeholder(&simple, &shared, &class_info));
+            .then(|| self.placeholder(&simple, &shared, &class_info, unittest_mixin));
         // Kept for subclasses later in the file (top-level classes are found
         // by their simple name, which is then also `qual`).
         let facts = ClassFacts {
@@ -300,13 +306,23 @@ impl Walker<'_> {
 
     /// The base lives in another module: one placeholder stands for every
     /// test the class has after import.
-    fn placeholder(&self, simple: &str, shared: &Shared<'_>, class_info: &FuncInfo) -> SuiteNode {
+    fn placeholder(
+        &self,
+        simple: &str,
+        shared: &Shared<'_>,
+        class_info: &FuncInfo,
+        unittest: bool,
+    ) -> SuiteNode {
         let mut dynamic = shared.dynamic.to_vec();
         dynamic.push(Dynamic::Inherited);
         let item = TestItem {
             id: format!("{}::{}", self.path, shared.qual),
             kind: ItemKind::Test,
-            style: TestStyle::Suite,
+            style: if unittest {
+                TestStyle::Unittest
+            } else {
+                TestStyle::Suite
+            },
             path: self.path.to_string(),
             suite: Some(shared.qual.to_string()),
             name: simple.to_string(),
@@ -323,7 +339,11 @@ impl Walker<'_> {
         };
         SuiteNode {
             name: shared.qual.to_string(),
-            kind: SuiteKind::Suite,
+            kind: if unittest {
+                SuiteKind::Unittest
+            } else {
+                SuiteKind::Suite
+            },
             line: shared.line,
             tags: shared.tags.to_vec(),
             dynamic,
@@ -344,13 +364,20 @@ fn test_methods(
         _ => f.test_decorated || f.name.starts_with("test_"),
     };
     let mut methods = inherited;
+    let mut run_test = None;
     for f in defs {
         let accepted = is_test_method(kind.or(Some(SuiteKind::Suite)), &f)
             || (kind.is_none() && f.name.starts_with("test"));
         methods.retain(|m| m.name != f.name);
         if accepted {
             methods.push(f);
+        } else if kind == Some(SuiteKind::Unittest) && f.name == "runTest" {
+            run_test = Some(f);
         }
+    }
+    // unittest's loader: a TestCase with no test* method runs its runTest.
+    if methods.is_empty() {
+        methods.extend(run_test);
     }
     methods
 }

@@ -1,5 +1,6 @@
-"""unittest's `load_tests`: the cases it adds run under `path::load_tests`,
-with the ids `python -m unittest` gives them (`tests/fixtures/unittest_load_tests`)."""
+"""A unittest suite as `python -m unittest` runs it (`tests/fixtures/unittest_suite`):
+the cases `load_tests` adds run under `path::load_tests` with unittest's ids,
+tests inherited from a mixin in another module run, and so does `runTest`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ for t in flat(unittest.TestLoader().discover("tests", top_level_dir=".")):
 
 
 def test_load_tests_cases_run_with_unittests_ids(tmp_path: Path) -> None:
-    root = project(tmp_path, "unittest_load_tests")
+    root = project(tmp_path, "unittest_suite")
     proc, report = run_json(root)
     got = {t["id"]: t["outcome"] for t in report["tests"]}
     assert got == {
@@ -35,6 +36,9 @@ def test_load_tests_cases_run_with_unittests_ids(tmp_path: Path) -> None:
         "tests/test_noop_loader.py::load_tests": "skipped",
         "tests/test_broken_loader.py::StillRuns::test_still_runs": "passed",
         "tests/test_broken_loader.py::load_tests": "error",
+        "tests/test_inherit.py::TestWithMixin::test_from_mixin": "passed",
+        "tests/test_inherit.py::TestWithMixin::test_own": "passed",
+        "tests/test_inherit.py::RunsOnlyRunTest::runTest": "passed",
     }
     assert proc.returncode == 1
     failed = next(t for t in report["tests"] if t["id"].endswith("calc.half"))
@@ -56,14 +60,17 @@ def test_load_tests_cases_run_with_unittests_ids(tmp_path: Path) -> None:
 
 
 def test_list_says_the_cases_are_known_at_import(tmp_path: Path) -> None:
-    root = project(tmp_path, "unittest_load_tests")
+    root = project(tmp_path, "unittest_suite")
     proc = run_dbtest(["list"], root)
     assert proc.returncode == 0, proc.stderr
     assert "load_tests (resolved at import: load_tests)" in proc.stdout
+    # The mixin's tests are known at import; runTest statically.
+    assert "TestWithMixin (resolved at import: inherited)" in proc.stdout
+    assert "runTest" in proc.stdout
 
 
 def test_one_added_case_runs_alone(tmp_path: Path) -> None:
-    root = project(tmp_path, "unittest_load_tests")
+    root = project(tmp_path, "unittest_suite")
     proc, report = run_json(root, "tests/test_loader.py::load_tests::calc.add")
     assert [(t["id"], t["outcome"]) for t in report["tests"]] == [
         ("tests/test_loader.py::load_tests::calc.add", "passed")
