@@ -36,6 +36,8 @@ class Option:
     - `min`: the smallest value accepted while parsing; `above`: the value
       must be greater (checked with a one-line error once parsed).
     - `config`: the `[tool.dbtest]` key the option overrides, if any.
+    - `flag_value`: the option's value may be left out, and then is this
+      (`--changed` is `--changed HEAD`; see `with_flag_values`).
     - `request`: the engine's `RunRequest` has a field of this name and type.
     - `commands`: which commands take it.
     """
@@ -52,6 +54,7 @@ class Option:
         "config",
         "request",
         "commands",
+        "flag_value",
     )
 
     def __init__(
@@ -68,6 +71,7 @@ class Option:
         config: str | None = None,
         request: bool = False,
         commands: tuple[str, ...] = RUN,
+        flag_value: str | None = None,
     ) -> None:
         self.name = name
         self.flags = flags
@@ -80,6 +84,7 @@ class Option:
         self.config = config
         self.request = request
         self.commands = commands
+        self.flag_value = flag_value
 
     def __repr__(self) -> str:
         return f"Option({self.name!r}, {self.flags!r})"
@@ -222,6 +227,14 @@ OPTIONS: tuple[Option, ...] = (
         "last_failed", ("--lf", "--last-failed"), bool, help="Only last failures.", request=True
     ),
     Option("failed_first", ("--ff", "--failed-first"), bool, help="Failures first.", request=True),
+    Option(
+        "changed",
+        ("--changed",),
+        help="Only tests the changes since REF affect (default HEAD: uncommitted ones).",
+        request=True,
+        commands=RUN + LIST,
+        flag_value="HEAD",
+    ),
     Option("headless", ("--headless",), bool, help="Plain output for CI."),
     Option("fmt", ("--format",), default="console", help="|".join(REPORT_FORMATS)),
     Option("output", ("--output", "-o"), help="Write --format here."),
@@ -316,6 +329,40 @@ OPTIONS: tuple[Option, ...] = (
 def options_for(command: str) -> tuple[Option, ...]:
     """The options `command` takes, in `--help` order."""
     return tuple(o for o in OPTIONS if command in o.commands)
+
+
+def with_flag_values(command: str, argv: list[str]) -> list[str]:
+    """`argv` with each option whose value may be left out (`flag_value`)
+    written `--flag=VALUE`, for typer and `run_args` alike.
+
+    The next word is the value unless there is none, it is an option, or it
+    names an existing file, directory or test id (`dbtest --changed tests/`
+    is a path); `--changed=REF` is never ambiguous.
+    """
+    import os
+
+    by_flag = {f: o for o in options_for(command) if o.flag_value is not None for f in o.flags}
+    if not by_flag:
+        return argv
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--":
+            out.extend(argv[i - 1 :])
+            break
+        opt = by_flag.get(arg)
+        if opt is None:
+            out.append(arg)
+            continue
+        nxt = argv[i] if i < len(argv) else None
+        if nxt is None or nxt.startswith("-") or os.path.exists(nxt.split("::")[0]):
+            value = opt.flag_value
+        else:
+            value, i = nxt, i + 1
+        out.append(f"{arg}={value}")
+    return out
 
 
 def request_options() -> Iterator[Option]:

@@ -18,8 +18,9 @@ from typing import Any
 class RunOptions:
     """What to run and how: every run option of `dbtest.cli.options` that the
     engine takes (`request=True`; `None` means the config's value, else the
-    default), plus where (`root`, `paths`), which (`mode`, `ids`) and how
-    the workers run (`in_process`).
+    default), plus where (`root`, `paths`), which (`mode`, `ids`, and
+    `changed_paths`: watch mode's changed files, selected as `--changed`
+    selects) and how the workers run (`in_process`).
 
     `RunOptions(root=".", expr="tag(db)", workers=2)`; an unknown name is a
     TypeError.
@@ -32,6 +33,7 @@ class RunOptions:
         root: str | None = None,
         mode: str = "all",
         ids: list[str] | None = None,
+        changed_paths: list[str] | None = None,
         in_process: bool = False,
         command: list[str] | None = None,
         **options: Any,
@@ -42,6 +44,7 @@ class RunOptions:
         self.root = root
         self.mode = mode
         self.ids = ids
+        self.changed_paths = changed_paths
         self.in_process = in_process
         self.command = list(sys.argv) if command is None else command
         for o in request_options():
@@ -62,6 +65,7 @@ class RunOptions:
             paths=self.paths,
             mode=self.mode,
             ids=self.ids,
+            changed_paths=self.changed_paths,
             cwd=os.path.abspath(self.root or os.getcwd()),
             python=sys.executable,
             meta={
@@ -102,6 +106,12 @@ class Run:
     def warnings(self) -> list[str]:
         """What the user should know before the run (one line each)."""
         return list(self._handle.warnings)
+
+    @property
+    def notes(self) -> list[str]:
+        """With `--changed` or in watch mode: what changed, and why everything
+        is selected when it is (one line each)."""
+        return list(self._handle.notes)
 
     @property
     def config_durations(self) -> int | None:

@@ -115,6 +115,11 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version")):
         args = ["run", *args]
+    if args[0] in FAST_COMMANDS:
+        from dbtest.options import with_flag_values
+
+        # `--changed` with or without its REF, read the same by both parsers.
+        args = [args[0], *with_flag_values(args[0], args[1:])]
 
     code: int | None = None
     if args[0] in FAST_COMMANDS:

@@ -38,6 +38,7 @@ def list_tests(a: Values) -> str:
         format=a.list_format,
         color=a.list_format == "text" and want_color(sys.stdout),
         full_parse=a.full_parse,
+        changed=a.changed,
     )
 
 

@@ -74,6 +74,8 @@ def execute(options: Any, settings: RunSettings) -> int:
         raise
     for warning in run.warnings:
         print(f"dbtest: warning: {warning}", file=sys.stderr)
+    for note in run.notes:
+        print(f"dbtest: {note}", file=sys.stderr)
     if settings.durations is None:
         # The command line wins; otherwise `durations` in [tool.dbtest].
         settings.durations = run.config_durations

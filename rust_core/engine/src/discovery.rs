@@ -320,7 +320,7 @@ enum Found {
     Error(ItemKind, String),
 }
 
-fn skip_dir(path: &Path, name: &str) -> bool {
+pub(crate) fn skip_dir(path: &Path, name: &str) -> bool {
     SKIP_DIRS.contains(&name)
         || (name.starts_with('.') && name != "." && name != "..")
         || path.join("pyvenv.cfg").exists()

@@ -9,6 +9,7 @@ use crate::bench::instrument::InstrumentError;
 use crate::config::ConfigError;
 use crate::exit_code::ExitCode;
 use crate::filter::{FilterError, UnknownMode};
+use crate::graph::git::ChangedError;
 use crate::partition::PartitionError;
 use crate::report::ReportError;
 
@@ -41,6 +42,8 @@ pub enum UsageError {
     Instrument(#[from] InstrumentError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Changed(#[from] ChangedError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
 }

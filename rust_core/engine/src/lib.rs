@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod exit_code;
 pub mod filter;
+pub mod graph;
 pub mod parse;
 pub mod partition;
 pub mod record;

@@ -11,6 +11,7 @@ use crate::discovery::list::{self, ListRequest};
 use crate::error::UsageError;
 use crate::events::Event;
 use crate::filter::{FilterSpec, Mode, Selector};
+use crate::graph::{select::Affected, Changed};
 use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
 use crate::report::{RunMeta, RunReport, Selection, SlowNote, SCHEMA_VERSION};
@@ -44,6 +45,9 @@ pub struct RunRequest {
     pub python: PathBuf,
     /// Facts only Python knows: versions, platform, the command line.
     pub meta: RunMeta,
+    /// Watch mode: the files its events named (root-relative); selects as
+    /// `changed` does, with these paths instead of git's.
+    pub changed_paths: Option<Vec<String>>,
 
     // The run options.
     pub pattern: Option<String>,
@@ -65,6 +69,8 @@ pub struct RunRequest {
     pub no_capture: bool,
     pub last_failed: bool,
     pub failed_first: bool,
+    /// `--changed [REF]`: only what the changes since REF affect.
+    pub changed: Option<String>,
     pub partition: Option<String>,
     pub bench_time: Option<f64>,
     pub bench_min_samples: Option<u32>,
@@ -151,6 +157,9 @@ pub struct Prepared {
     /// Things the user should know before the run (one line each): options
     /// of the pytest configuration dbtest does not apply.
     pub warnings: Vec<String>,
+    /// With `--changed` or in watch mode: what changed, and why everything
+    /// is selected when it is (one line each).
+    pub notes: Vec<String>,
     /// What the workers take from the pytest configuration (environment).
     worker_env: Vec<(String, String)>,
     /// How many were selected before `--partition` took this shard's share:
@@ -195,9 +204,15 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             paths: req.paths.clone(),
             filter: spec.clone(),
             full_parse: false,
+            changed: changed_request(req),
         },
         cfg,
     )?;
+    let notes = listed
+        .affected
+        .as_ref()
+        .map(change_notes)
+        .unwrap_or_default();
     let cfg = listed.config;
     let found = listed.discovery;
     let filter_request = FilterRequest::from_spec(&list::configured(&spec, &cfg), mode_name);
@@ -297,10 +312,31 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
         },
         durations: cfg.durations,
         warnings,
+        notes,
         worker_env: pytest_env(&cfg),
         selected_unsharded,
         git_commit: Mutex::new(Some(git_commit)),
     })
+}
+
+/// Where a run's changed files come from: watch mode's paths, else git's.
+fn changed_request(req: &RunRequest) -> Option<Changed> {
+    match (&req.changed_paths, &req.changed) {
+        (Some(paths), _) => Some(Changed::Paths(paths.clone())),
+        (None, Some(reference)) => Some(Changed::Since(reference.clone())),
+        (None, None) => None,
+    }
+}
+
+/// What changed, and why everything is selected when it is.
+fn change_notes(a: &Affected) -> Vec<String> {
+    let mut notes = vec![a.header()];
+    notes.extend(
+        a.everything
+            .iter()
+            .map(|why| format!("everything selected: {why}")),
+    );
+    notes
 }
 
 /// The one warning about `addopts` options dbtest does not apply.

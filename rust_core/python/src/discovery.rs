@@ -48,13 +48,14 @@ fn request(
         paths,
         filter,
         full_parse,
+        changed: None,
     })
 }
 
 /// Config + discovery + filter, rendered as `format` ("text" or "json").
 /// Raises `UsageError` for a bad config, filter or path.
 #[pyfunction]
-#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, markexpr=None, mode="all", format="text", color=false, full_parse=false))]
+#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, markexpr=None, mode="all", format="text", color=false, full_parse=false, changed=None))]
 #[allow(clippy::too_many_arguments)]
 fn list_tree(
     py: Python<'_>,
@@ -68,15 +69,18 @@ fn list_tree(
     format: &str,
     color: bool,
     full_parse: bool,
+    changed: Option<String>,
 ) -> PyResult<String> {
     if format != "text" && format != "json" {
         return Err(UsageError::new_err(format!(
             "unknown format '{format}' (text, json)"
         )));
     }
-    let req = request(
+    let mut req = request(
         paths, root_dir, pattern, tags, expr, markexpr, mode, full_parse,
     )?;
+    // `--changed [REF]` (git's changes since REF).
+    req.changed = changed.map(dbtest_engine::graph::Changed::Since);
     let json = format == "json";
     py.detach(move || {
         list::list(&req).map(|l| {

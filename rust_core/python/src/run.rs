@@ -45,6 +45,7 @@ pub struct RunHandle {
     root: String,
     durations: Option<u32>,
     warnings: Vec<String>,
+    notes: Vec<String>,
     selected_unsharded: usize,
     /// `--bench-equivalence`, for comparisons with a saved baseline.
     bench_equivalence: f64,
@@ -221,6 +222,12 @@ impl RunHandle {
         self.warnings.clone()
     }
 
+    /// What changed and why everything is selected (`--changed`, watch mode).
+    #[getter]
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+
     /// How many were selected before `--partition` (equal to `selected` without it).
     #[getter]
     fn selected_unsharded(&self) -> usize {
@@ -244,6 +251,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
     let root = prepared.root.to_string_lossy().into_owned();
     let durations = prepared.durations;
     let warnings = prepared.warnings.clone();
+    let notes = prepared.notes.clone();
     let selected_unsharded = prepared.selected_unsharded;
     let bench_equivalence = prepared.config.bench_equivalence;
     let launcher: Arc<dyn Launcher> = if in_process {
@@ -277,6 +285,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         root,
         durations,
         warnings,
+        notes,
         selected_unsharded,
         bench_equivalence,
     })

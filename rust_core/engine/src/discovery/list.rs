@@ -7,6 +7,8 @@ use super::{discover, DiscoverOptions, Discovery};
 use crate::config::{self, Config};
 use crate::error::UsageError;
 use crate::filter::{FilterSpec, Selector};
+use crate::graph::select::Affected;
+use crate::graph::Changed;
 use crate::tree::{FileNode, ItemKind, SuiteKind, TestItem};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -22,6 +24,8 @@ pub struct ListRequest {
     /// `integration_dirs`/`integration_tags` are taken from the config.
     pub filter: FilterSpec,
     pub full_parse: bool,
+    /// `--changed`: only the tests a change affects (`crate::graph`).
+    pub changed: Option<Changed>,
 }
 
 /// The selected part of a discovery.
@@ -33,6 +37,8 @@ pub struct Listed {
     /// Number of items before filtering.
     pub discovered: usize,
     pub filter_elapsed: Duration,
+    /// With `--changed`: what the change affects, and why.
+    pub affected: Option<Affected>,
 }
 
 /// `spec` completed by the config: what makes a test an integration test,
@@ -104,11 +110,24 @@ pub fn list_with(req: &ListRequest, cfg: Config) -> Result<Listed, UsageError> {
         drop(ids);
         d.items = selected;
     }
+    let affected = match &req.changed {
+        Some(changed) => {
+            let a = crate::graph::affected_by(&d.root, changed)?;
+            if a.everything.is_none() {
+                d.files.retain(|f| a.selects(&f.path));
+                d.items.retain(|it| a.selects(&it.path));
+                d.errors.retain(|e| a.selects(&e.path));
+            }
+            Some(a)
+        }
+        None => None,
+    };
     Ok(Listed {
         config: cfg,
         discovery: d,
         discovered,
         filter_elapsed,
+        affected,
     })
 }
 
@@ -150,6 +169,8 @@ struct JsonList<'a> {
     errors: &'a [crate::tree::CollectionError],
     counts: Counts,
     timing: Timing,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed: Option<&'a Affected>,
 }
 
 fn notes(d: &crate::discovery::Discovery) -> impl Iterator<Item = &crate::tree::Uncollected> {
@@ -186,6 +207,7 @@ pub fn render_json(l: &Listed) -> String {
             discovery_ms: d.elapsed.as_secs_f64() * 1e3,
             filter_ms: l.filter_elapsed.as_secs_f64() * 1e3,
         },
+        changed: l.affected.as_ref(),
     };
     // Sized up front: growing a multi-megabyte string by doubling copies it
     // about as many times as there are doublings.
@@ -272,8 +294,28 @@ pub fn render_text(l: &Listed, color: bool) -> String {
     let st = Style { on: color };
     let d = &l.discovery;
     let mut out = String::with_capacity(64 * (d.items.len() + d.files.len()) + 128);
+    if let Some(a) = &l.affected {
+        let _ = writeln!(out, "{}", st.paint("2", &a.header()));
+        if let Some(why) = &a.everything {
+            let _ = writeln!(
+                out,
+                "{}",
+                st.paint("33", &format!("everything selected: {why}"))
+            );
+        }
+    }
     for f in &d.files {
         out.push_str(&st.paint("1", &f.path));
+        // With --changed, the import chain that selected the file.
+        if let Some(chain) = l.affected.as_ref().and_then(|a| a.chains.get(&f.path)) {
+            let rest = &chain[1..];
+            let text = if rest.is_empty() {
+                " (changed)".to_string()
+            } else {
+                format!(" -> {} (changed)", rest.join(" -> "))
+            };
+            out.push_str(&st.paint("2", &text));
+        }
         out.push('\n');
         if let Some(e) = &f.error {
             let at = if e.line > 0 {

@@ -26,6 +26,7 @@ mod class;
 mod decorators;
 pub mod doctests;
 pub mod fast;
+pub mod imports;
 pub mod ir;
 mod items;
 mod lit;

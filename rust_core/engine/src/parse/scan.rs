@@ -352,6 +352,15 @@ fn logical_lines(
     Ok(())
 }
 
+/// The byte ranges of `src`'s logical lines (any depth, blank and
+/// comment-only lines skipped), or the first lexical error: what the import
+/// scan (`super::imports`) reads, since imports may sit in any block.
+pub(crate) fn logical_spans(src: &[u8]) -> Result<Vec<(usize, usize)>, ScanError> {
+    let (mut lines, mut brackets) = (Vec::new(), Vec::new());
+    logical_lines(src, &mut lines, &mut brackets)?;
+    Ok(lines.iter().map(|l| (l.start, l.end)).collect())
+}
+
 fn first_word(src: &[u8], l: &Logical) -> (&'static str, usize) {
     let mut i = l.start;
     while i < l.end && matches!(src[i], b' ' | b'\t' | b'\x0c') {
