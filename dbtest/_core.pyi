@@ -122,9 +122,17 @@ class InProcessConnection:
     def close(self, how: str) -> None: ...
 
 def start_run(request_json: str, in_process: bool = False) -> RunHandle: ...
-def prewarm_workers(python: str, workers: int | None = None, capture: bool = True) -> int: ...
+def prewarm_workers(
+    python: str,
+    workers: int | None = None,
+    capture: bool = True,
+    env: list[tuple[str, str]] = ...,
+) -> int: ...
 def prefork_plan(
-    python: str, workers: int | None = None, capture: bool = True
+    python: str,
+    workers: int | None = None,
+    capture: bool = True,
+    env: list[tuple[str, str]] = ...,
 ) -> tuple[int, str, list[tuple[str, str]]] | None: ...
 def become_subreaper() -> bool: ...
 def adopt_forked(

@@ -33,6 +33,9 @@ class Option:
 
     - `kind`: `str`, `int`, `float` or `bool` (a flag); `multiple`: may be
       given more than once (a list of strings).
+    - `bare`: the value of the flag given without one (`--cov` is
+      `--cov=`); a value then needs `=` (`--cov=src`), so a path after the
+      flag stays a path.
     - `min`: the smallest value accepted while parsing; `above`: the value
       must be greater (checked with a one-line error once parsed).
     - `config`: the `[tool.dbtest]` key the option overrides, if any.
@@ -48,6 +51,7 @@ class Option:
         "kind",
         "default",
         "multiple",
+        "bare",
         "min",
         "above",
         "help",
@@ -66,6 +70,7 @@ class Option:
         help: str,
         default: Any = None,
         multiple: bool = False,
+        bare: str | None = None,
         min: float | None = None,
         above: float | None = None,
         config: str | None = None,
@@ -78,6 +83,7 @@ class Option:
         self.kind = kind
         self.default = False if kind is bool else default
         self.multiple = multiple
+        self.bare = bare
         self.min = min
         self.above = above
         self.help = help
@@ -248,6 +254,34 @@ OPTIONS: tuple[Option, ...] = (
         help="Append Markdown to $GITHUB_STEP_SUMMARY.",
     ),
     Option("partition", ("--partition",), help="slice:M/N, hash:M/N or auto.", request=True),
+    # Coverage (coverage.py, the `dbtest[cov]` extra): measured in every
+    # worker, combined and reported by the CLI (docs/coverage.md).
+    Option(
+        "cov",
+        ("--cov",),
+        multiple=True,
+        bare="",
+        help="Measure coverage of SOURCE (--cov=SOURCE); bare: the project root.",
+    ),
+    Option(
+        "cov_report",
+        ("--cov-report",),
+        multiple=True,
+        help="term|term-missing|html[:DIR]|xml[:FILE]|json[:FILE]|lcov[:FILE] (default term).",
+    ),
+    Option("cov_branch", ("--cov-branch",), bool, help="Measure branches too."),
+    Option(
+        "cov_fail_under",
+        ("--cov-fail-under",),
+        float,
+        min=0.0,
+        help="Fail (exit 1) when the total coverage is under N %.",
+    ),
+    Option(
+        "cov_context",
+        ("--cov-context",),
+        help="test: record which tests ran each line (shown in the HTML report).",
+    ),
     # Benchmarks.
     Option(
         "bench_time",
@@ -324,6 +358,20 @@ OPTIONS: tuple[Option, ...] = (
         commands=TUI,
     ),
 )
+
+
+def with_bare_values(command: str, argv: list[str]) -> list[str]:
+    """`argv` with each flag that has a `bare` value and was given without
+    one spelled `--flag=VALUE`, as typer (click) cannot take an optional value."""
+    bare = {f: o.bare for o in options_for(command) if o.bare is not None for f in o.flags}
+    if not bare:
+        return argv
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return out + argv[i:]
+        out.append(f"{arg}={bare[arg]}" if arg in bare else arg)
+    return out
 
 
 def options_for(command: str) -> tuple[Option, ...]:

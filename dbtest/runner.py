@@ -20,7 +20,8 @@ class RunOptions:
     engine takes (`request=True`; `None` means the config's value, else the
     default), plus where (`root`, `paths`), which (`mode`, `ids`, and
     `changed_paths`: watch mode's changed files, selected as `--changed`
-    selects) and how the workers run (`in_process`).
+    selects) and how the workers run (`in_process`, and `worker_env`: what
+    they add to their environment, such as `--cov`'s settings).
 
     `RunOptions(root=".", expr="tag(db)", workers=2)`; an unknown name is a
     TypeError.
@@ -35,6 +36,7 @@ class RunOptions:
         ids: list[str] | None = None,
         changed_paths: list[str] | None = None,
         in_process: bool = False,
+        worker_env: list[tuple[str, str]] | None = None,
         command: list[str] | None = None,
         **options: Any,
     ) -> None:
@@ -46,6 +48,7 @@ class RunOptions:
         self.ids = ids
         self.changed_paths = changed_paths
         self.in_process = in_process
+        self.worker_env = list(worker_env or [])
         self.command = list(sys.argv) if command is None else command
         for o in request_options():
             setattr(self, o.name, options.pop(o.name, o.default))
@@ -66,6 +69,7 @@ class RunOptions:
             mode=self.mode,
             ids=self.ids,
             changed_paths=self.changed_paths,
+            worker_env=[list(kv) for kv in self.worker_env] or None,
             cwd=os.path.abspath(self.root or os.getcwd()),
             python=sys.executable,
             meta={

@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from dbtest.execution import coverage
 from dbtest.outcomes import is_failure
 
 
@@ -330,8 +331,12 @@ class Outbox:
         self._lock = threading.Lock()
         # Called for every failing result sent (`--max-fail` in the worker).
         self.on_failure: Callable[[], None] | None = None
+        # `--cov`: told of each test's start and end (contexts, flushes).
+        self.coverage = coverage.current
 
     def _watch(self, message: dict[str, Any]) -> None:
+        if self.coverage is not None:
+            self.coverage.saw(message)
         if (
             self.on_failure is not None
             and message.get("ev") == "finished"
@@ -545,12 +550,15 @@ def main() -> None:
     # A segfault prints the Python stack to fd 2: the crashed test's output.
     faulthandler.enable(file=sys.__stderr__, all_threads=False)
     dump = StackDump()
+    # Before any test module is imported (`--cov`; the root is the cwd).
+    coverage.start_from_env(os.getcwd())
     try:
         serve(conn, stacks=dump.describe())
     except KeyboardInterrupt:
         pass
     finally:
         dump.close()
+        coverage.stop()
     # The interpreter's last garbage collection walks every object of every
     # test module (20 ms with 1,000 modules, on the scheduler's wait): there
     # is nothing left for it to free that the exit would not.

@@ -42,18 +42,24 @@ def _prewarm(values: Values | None, bench_only: bool = False) -> None:
     capture = not values.no_capture
     # Only ever an optimisation: on any failure the run starts its workers.
     forked = False
+    try:
+        from dbtest.cli.coverage_setup import worker_env
+
+        env = worker_env(values)  # `--cov`: the run's workers measure
+    except Exception:  # noqa: BLE001
+        return
     if not bench_only:  # benchmarks keep a worker of their own, started fresh
         try:
             from dbtest.cli.prefork import prefork
 
-            forked = prefork(workers, capture)
+            forked = prefork(workers, capture, env)
         except Exception:  # noqa: BLE001
             forked = False
     if not forked:
         try:
             from dbtest import _core
 
-            _core.prewarm_workers(sys.executable, workers, capture)
+            _core.prewarm_workers(sys.executable, workers, capture, env)
         except Exception:  # noqa: BLE001
             pass
 
@@ -75,6 +81,10 @@ def _typer_main(args: list[str]) -> int:
         from typer._click.exceptions import ClickException
 
     from dbtest.cli.app import build_app
+    from dbtest.options import with_bare_values
+
+    if args[0] in RUN_COMMANDS or args[0] == "tui":
+        args = [args[0], *with_bare_values(args[0], args[1:])]
 
     # Top-level help lists every command; otherwise build only the one used.
     app = build_app(args[0] if args[0] in SUBCOMMANDS else None)

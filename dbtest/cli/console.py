@@ -267,9 +267,11 @@ class ConsoleReporter:
         report: dict[str, Any],
         summary_line: list[tuple[str, str]],
         compare: dict[str, Any] | None = None,
+        before_summary: str = "",
     ) -> None:
-        """Failures, slowest tests, benchmark tables, and the summary line
-        (the engine's `(text, role)` pieces: `Conclusion.summary_line`)."""
+        """Failures, slowest tests, benchmark tables, `before_summary` (the
+        coverage table, as coverage.py prints it) and the summary line (the
+        engine's `(text, role)` pieces: `Conclusion.summary_line`)."""
         tests = report["tests"]
         if self.plain and not (
             self.verbosity >= 0
@@ -282,6 +284,7 @@ class ConsoleReporter:
             )
         ):
             # Nothing but the summary, and no colour: no need for rich.
+            self.file.write(before_summary)
             self.file.write("".join(part for part, _ in summary_line) + "\n")
             return
         from rich.text import Text
@@ -310,6 +313,9 @@ class ConsoleReporter:
                 from dbtest.benchmark.console import print_results
 
                 print_results(report["benchmarks"], compare, self.console)
+        if before_summary:
+            self.file.write(before_summary)  # not rich's: its wrapping would break the table
+            self.file.flush()
         self.console.print(styled(summary_line))
 
     def _failure(self, record: dict[str, Any]) -> None:

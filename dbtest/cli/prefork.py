@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 Pipes = tuple[tuple[int, int], tuple[int, int], tuple[int, int]]
 
 
-def prefork(workers: int | None, capture: bool) -> bool:
-    """Fork the coming run's workers; False when it cannot (the caller then
+def prefork(workers: int | None, capture: bool, env: list[tuple[str, str]] | None = None) -> bool:
+    """Fork the coming run's workers, with `env` added to their environment
+    (the run request's `worker_env`); False when it cannot (the caller then
     starts them with `python -m dbtest.worker`)."""
     if sys.platform != "linux" or os.environ.get("DBTEST_PREFORK") == "0":
         return False
@@ -51,7 +52,7 @@ def prefork(workers: int | None, capture: bool) -> bool:
         return False
     from dbtest import _core
 
-    plan = _core.prefork_plan(sys.executable, workers, capture)
+    plan = _core.prefork_plan(sys.executable, workers, capture, env or [])
     if plan is None or not _core.become_subreaper():
         return False
     n, root, env = plan
@@ -95,6 +96,10 @@ def _zygote(pipes: list[Pipes], status_w: int, root: str, env: list[tuple[str, s
 
         import dbtest.execution.executor  # noqa: F401
         import dbtest.worker  # noqa: F401
+
+        if os.environ.get("DBTEST_COV"):
+            # Once for every worker; each starts its own measurement.
+            import coverage  # noqa: F401
 
         # What the zygote imported lives as long as the workers: kept out of
         # their collections, which would otherwise walk it (and copy the

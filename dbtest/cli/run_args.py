@@ -75,6 +75,8 @@ def parse(command: str, argv: list[str], lenient: bool = False) -> Values | None
         if opt.kind is bool:
             values[opt.name] = True
             continue
+        if not eq and opt.bare is not None:
+            eq, text = "=", opt.bare  # `--cov`: a value needs `=`
         if not eq:
             if i >= len(argv) or argv[i] in by_flag:
                 if lenient:

@@ -33,14 +33,22 @@ def run(mode: str, a: Values) -> int:
         raise UsageError("--fail-on-regression needs --compare NAME")
     if a.fail_on_regression:
         _core.bench_parse_threshold(a.fail_on_regression)
+    from dbtest.cli import coverage_setup
+
+    cov = coverage_setup.settings(a)  # raises UsageError (naming the extra if missing)
+    if cov is not None and a.in_process:
+        raise UsageError("--cov measures the worker processes: it cannot run --in-process")
 
     options = RunOptions(
         paths=a.paths,
         mode=mode,
         in_process=a.in_process,
+        worker_env=cov.env() if cov is not None else [],
         **{o.name: getattr(a, o.name) for o in request_options() if a.command in o.commands},
     )
-    return execute(options, RunSettings(a))
+    settings = RunSettings(a)
+    settings.coverage = cov
+    return execute(options, settings)
 
 
 class RunSettings:
@@ -54,6 +62,9 @@ class RunSettings:
         self.live = interactive and a.fmt == "console" and a.output is None
         # The command line's; else `durations` in [tool.dbtest], once known.
         self.durations: int | None = a.durations
+        # `--cov`: what to measure and report (coverage_setup.CovSettings).
+        self.coverage: Any = None
+        self.coverage_result: Any = None  # its totals, once combined
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.args, name)
@@ -64,6 +75,10 @@ def execute(options: Any, settings: RunSettings) -> int:
     from dbtest import runner
 
     _prepare_outputs(settings)
+    if settings.coverage is not None:
+        from dbtest.cli import coverage_report
+
+        coverage_report.prepare(settings.coverage)
     # Start first: the workers get their first tests while rich is imported.
     run = runner.start_run(options)
 
@@ -84,8 +99,9 @@ def execute(options: Any, settings: RunSettings) -> int:
 
     # With a report on stdout, the console goes to stderr so the two never mix.
     to_stderr = settings.fmt != "console" and settings.output is None
+    stream = sys.stderr if to_stderr else sys.stdout
     reporter = ConsoleReporter(
-        sys.stderr if to_stderr else sys.stdout,
+        stream,
         color=want_color(sys.stdout),
         verbosity=settings.verbosity,
         live=settings.live,
@@ -123,9 +139,35 @@ def execute(options: Any, settings: RunSettings) -> int:
     gated = compare_result is not None and compare_result.get("gate")
     # The engine says how the run ended: verdict, exit code, summary line.
     conclusion = run.conclusion(len(compare_result["regressions"]) if gated else 0)
-    reporter.finish(report, conclusion["summary_line"], compare_result)
+    code = int(conclusion["exit_code"])
+    table = _coverage(run, settings, stream) if settings.coverage is not None else ""
+    reporter.finish(report, conclusion["summary_line"], compare_result, before_summary=table)
+    result = settings.coverage_result
+    if result is not None and result.under:
+        from dbtest.cli.coverage_report import fail_under_line
+
+        print(fail_under_line(result), file=stream)
+        # Only a run that passed fails for its coverage: 2, 3 and 5 say more.
+        code = exit_codes.TESTS_FAILED if code == exit_codes.OK else code
     _write_reports(run, settings)
-    return int(conclusion["exit_code"])
+    return code
+
+
+def _coverage(run: Any, settings: RunSettings, stream: Any) -> str:
+    """Combine the workers' coverage and write its reports; the terminal
+    table, for the console to print before the summary line."""
+    import io
+
+    from dbtest.cli import coverage_report
+
+    out = io.StringIO()
+    want_files = bool(
+        settings.markdown_path or settings.github_summary or settings.fmt == "markdown"
+    )
+    settings.coverage_result = coverage_report.finish(
+        settings.coverage, run.root, out, files=want_files
+    )
+    return out.getvalue()
 
 
 def _check_baselines(root: str, settings: RunSettings) -> None:
@@ -208,6 +250,11 @@ def _write_reports_to(run: Any, settings: RunSettings) -> None:
     def render(fmt: str) -> str:
         if fmt not in rendered:
             rendered[fmt] = run.report_json() if fmt == "json" else run.render(fmt)
+            if fmt == "markdown" and settings.coverage_result is not None:
+                from dbtest.cli.coverage_report import markdown
+
+                text = rendered[fmt]
+                rendered[fmt] = text.rstrip("\n") + "\n\n" + markdown(settings.coverage_result)
         return rendered[fmt]
 
     if settings.fmt != "console":

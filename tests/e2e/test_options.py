@@ -17,7 +17,7 @@ from dbtest.runner import RunOptions
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 # `RunRequest` fields that are not options: where, which, on what.
-NOT_OPTIONS = {"cwd", "paths", "mode", "ids", "python", "meta", "changed_paths"}
+NOT_OPTIONS = {"cwd", "paths", "mode", "ids", "python", "meta", "changed_paths", "worker_env"}
 
 SAMPLE = {str: "x", int: 3, float: 1.5, bool: True}
 

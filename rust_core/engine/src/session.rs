@@ -48,6 +48,10 @@ pub struct RunRequest {
     /// Watch mode: the files its events named (root-relative); selects as
     /// `changed` does, with these paths instead of git's.
     pub changed_paths: Option<Vec<String>>,
+    /// Environment the workers get besides the config's: what the CLI's
+    /// `--cov` options set up (`dbtest/cli/coverage_setup.py`). Workers
+    /// started ahead of the run are adopted only with the same.
+    pub worker_env: Vec<(String, String)>,
 
     // The run options.
     pub pattern: Option<String>,
@@ -313,7 +317,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
         durations: cfg.durations,
         warnings,
         notes,
-        worker_env: pytest_env(&cfg),
+        worker_env: [pytest_env(&cfg), req.worker_env.clone()].concat(),
         selected_unsharded,
         git_commit: Mutex::new(Some(git_commit)),
     })
@@ -456,9 +460,15 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
 /// Start the workers of a run that is about to be requested, so their
 /// start-up overlaps the CLI's own (see [`crate::scheduler::prewarm`]).
 /// Returns how many were started; a config error starts none (the run
-/// itself will report it).
-pub fn prewarm(cwd: &Path, python: &Path, workers: Option<u32>, capture: bool) -> u32 {
-    let Some((n, launcher)) = early_launcher(cwd, python, workers, capture) else {
+/// itself will report it). `extra_env` is the request's `worker_env`.
+pub fn prewarm(
+    cwd: &Path,
+    python: &Path,
+    workers: Option<u32>,
+    capture: bool,
+    extra_env: &[(String, String)],
+) -> u32 {
+    let Some((n, launcher)) = early_launcher(cwd, python, workers, capture, extra_env) else {
         return 0;
     };
     match crate::scheduler::prewarm(&launcher, n) {
@@ -494,6 +504,7 @@ fn early_launcher(
     python: &Path,
     workers: Option<u32>,
     capture: bool,
+    extra_env: &[(String, String)],
 ) -> Option<(u32, ProcessLauncher)> {
     let cfg = match take_early_config(cwd) {
         Some(cfg) => cfg,
@@ -504,7 +515,12 @@ fn early_launcher(
     let n = worker_count(workers, &cfg).min(64);
     Some((
         n,
-        launcher_for(python, &cfg.root, capture, &pytest_env(&cfg)),
+        launcher_for(
+            python,
+            &cfg.root,
+            capture,
+            &[pytest_env(&cfg), extra_env.to_vec()].concat(),
+        ),
     ))
 }
 
@@ -523,8 +539,9 @@ pub fn prefork_plan(
     python: &Path,
     workers: Option<u32>,
     capture: bool,
+    extra_env: &[(String, String)],
 ) -> Option<PreforkPlan> {
-    let (workers, launcher) = early_launcher(cwd, python, workers, capture)?;
+    let (workers, launcher) = early_launcher(cwd, python, workers, capture, extra_env)?;
     Some(PreforkPlan {
         workers,
         root: launcher.cwd,

@@ -118,7 +118,7 @@ fn the_config_read_for_the_early_workers_is_the_runs_and_is_read_once() {
         .unwrap()
     };
     config(2);
-    let plan = dbtest_engine::session::prefork_plan(&root, "python3".as_ref(), None, true);
+    let plan = dbtest_engine::session::prefork_plan(&root, "python3".as_ref(), None, true, &[]);
     assert_eq!(plan.map(|p| p.workers), Some(2));
     // Changed after the early start: the run uses what was read then, once.
     config(3);

@@ -379,11 +379,18 @@ impl Launcher for InProcessLauncher {
 
 /// Start the workers of the coming run now (see `session::prewarm`).
 #[pyfunction]
-#[pyo3(signature = (python, workers = None, capture = true))]
-fn prewarm_workers(py: Python<'_>, python: String, workers: Option<u32>, capture: bool) -> u32 {
+#[pyo3(signature = (python, workers = None, capture = true, env = Vec::new()))]
+fn prewarm_workers(
+    py: Python<'_>,
+    python: String,
+    workers: Option<u32>,
+    capture: bool,
+    env: Vec<(String, String)>,
+) -> u32 {
     py.detach(|| {
         let cwd = std::env::current_dir().unwrap_or_default();
-        dbtest_engine::session::prewarm(&cwd, std::path::Path::new(&python), workers, capture)
+        let python = std::path::Path::new(&python);
+        dbtest_engine::session::prewarm(&cwd, python, workers, capture, &env)
     })
 }
 
@@ -393,14 +400,20 @@ type PlanTuple = (u32, String, Vec<(String, String)>);
 /// `(workers, root, env)` for forking the coming run's workers (see
 /// `session::prefork_plan`); `None` on a config error.
 #[pyfunction]
-#[pyo3(signature = (python, workers = None, capture = true))]
-fn prefork_plan(python: String, workers: Option<u32>, capture: bool) -> Option<PlanTuple> {
+#[pyo3(signature = (python, workers = None, capture = true, env = Vec::new()))]
+fn prefork_plan(
+    python: String,
+    workers: Option<u32>,
+    capture: bool,
+    env: Vec<(String, String)>,
+) -> Option<PlanTuple> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let plan = dbtest_engine::session::prefork_plan(
         &cwd,
         std::path::Path::new(&python),
         workers,
         capture,
+        &env,
     )?;
     Some((
         plan.workers,

@@ -1,0 +1,190 @@
+"""The end of a covered run (`--cov`): combine the workers' data files into
+the project's data file, write the reports asked for, and say the total.
+
+Runs in the project root, as the workers did, so the coverage config (and
+the paths in it) mean the same here as there: `.coveragerc`, `setup.cfg`,
+`tox.ini` or `pyproject.toml`'s `[tool.coverage]`, or `$COVERAGE_RCFILE`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+from collections.abc import Iterator
+from typing import IO, Any
+
+from dbtest._core import UsageError
+from dbtest.cli.coverage_setup import CovSettings
+
+# How many of the least covered files the Markdown report lists.
+LEAST_COVERED = 5
+
+
+class FileCoverage:
+    """One measured file: its path (relative to the root) and figures."""
+
+    def __init__(self, path: str, percent: float, statements: int, missing: int) -> None:
+        self.path = path
+        self.percent = percent
+        self.statements = statements
+        self.missing = missing
+
+
+class CoverageResult:
+    """What a covered run measured, combined over its workers."""
+
+    def __init__(
+        self,
+        total: float,
+        precision: int,
+        fail_under: float | None,
+        files: list[FileCoverage],
+        branch: bool,
+    ) -> None:
+        self.total = total
+        self.precision = precision
+        self.fail_under = fail_under
+        self.files = files
+        self.branch = branch
+
+    def total_text(self) -> str:
+        """`87.50%`, at the config's `[report] precision`."""
+        return f"{self.total:.{self.precision}f}%"
+
+    @property
+    def under(self) -> bool:
+        """The total is under `--cov-fail-under` (or `[report] fail_under`)."""
+        if not self.fail_under:
+            return False
+        from coverage.results import should_fail_under
+
+        return bool(should_fail_under(self.total, self.fail_under, self.precision))
+
+    def least_covered(self, n: int = LEAST_COVERED) -> list[FileCoverage]:
+        """The `n` files with the lowest coverage, fully covered ones left out."""
+        partial = [f for f in self.files if f.missing]
+        return sorted(partial, key=lambda f: (f.percent, f.path))[:n]
+
+
+@contextlib.contextmanager
+def _in(directory: str) -> Iterator[None]:
+    cwd = os.getcwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+
+
+def prepare(settings: CovSettings) -> None:
+    """Before the run: the run's data directory exists and is empty (a
+    leftover of an earlier process with the same pid must not count)."""
+    shutil.rmtree(settings.dir, ignore_errors=True)
+    os.makedirs(settings.dir, exist_ok=True)
+
+
+def finish(
+    settings: CovSettings, root: str, out: IO[str], files: bool = False
+) -> CoverageResult | None:
+    """Combine the workers' data, write the reports (the terminal ones to
+    `out`), and return the totals (with each file's figures if `files`);
+    None (and a warning) when no worker measured anything."""
+    import coverage
+    from coverage.exceptions import CoverageException, NoDataError
+
+    files = sorted(glob.glob(os.path.join(settings.dir, ".coverage.*")))
+    try:
+        with _in(root):
+            cov = coverage.Coverage(config_file=True)
+            cov.erase()  # the combined data replaces the last run's, as pytest-cov does
+            if files:
+                cov.combine(files, keep=False)
+                cov.save()
+            try:
+                return _report(cov, settings, out, files)
+            except NoDataError:
+                out.write("dbtest: warning: coverage: no data was collected\n")
+                return None
+    except CoverageException as e:
+        raise UsageError(f"coverage: {e}") from None
+    finally:
+        shutil.rmtree(settings.dir, ignore_errors=True)
+
+
+def _report(cov: Any, settings: CovSettings, out: IO[str], files: bool) -> CoverageResult:
+    show_contexts = True if settings.context else None
+    total: float | None = None
+    for r in settings.reports:
+        if r.kind in ("term", "term-missing"):
+            out.write("\nCoverage:\n")
+            total = cov.report(file=out, show_missing=True if r.kind == "term-missing" else None)
+        elif r.kind == "html":
+            cov.html_report(directory=r.path, show_contexts=show_contexts)
+        elif r.kind == "xml":
+            cov.xml_report(outfile=r.path)
+        elif r.kind == "json":
+            cov.json_report(outfile=r.path, show_contexts=show_contexts)
+        elif r.kind == "lcov":
+            cov.lcov_report(outfile=r.path)
+    if total is None:
+        with open(os.devnull, "w") as null:
+            total = cov.report(file=null)
+    fail_under = settings.fail_under
+    if fail_under is None:
+        fail_under = cov.get_option("report:fail_under") or None
+    return CoverageResult(
+        total=float(total),
+        precision=int(cov.get_option("report:precision") or 0),
+        fail_under=fail_under,
+        files=_files(cov) if files else [],
+        branch=cov.get_data().has_arcs(),
+    )
+
+
+def _files(cov: Any) -> list[FileCoverage]:
+    """Every measured file's figures (lines and, with branches, as the total)."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "coverage.json")
+        cov.json_report(outfile=path)
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    return [
+        FileCoverage(
+            name.replace(os.sep, "/"),
+            float(info["summary"]["percent_covered"]),
+            int(info["summary"]["num_statements"]),
+            int(info["summary"]["missing_lines"]),
+        )
+        for name, info in data.get("files", {}).items()
+    ]
+
+
+def markdown(result: CoverageResult) -> str:
+    """The coverage section of the Markdown report and the job summary."""
+    what = "lines and branches" if result.branch else "lines"
+    lines = [
+        "## Coverage",
+        "",
+        f"**{result.total_text()}** of {what} covered, over {len(result.files)} files.",
+    ]
+    if result.under:
+        lines.append(f"Under the required {result.fail_under:g}%: the run fails.")
+    least = result.least_covered()
+    if least:
+        lines += ["", "| Least covered | Cover | Missing lines |", "|---|---:|---:|"]
+        p = result.precision
+        lines += [f"| `{f.path}` | {f.percent:.{p}f}% | {f.missing} |" for f in least]
+    return "\n".join(lines) + "\n"
+
+
+def fail_under_line(result: CoverageResult) -> str:
+    """The line saying the run fails for its coverage."""
+    return (
+        f"dbtest: coverage {result.total_text()} is under the required "
+        f"{result.fail_under:g}% (--cov-fail-under)"
+    )
