@@ -260,6 +260,10 @@ async def _serve(
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
             await _close(executor, emit)
+            # `--cov`: the data file is complete before `closed`, after which
+            # the CLI may combine it (a no-op without coverage).
+            if isinstance(conn, PipeConnection):
+                coverage.stop()
             # Teardown is done; what the exit still waits for is named, so a
             # worker the scheduler must kill is explained (in-process, the
             # threads are the CLI's, and nothing is killed).
