@@ -262,14 +262,16 @@ OPTIONS: tuple[Option, ...] = (
         multiple=True,
         bare="",
         help="Measure coverage of SOURCE (--cov=SOURCE); bare: the project root.",
+        commands=RUN + TUI,
     ),
     Option(
         "cov_report",
         ("--cov-report",),
         multiple=True,
         help="term|term-missing|html[:DIR]|xml[:FILE]|json[:FILE]|lcov[:FILE] (default term).",
+        commands=RUN + TUI,
     ),
-    Option("cov_branch", ("--cov-branch",), bool, help="Measure branches too."),
+    Option("cov_branch", ("--cov-branch",), bool, help="Measure branches too.", commands=RUN + TUI),
     Option(
         "cov_fail_under",
         ("--cov-fail-under",),
@@ -281,6 +283,7 @@ OPTIONS: tuple[Option, ...] = (
         "cov_context",
         ("--cov-context",),
         help="test: record which tests ran each line (shown in the HTML report).",
+        commands=RUN + TUI,
     ),
     # Benchmarks.
     Option(

@@ -37,7 +37,10 @@ def register(app: typer.Typer) -> None:
             fail(NO_TERMINAL, exit_codes.USAGE_ERROR)
         if a.pattern and a.expr:
             fail("give either -k/--pattern or -E/--filter to the TUI, not both")
+        from dbtest.cli import coverage_setup
         from dbtest.tui import make_app
+
+        coverage = coverage_setup.settings(a)  # a UsageError is one line, exit 4
 
         app_ = make_app(
             os.getcwd(),
@@ -47,6 +50,7 @@ def register(app: typer.Typer) -> None:
             tags=split_tags(a.tags) or None,
             workers=a.workers,
             restore_session=not a.fresh,
+            coverage=coverage,
         )
         app_.run()
         raise typer.Exit(exit_codes.OK)

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Input, Tree
 
 from dbtest._core import UsageError
 from dbtest.tui import keys
+from dbtest.tui.coverage import CoverageRuns
 from dbtest.tui.details import DetailsPane
 from dbtest.tui.editor import editor_command
 from dbtest.tui.filter_bar import FilterBar, parse_filter
@@ -72,8 +73,11 @@ class DbtestApp(App[int]):
         watch_interval: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         prefetched: Future[Discovered] | None = None,
+        coverage: Any = None,
     ) -> None:
         super().__init__()
+        # `--cov` (`dbtest.cli.coverage_setup.CovSettings`): runs are measured.
+        self.coverage = CoverageRuns(coverage) if coverage is not None else None
         self.root_dir = Path(root or os.getcwd()).resolve()
         self.paths = list(paths)
         self.worker_count = workers
@@ -258,6 +262,8 @@ class DbtestApp(App[int]):
             kwargs["ids"] = ids
         if self.worker_count is not None:
             kwargs["workers"] = self.worker_count
+        if self.coverage is not None:
+            self.coverage.options(kwargs)
         try:
             run = self.source.start_run(self.source.options(**kwargs))
         except UsageError as e:
@@ -321,6 +327,11 @@ class DbtestApp(App[int]):
                 [{"type": "run_finished", "summary": {}, "interrupted": True}], now=self.clock()
             )
             self.tree.refresh_keys(set(self.state.last_run_ids))
+            self._update_status()
+        if self.coverage is not None:
+            # Here, before a watch rerun empties the data directory again.
+            root = getattr(self.active_run, "root", None) or self.project_root
+            self.state.progress.coverage = self.coverage.finish(str(root))
             self._update_status()
         self.active_run = None
         self.sub_title = ""

@@ -102,6 +102,8 @@ class RunProgress:
     summary: dict[str, Any] | None = None
     # The engine's summary line of the finished run: `(text, role)` pieces.
     summary_line: list[tuple[str, str]] | None = None
+    # `--cov`: the combined total of the finished run (`87%`).
+    coverage: str | None = None
 
     def live_counts(self) -> dict[str, int]:
         """What the run has counted so far, by the names the engine's

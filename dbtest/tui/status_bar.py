@@ -18,7 +18,8 @@ def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> T
     """`12/40  3.1s  workers 2/2 busy  [watch]  2 failed, 10 passed`: the
     state first, the counts last, so a narrow terminal cuts only counts
     (the tree shows every result anyway). Once the run is over, its summary
-    line, in the engine's words as the console and the reports say it."""
+    line, in the engine's words as the console and the reports say it, and
+    with `--cov` its total coverage."""
     t = Text(no_wrap=True, end="")
     if p.started_at is None:
         t.append("no run yet", "dim")
@@ -51,6 +52,8 @@ def progress_text(p: RunProgress, watching: bool, now: float | None = None) -> T
             t.append("  ")
         for part, role in pieces:
             t.append(part, ROLE_STYLE.get(role, ""))
+    if p.coverage is not None and not p.running:
+        t.append(f"  cov {p.coverage}", "bold cyan")
     return t
 
 
