@@ -241,6 +241,8 @@ OPTIONS: tuple[Option, ...] = (
         commands=RUN + LIST,
         flag_value="HEAD",
     ),
+    Option("shuffle", ("--shuffle",), bool, help="Random order (a fresh seed).", request=True),
+    Option("seed", ("--seed",), help="Random order from seed N, or last.", request=True),
     Option("headless", ("--headless",), bool, help="Plain output for CI."),
     Option("fmt", ("--format",), default="console", help="|".join(REPORT_FORMATS)),
     Option("output", ("--output", "-o"), help="Write --format here."),

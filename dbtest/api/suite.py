@@ -18,12 +18,14 @@ class TestSuite:
     ``teardown`` around each test.
 
     Class attributes: ``tags`` (applied to every test), ``concurrency``
-    (how many of the suite's async tests may run at once; default 1).
+    (how many of the suite's async tests may run at once; default 1),
+    ``ordered`` (``True``: ``--shuffle`` keeps the tests in file order).
     """
 
     __test__ = False  # keep pytest from collecting the base class
     tags: ClassVar[list[str]] = []
     concurrency: ClassVar[int] = 1
+    ordered: ClassVar[bool] = False
 
     def setup_suite(self) -> Any:
         """Runs once before the suite's first test."""

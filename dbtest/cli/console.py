@@ -136,6 +136,9 @@ class ConsoleReporter:
                 # `total` in the lean (progress) form, the items in the full one.
                 self.total = event["total"] if "total" in event else len(event["selected"])
                 self.collection_errors = len(event.get("collection_errors", []))
+                if event.get("seed") is not None:
+                    seed = event["seed"]
+                    self._print(Text(f"random order: seed {seed} (--seed {seed} repeats it)"))
                 for err in event.get("collection_errors", []):
                     self._print(
                         Text(f"collection error: {safe(err['path'])}:{err['line']}: ", style="red")

@@ -20,8 +20,8 @@ from dbtest.api.suite import TestSuite
 from dbtest.compat import settings
 from dbtest.compat.conftest import Conftest, chain_paths, fixtures_of
 from dbtest.execution import capture as cap_mod
+from dbtest.execution import order, watch, workdir, xunit
 from dbtest.execution import outcome as oc
-from dbtest.execution import watch, workdir, xunit
 from dbtest.execution.collect import ImportFailure, Item, LoadedModule, import_file, load
 from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
 from dbtest.execution.introspect import explain_exception
@@ -178,6 +178,8 @@ class Executor:
         self._conftests: dict[str, Conftest] = {}
         # The run's `setup-timeout`, as the last request gave it (for close()).
         self.setup_timeout: float | None = None
+        # `--shuffle`'s seed (the run's, the same in every request).
+        self.seed: int | None = None
         self.leaks = Leaks()
         # Called between two tests run one after another: the worker reads a
         # `cancel` there that the loop would only see after the unit.
@@ -309,6 +311,9 @@ class Executor:
             # A module kept whole (`keep-together`) runs its classes as
             # `python -m unittest` does: by name.
             groups.sort(key=lambda g: getattr(g[0], "__name__", ""))
+        self.seed = request.get("seed")
+        if self.seed is not None and not request.get("keep_order"):
+            groups = order.shuffle_groups(groups, self.seed, path)
         for suite_cls, items in groups:
             if items[0].style == "unittest":
                 from dbtest.execution.unittest_compat import run_unittest_group
@@ -572,6 +577,8 @@ class Executor:
         attempt = 1
         failed_before = False
         while True:
+            if self.seed is not None:
+                order.reseed(self.seed, item.id)
             emit({
                 "ev": "started", "unit": unit, "id": item.id, "start": time.time(),
                 "timeout": timeout, "attempt": attempt, "sync": not item.is_async,

@@ -24,8 +24,8 @@ import unittest
 from typing import TYPE_CHECKING, Any
 
 from dbtest.execution import capture as cap_mod
+from dbtest.execution import order, watch, workdir
 from dbtest.execution import outcome as oc
-from dbtest.execution import watch, workdir
 from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
 from dbtest.execution.traceback import format_exception
@@ -249,6 +249,8 @@ async def _attempt_case(
     capture = (
         cap_mod.TestCapture(item.id, ex.max_output_bytes, ex.live_output) if ex.capture else None
     )
+    if ex.seed is not None:
+        order.reseed(ex.seed, item.id)
     emit({"ev": "started", "unit": unit, "id": item.id, "start": time.time(), "timeout": item.timeout,
           "attempt": attempt, "sync": True})  # fmt: skip
     start = time.time()

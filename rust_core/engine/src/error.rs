@@ -10,6 +10,7 @@ use crate::config::ConfigError;
 use crate::exit_code::ExitCode;
 use crate::filter::{FilterError, UnknownMode};
 use crate::graph::git::ChangedError;
+use crate::order::SeedError;
 use crate::partition::PartitionError;
 use crate::report::ReportError;
 
@@ -44,6 +45,7 @@ pub enum UsageError {
     Report(#[from] ReportError),
     #[error(transparent)]
     Changed(#[from] ChangedError),
+    Seed(#[from] SeedError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
 }

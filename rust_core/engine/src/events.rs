@@ -15,6 +15,9 @@ pub enum Event {
         selected: Vec<TestItem>,
         collection_errors: Vec<CollectionError>,
         workers: u32,
+        /// `--shuffle`'s seed, for the console to print first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
     },
     WorkerStarted {
         worker: u32,
@@ -122,6 +125,8 @@ impl Serialize for Progress<'_> {
             total: usize,
             collection_errors: &'a [CollectionError],
             workers: u32,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            seed: Option<u64>,
         }
         #[derive(Serialize)]
         struct Slim<'a> {
@@ -141,11 +146,13 @@ impl Serialize for Progress<'_> {
                 selected,
                 collection_errors,
                 workers,
+                seed,
             } => Started {
                 r#type: "run_started",
                 total: selected.len(),
                 collection_errors,
                 workers: *workers,
+                seed: *seed,
             }
             .serialize(s),
             Event::TestFinished { record } => Finished {
@@ -186,6 +193,7 @@ mod tests {
             selected: vec![],
             collection_errors: vec![],
             workers: 2,
+            seed: None,
         };
         assert_eq!(
             serde_json::to_value(Progress(&started)).unwrap(),

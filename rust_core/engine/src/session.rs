@@ -12,6 +12,7 @@ use crate::error::UsageError;
 use crate::events::Event;
 use crate::filter::{FilterSpec, Mode, Selector};
 use crate::graph::{select::Affected, Changed};
+use crate::order;
 use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
 use crate::report::{RunMeta, RunReport, Selection, SlowNote, SCHEMA_VERSION};
@@ -75,6 +76,10 @@ pub struct RunRequest {
     pub failed_first: bool,
     /// `--changed [REF]`: only what the changes since REF affect.
     pub changed: Option<String>,
+    /// `--shuffle`: random order, from `seed` (see [`crate::order`]).
+    pub shuffle: bool,
+    /// `--seed`: a number, or `last`; implies `shuffle`.
+    pub seed: Option<String>,
     pub partition: Option<String>,
     pub bench_time: Option<f64>,
     pub bench_min_samples: Option<u32>,
@@ -238,6 +243,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
     }
 
     let instrument = bench::instrument::resolve(req.instrument.as_deref())?;
+    let seed = order::resolve(req.shuffle, req.seed.as_deref(), &found.root)?;
     let workers = worker_count(req.workers, &cfg);
     let max_fail = if req.fail_fast || cfg.fail_fast == Some(true) {
         Some(1)
@@ -270,9 +276,19 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             None => bench::paired::DEFAULT_EQUIVALENCE,
         },
         refine: serde_json::to_value(&filter_request).ok(),
+        seed,
         ..SchedulerConfig::default()
     };
-    let mut planned = build_units(&selected, workers, &history.durations);
+    let mut planned = match seed {
+        None => build_units(&selected, workers, &history.durations),
+        Some(seed) => {
+            let mut shuffled = selected.clone();
+            order::shuffle_items(&mut shuffled, seed);
+            let mut units = build_units(&shuffled, workers, &Default::default());
+            order::shuffle_units(&mut units, seed);
+            units
+        }
+    };
     if req.failed_first {
         let first: HashSet<String> = history.failed.iter().cloned().collect();
         let next_id = planned.iter().map(|u| u.id).max().unwrap_or(0) + 1;
@@ -281,6 +297,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
 
     let mut meta = req.meta.clone();
     meta.workers = workers;
+    meta.seed = seed;
     meta.selection = Selection {
         paths: req.paths.clone(),
         pattern: req.pattern.clone(),
@@ -624,6 +641,7 @@ pub fn execute(
         selected: prepared.selected.clone(),
         collection_errors: prepared.collection_errors.clone(),
         workers: prepared.config.workers,
+        seed: prepared.config.seed,
     });
     let (state, first) = prepared.start_state();
     let state = runtime.block_on(drive(state, first, launcher, events.clone(), control));

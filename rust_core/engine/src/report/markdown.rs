@@ -180,6 +180,10 @@ pub fn render(report: &RunReport) -> String {
     if let Some(p) = &m.selection.partition {
         facts.push(format!("partition {}", inline(p)));
     }
+    if let Some(seed) = m.seed {
+        // What a reader needs to repeat a CI run's order locally.
+        facts.push(format!("random order: --seed {seed}"));
+    }
     if !m.merged_from.is_empty() {
         facts.push(format!("merged from {} reports", m.merged_from.len()));
     }

@@ -50,6 +50,9 @@ pub struct RunMeta {
     /// Wall time of the whole run, seconds.
     pub duration: f64,
     pub workers: u32,
+    /// `--shuffle`'s seed: `--seed N` repeats the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     #[serde(default)]
     pub command: Vec<String>,
     #[serde(default)]

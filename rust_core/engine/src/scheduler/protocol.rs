@@ -46,6 +46,12 @@ pub enum Request {
         /// in this run and got their worker killed: they fail at once.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         hung: Vec<String>,
+        /// `--shuffle`'s seed: the worker orders the tests from it (unless
+        /// `keep_order`) and resets `random` before each test.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        keep_order: bool,
     },
     Cancel,
     Shutdown,

@@ -23,6 +23,9 @@ pub struct Unit {
     /// Module-level functions, which may travel in any grouping (a suite's
     /// tests stay together so that `setup_suite` runs once).
     pub splittable: bool,
+    /// A module kept together (`keep-together`): its tests depend on their
+    /// file order, which `--shuffle` keeps.
+    pub keep_order: bool,
 }
 
 /// Largest chunk of module-level functions of one file in one unit.
@@ -79,6 +82,7 @@ pub fn build_units(
                 attempt: 1,
                 estimate,
                 splittable: group == "functions",
+                keep_order: group == "module",
             });
             next_id += 1;
         }

@@ -150,6 +150,8 @@ impl State {
                 concurrency_cap: Some(self.cfg.async_concurrency),
                 setup_timeout,
                 hung: super::watch::hung_for(&self.hung, &unit.path),
+                seed: self.cfg.seed,
+                keep_order: unit.keep_order,
             },
         });
         let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();

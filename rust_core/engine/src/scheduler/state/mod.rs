@@ -82,6 +82,9 @@ pub struct SchedulerConfig {
     pub run_timeout: Option<f64>,
     /// How long a worker gets to write its stacks before it is killed.
     pub stack_wait: f64,
+    /// `--shuffle`'s seed: the workers order each unit's tests from it and
+    /// reset `random` per test.
+    pub seed: Option<u64>,
 }
 
 impl Default for SchedulerConfig {
@@ -103,6 +106,7 @@ impl Default for SchedulerConfig {
             slow_timeout: Some(DEFAULT_SLOW_TIMEOUT),
             run_timeout: None,
             stack_wait: 0.25,
+            seed: None,
         }
     }
 }

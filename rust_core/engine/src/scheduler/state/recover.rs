@@ -326,6 +326,7 @@ impl State {
             attempt: from.attempt + 1,
             estimate: 0.0,
             splittable: from.splittable,
+            keep_order: from.keep_order,
         }
     }
 
