@@ -45,6 +45,7 @@ pub enum UsageError {
     Report(#[from] ReportError),
     #[error(transparent)]
     Changed(#[from] ChangedError),
+    #[error(transparent)]
     Seed(#[from] SeedError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
