@@ -43,6 +43,7 @@ ROLE_STYLE = {
     "benchmark": "cyan",
     "benchmark_error": "red",
     "regression": "red",
+    "coverage_under": "red",
     "slow": "yellow",
     "leaked": "yellow",
     "uncollected": "yellow",

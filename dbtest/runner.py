@@ -182,11 +182,14 @@ class Run:
         data = self._handle.highlights_json(slowest)
         return json.loads(data) if data else None
 
-    def conclusion(self, regressions: int = 0) -> dict[str, Any] | None:
+    def conclusion(
+        self, regressions: int = 0, coverage_under: tuple[str, float] | None = None
+    ) -> dict[str, Any] | None:
         """How the finished run ended, as the engine says it: `verdict`,
         `exit_code` and `summary_line` (`(text, role)` pieces), counting
-        `regressions` entries past `--fail-on-regression`."""
-        data = self._handle.conclusion_json(regressions)
+        `regressions` entries past `--fail-on-regression` and a coverage
+        total under `--cov-fail-under` (`("71%", 90.0)`: as shown, required)."""
+        data = self._handle.conclusion_json(regressions, coverage_under)
         return json.loads(data) if data else None
 
     def render(self, fmt: str) -> str | None:

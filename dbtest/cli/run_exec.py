@@ -137,23 +137,18 @@ def execute(options: Any, settings: RunSettings) -> int:
         return exit_codes.INTERNAL_ERROR
     compare_result = _benchmarks(report, run, settings, reporter)
     gated = compare_result is not None and compare_result.get("gate")
-    # The engine says how the run ended: verdict, exit code, summary line.
-    conclusion = run.conclusion(len(compare_result["regressions"]) if gated else 0)
-    code = int(conclusion["exit_code"])
-    table = _coverage(run, settings, stream) if settings.coverage is not None else ""
-    reporter.finish(report, conclusion["summary_line"], compare_result, before_summary=table)
+    table = _coverage(run, settings) if settings.coverage is not None else ""
     result = settings.coverage_result
-    if result is not None and result.under:
-        from dbtest.cli.coverage_report import fail_under_line
-
-        print(fail_under_line(result), file=stream)
-        # Only a run that passed fails for its coverage: 2, 3 and 5 say more.
-        code = exit_codes.TESTS_FAILED if code == exit_codes.OK else code
+    under = (result.total_text(), result.fail_under) if result and result.under else None
+    # The engine says how the run ended: verdict, exit code, summary line.
+    conclusion = run.conclusion(len(compare_result["regressions"]) if gated else 0, under)
+    code = int(conclusion["exit_code"])
+    reporter.finish(report, conclusion["summary_line"], compare_result, before_summary=table)
     _write_reports(run, settings)
     return code
 
 
-def _coverage(run: Any, settings: RunSettings, stream: Any) -> str:
+def _coverage(run: Any, settings: RunSettings) -> str:
     """Combine the workers' coverage and write its reports; the terminal
     table, for the console to print before the summary line."""
     import io

@@ -103,7 +103,7 @@ impl Event {
             duration: report.meta.duration,
             interrupted: report.meta.interrupted,
             verdict: report.verdict(),
-            summary_line: report.summary_line(0),
+            summary_line: report.summary_line(&Default::default()),
         }
     }
 }

@@ -6,7 +6,7 @@
 use crate::errors::usage_error;
 use dbtest_engine::bench::baseline;
 use dbtest_engine::events::{Event, Progress};
-use dbtest_engine::report::RunReport;
+use dbtest_engine::report::{CoverageUnder, Gates, RunReport};
 use dbtest_engine::scheduler::{Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
 use dbtest_engine::session::{self, prepare, RunRequest};
 use pyo3::exceptions::PyRuntimeError;
@@ -189,12 +189,21 @@ impl RunHandle {
 
     /// How the finished run ended (JSON of `report::Conclusion`: verdict,
     /// exit code, summary line), with `regressions` entries past
-    /// `--fail-on-regression`.
-    fn conclusion_json(&self, regressions: u64) -> Option<String> {
+    /// `--fail-on-regression` and, when coverage.py found the total under
+    /// `--cov-fail-under`, `coverage_under` = (the total as shown, the required percent).
+    #[pyo3(signature = (regressions, coverage_under=None))]
+    fn conclusion_json(
+        &self,
+        regressions: u64,
+        coverage_under: Option<(String, f64)>,
+    ) -> Option<String> {
+        let gates = Gates {
+            regressions,
+            coverage_under: coverage_under
+                .map(|(total, required)| CoverageUnder { total, required }),
+        };
         let report = self.report.lock().ok()?;
-        let conclusion = report
-            .as_ref()?
-            .conclusion(regressions, self.selected_unsharded);
+        let conclusion = report.as_ref()?.conclusion(&gates, self.selected_unsharded);
         serde_json::to_string(&conclusion).ok()
     }
 

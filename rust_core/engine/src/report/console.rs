@@ -129,7 +129,9 @@ pub fn render(report: &RunReport) -> String {
         }
     }
     out.push('\n');
-    out.push_str(&summary::plain(&report.summary_line(0)));
+    out.push_str(&summary::plain(
+        &report.summary_line(&summary::Gates::default()),
+    ));
     out.push('\n');
     out
 }

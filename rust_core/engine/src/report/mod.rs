@@ -18,7 +18,7 @@ pub mod summary;
 pub mod text;
 pub mod write;
 
-pub use summary::{Conclusion, Role, Segment, Tally, Verdict};
+pub use summary::{Conclusion, CoverageUnder, Gates, Role, Segment, Tally, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
 

@@ -52,6 +52,8 @@ pub enum Role {
     Benchmark,
     BenchmarkError,
     Regression,
+    /// The coverage total under `--cov-fail-under`.
+    CoverageUnder,
     Slow,
     Leaked,
     /// Classes that look like tests and were not collected.
@@ -65,7 +67,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, for views that check they style each one.
-    pub const ALL: [Role; 23] = [
+    pub const ALL: [Role; 24] = [
         Role::Plain,
         Role::Passed,
         Role::Failed,
@@ -82,6 +84,7 @@ impl Role {
         Role::Benchmark,
         Role::BenchmarkError,
         Role::Regression,
+        Role::CoverageUnder,
         Role::Slow,
         Role::Leaked,
         Role::Uncollected,
@@ -132,6 +135,7 @@ impl Role {
             Role::Benchmark => "benchmark",
             Role::BenchmarkError => "benchmark_error",
             Role::Regression => "regression",
+            Role::CoverageUnder => "coverage_under",
             Role::Slow => "slow",
             Role::Leaked => "leaked",
             Role::Uncollected => "uncollected",
@@ -326,6 +330,31 @@ pub fn counts(t: &Tally) -> Vec<Segment> {
     out
 }
 
+/// What fails a run that its records do not say, known once it ended:
+/// benchmark entries past `--fail-on-regression`, a coverage total under
+/// `--cov-fail-under` (coverage.py decides that; the engine, what it does
+/// to the run).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gates {
+    pub regressions: u64,
+    pub coverage_under: Option<CoverageUnder>,
+}
+
+/// A coverage total under the required one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageUnder {
+    /// As coverage.py shows it, at the config's precision (`71.43%`).
+    pub total: String,
+    /// `--cov-fail-under` (or `[report] fail_under`), in percent.
+    pub required: f64,
+}
+
+impl Gates {
+    fn fail(&self) -> bool {
+        self.regressions > 0 || self.coverage_under.is_some()
+    }
+}
+
 /// How a run ended, as every view says it: the verdict, the exit code and
 /// the summary line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -359,17 +388,22 @@ impl RunReport {
         plain(&counts(&Tally::of(self)))
     }
 
-    /// `FAILED: 2 failed, 3 passed (5 tests in 1.25 s)`. `regressions`
-    /// (entries past `--fail-on-regression`) are counted and fail the run.
-    pub fn summary_line(&self, regressions: u64) -> Vec<Segment> {
-        let verdict = self.verdict_with(regressions);
+    /// `FAILED: 2 failed, 3 passed (5 tests in 1.25 s)`. The `gates` that
+    /// failed are said (`2 regressions`, `coverage 71% under 90%`) and fail the run.
+    pub fn summary_line(&self, gates: &Gates) -> Vec<Segment> {
+        let verdict = self.verdict_with(gates);
         let mut tally = Tally::of(self);
-        tally.regressions = regressions;
+        tally.regressions = gates.regressions;
         let mut line = vec![
             Segment(verdict.as_str().to_uppercase(), Role::verdict(verdict)),
             Segment(": ".into(), Role::Plain),
         ];
         line.extend(counts(&tally));
+        if let Some(c) = &gates.coverage_under {
+            let text = format!("coverage {} under {}%", c.total, c.required);
+            line.push(Segment(", ".into(), Role::Plain));
+            line.push(Segment(text, Role::CoverageUnder));
+        }
         let total = self.summary.total;
         let took = seconds(self.meta.duration);
         let tail = if total == 0 {
@@ -381,13 +415,13 @@ impl RunReport {
         line
     }
 
-    /// The exit code of the run that made this report: `regressions` as
-    /// for [`RunReport::summary_line`]; `selected_unsharded`, how many tests
+    /// The exit code of the run that made this report: `gates` as for
+    /// [`RunReport::summary_line`]; `selected_unsharded`, how many tests
     /// and entries were selected before `--partition` took this shard's
     /// share (a shard left empty is not an error of its CI job; a selection
     /// that was empty before sharding is).
-    pub fn exit_code(&self, regressions: u64, selected_unsharded: usize) -> ExitCode {
-        match self.verdict_with(regressions) {
+    pub fn exit_code(&self, gates: &Gates, selected_unsharded: usize) -> ExitCode {
+        match self.verdict_with(gates) {
             Verdict::Interrupted => ExitCode::Interrupted,
             Verdict::Failed => ExitCode::TestsFailed,
             Verdict::Passed if selected_unsharded == 0 => ExitCode::NoTests,
@@ -396,17 +430,18 @@ impl RunReport {
     }
 
     /// Everything a view says at the end of the run.
-    pub fn conclusion(&self, regressions: u64, selected_unsharded: usize) -> Conclusion {
+    pub fn conclusion(&self, gates: &Gates, selected_unsharded: usize) -> Conclusion {
         Conclusion {
-            verdict: self.verdict_with(regressions),
-            exit_code: self.exit_code(regressions, selected_unsharded).code(),
-            summary_line: self.summary_line(regressions),
+            verdict: self.verdict_with(gates),
+            exit_code: self.exit_code(gates, selected_unsharded).code(),
+            summary_line: self.summary_line(gates),
         }
     }
 
-    fn verdict_with(&self, regressions: u64) -> Verdict {
+    /// A gate fails only a run that passed: interrupted and failed say more.
+    fn verdict_with(&self, gates: &Gates) -> Verdict {
         match self.verdict() {
-            Verdict::Passed if regressions > 0 => Verdict::Failed,
+            Verdict::Passed if gates.fail() => Verdict::Failed,
             v => v,
         }
     }
@@ -503,10 +538,10 @@ mod tests {
         assert_eq!(r.summary.run_errors, 2);
         assert_eq!(r.counts_phrase(), "1 collection error, 1 run error");
         assert_eq!(
-            plain(&r.summary_line(0)),
+            plain(&r.summary_line(&Gates::default())),
             "FAILED: 1 collection error, 1 run error (in 1.50 s)"
         );
-        assert_eq!(r.exit_code(0, 0), ExitCode::TestsFailed);
+        assert_eq!(r.exit_code(&Gates::default(), 0), ExitCode::TestsFailed);
     }
 
     #[test]
@@ -517,25 +552,45 @@ mod tests {
             ..Summary::default()
         });
         assert_eq!(
-            plain(&r.summary_line(0)),
+            plain(&r.summary_line(&Gates::default())),
             "PASSED: 3 passed (3 tests in 1.50 s)"
         );
-        assert_eq!(r.exit_code(0, 3), ExitCode::Ok);
+        assert_eq!(r.exit_code(&Gates::default(), 3), ExitCode::Ok);
         // A shard left empty passes; a selection empty before sharding does not.
-        assert_eq!(report(Summary::default()).exit_code(0, 4), ExitCode::Ok);
         assert_eq!(
-            report(Summary::default()).exit_code(0, 0),
+            report(Summary::default()).exit_code(&Gates::default(), 4),
+            ExitCode::Ok
+        );
+        assert_eq!(
+            report(Summary::default()).exit_code(&Gates::default(), 0),
             ExitCode::NoTests
         );
+        let regressed = Gates {
+            regressions: 2,
+            ..Gates::default()
+        };
         assert_eq!(
-            plain(&r.summary_line(2)),
+            plain(&r.summary_line(&regressed)),
             "FAILED: 3 passed, 2 regressions (3 tests in 1.50 s)"
         );
-        assert_eq!(r.exit_code(2, 3), ExitCode::TestsFailed);
-        r.meta.interrupted = true;
-        assert_eq!(r.exit_code(2, 3), ExitCode::Interrupted);
+        assert_eq!(r.exit_code(&regressed, 3), ExitCode::TestsFailed);
+        let uncovered = Gates {
+            coverage_under: Some(CoverageUnder {
+                total: "71.43%".into(),
+                required: 90.0,
+            }),
+            ..Gates::default()
+        };
         assert_eq!(
-            r.summary_line(0)[0],
+            plain(&r.summary_line(&uncovered)),
+            "FAILED: 3 passed, coverage 71.43% under 90% (3 tests in 1.50 s)"
+        );
+        assert_eq!(r.exit_code(&uncovered, 3), ExitCode::TestsFailed);
+        r.meta.interrupted = true;
+        assert_eq!(r.exit_code(&regressed, 3), ExitCode::Interrupted);
+        assert_eq!(r.exit_code(&uncovered, 3), ExitCode::Interrupted);
+        assert_eq!(
+            r.summary_line(&Gates::default())[0],
             Segment("INTERRUPTED".into(), Role::VerdictInterrupted)
         );
     }
