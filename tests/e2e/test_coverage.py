@@ -30,9 +30,9 @@ def measured_files(xml_path: Path) -> set[str]:
     return {c.get("filename") for c in ET.parse(xml_path).getroot().iter("class")}
 
 
-def line_of(text: str) -> int:
-    """The line of app/calc.py that holds `text`."""
-    lines = (Path(__file__).parents[1] / "fixtures/coverage_project/app/calc.py").read_text()
+def line_of(text: str, path: str = CALC) -> int:
+    """The line of the fixture's `path` that holds `text`."""
+    lines = (Path(__file__).parents[1] / "fixtures/coverage_project" / path).read_text()
     return next(i for i, line in enumerate(lines.splitlines(), 1) if text in line)
 
 
@@ -56,6 +56,10 @@ def test_lines_from_two_workers_are_combined_and_an_unrun_line_is_missed(root, t
     assert hits[line_of("return a + b")] > 0  # the worker that ran test_add
     assert hits[line_of("return a - b")] > 0  # the other one
     assert hits[line_of("no test runs this line")] == 0
+    # Measured from before any test module was imported: the lines run at
+    # import, of the code under test and of the test modules (bare `--cov`).
+    assert hits[line_of("def add")] > 0
+    assert line_hits(root / "out/cov.xml", "tests/test_sub.py")[1] > 0
     # [tool.coverage.run] omit in the project's pyproject.toml is honoured.
     assert "app/omitted.py" not in measured_files(root / "out/cov.xml")
     # The default report is the terminal table; the combined data file is the project's.
@@ -63,12 +67,13 @@ def test_lines_from_two_workers_are_combined_and_an_unrun_line_is_missed(root, t
     assert not list(root.glob(".coverage.*"))
 
 
+@pytest.mark.parametrize("die", ["sigkill", "exit"], ids=["SIGKILL", "os._exit"])
 @pytest.mark.parametrize("prefork", ["1", "0"], ids=["forked", "spawned"])
-def test_a_killed_worker_loses_only_the_test_it_was_running(root, prefork):
+def test_a_killed_worker_loses_only_the_test_it_was_running(root, prefork, die):
     proc = run_dbtest(
         "--headless -j 1 --cov=app --cov-report xml:cov.xml tests/test_killed.py".split(),
         root,
-        env={"DBTEST_PREFORK": prefork},
+        env={"DBTEST_PREFORK": prefork, "COV_DIE": die},
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 crashed, 2 passed" in proc.stdout
@@ -86,21 +91,33 @@ def test_fail_under_fails_the_run_and_shows_the_total(root):
         ["--headless", "--cov=app", "--cov-fail-under", "95", "tests/test_sub.py"], root
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "PASSED: 1 passed" in proc.stdout  # the tests passed; the coverage did not
     total = next(line for line in proc.stdout.splitlines() if line.startswith("TOTAL"))
     percent = total.split()[-1]
-    assert f"dbtest: coverage {percent} is under the required 95%" in proc.stdout
+    # The engine's summary line says why a run whose tests passed failed.
+    assert f"FAILED: 1 passed, coverage {percent} under 95% (1 test in" in proc.stdout
     passing = run_dbtest(
         ["--headless", "--cov=app", "--cov-fail-under", "10", "tests/test_sub.py"], root
     )
     assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "PASSED: 1 passed (1 test in" in passing.stdout
 
 
 def test_fail_under_of_a_coveragerc_is_honoured(root):
     (root / ".coveragerc").write_text("[report]\nfail_under = 99\n")
     proc = run_dbtest(["--headless", "--cov=app", "tests/test_sub.py"], root)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "under the required 99%" in proc.stdout
+    assert "under 99% (1 test in" in proc.stdout
+
+
+def test_fail_under_leaves_a_failed_run_failed_and_an_empty_one_empty(root):
+    (root / "tests/test_fails.py").write_text("def test_fails():\n    assert False\n")
+    failed = run_dbtest(
+        ["--headless", "--cov=app", "--cov-fail-under", "99", "tests/test_fails.py"], root
+    )
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "FAILED: 1 failed, coverage" in failed.stdout
+    empty = run_dbtest(["--headless", "--cov=app", "--cov-fail-under", "99", "-k", "nothing"], root)
+    assert empty.returncode == 5, empty.stdout + empty.stderr
 
 
 def test_contexts_attribute_lines_to_the_tests_that_ran_them(root):
@@ -131,6 +148,63 @@ def test_markdown_report_and_job_summary_get_a_coverage_section(root):
         # The least covered file first: no test of this run imports it.
         rows = [r for r in section.splitlines() if r.startswith("| `")]
         assert rows[0].startswith("| `tests/test_add.py` | 0%")
+
+
+def test_branches_are_measured_with_cov_branch_only(root):
+    sign = line_of("if n >= 0")
+    for flag, expected in (([], None), (["--cov-branch"], "50% (1/2)")):
+        proc = run_dbtest(
+            ["--headless", "--cov=app", *flag, "--cov-report", "xml:cov.xml", "tests/test_sub.py"],
+            root,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        line = next(
+            x
+            for x in ET.parse(root / "cov.xml").getroot().iter("line")
+            if x.get("number") == str(sign)
+        )
+        assert line.get("condition-coverage") == expected
+
+
+def test_every_report_kind_at_its_default_path_and_term_missing(root):
+    args = "--headless --cov=app --cov-report term-missing --cov-report lcov"
+    args += " --cov-report json --cov-report xml --cov-report html tests/test_sub.py"
+    proc = run_dbtest(args.split(), root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Without a path, coverage.py's defaults in the project root.
+    lcov = (root / "coverage.lcov").read_text()
+    assert f"DA:{line_of('return a - b')},1" in lcov
+    assert f"DA:{line_of('no test runs this line')},0" in lcov
+    assert CALC in json.loads((root / "coverage.json").read_text())["files"]
+    assert CALC in measured_files(root / "coverage.xml")
+    assert (root / "htmlcov/index.html").exists()
+    # term-missing: the table names the lines no test ran.
+    row = next(line for line in proc.stdout.splitlines() if line.startswith(CALC))
+    assert str(line_of("no test runs this line")) in row.split("%", 1)[1]
+
+
+def test_cov_is_repeatable_and_takes_package_names(root):
+    proc = run_dbtest(
+        "--headless --cov=app.calc --cov=tests --cov-report xml:cov.xml tests/test_sub.py".split(),
+        root,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    files = measured_files(root / "cov.xml")
+    assert CALC in files and "tests/test_sub.py" in files
+    assert "app/__init__.py" not in files  # only the module app.calc of the package
+
+
+def test_markdown_on_stdout_ends_with_the_coverage_section(root):
+    proc = run_dbtest(
+        "--headless --format markdown --cov=app --cov-fail-under 99 tests/test_sub.py".split(),
+        root,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    section = proc.stdout[proc.stdout.index("## Coverage") :]
+    assert "Under the required 99%: the run fails." in section
+    assert f"| `{CALC}` |" in section
+    # The console (with the terminal table) went to stderr, apart from the report.
+    assert "TOTAL" in proc.stderr and "TOTAL" not in proc.stdout
 
 
 def test_without_coverage_installed_the_error_names_the_extra(root, tmp_path):
