@@ -48,19 +48,18 @@ class CoverageResult:
         self.fail_under = fail_under
         self.files = files
         self.branch = branch
+        # The total is under `--cov-fail-under` (or `[report] fail_under`),
+        # by coverage.py's rule (the config's precision; 100 means 100).
+        # Raises coverage.py's ConfigError for a value outside 0-100.
+        self.under = False
+        if fail_under:
+            from coverage.results import should_fail_under
+
+            self.under = bool(should_fail_under(total, fail_under, precision))
 
     def total_text(self) -> str:
         """`87.50%`, at the config's `[report] precision`."""
         return f"{self.total:.{self.precision}f}%"
-
-    @property
-    def under(self) -> bool:
-        """The total is under `--cov-fail-under` (or `[report] fail_under`)."""
-        if not self.fail_under:
-            return False
-        from coverage.results import should_fail_under
-
-        return bool(should_fail_under(self.total, self.fail_under, self.precision))
 
     def least_covered(self, n: int = LEAST_COVERED) -> list[FileCoverage]:
         """The `n` files with the lowest coverage, fully covered ones left out."""
@@ -80,7 +79,21 @@ def _in(directory: str) -> Iterator[None]:
 
 def prepare(settings: CovSettings) -> None:
     """Before the run: the run's data directory exists and is empty (a
-    leftover of an earlier process with the same pid must not count)."""
+    leftover of an earlier process with the same pid must not count), and
+    the folder of each file report given a path exists (made if missing,
+    as for `--json`), so a bad path fails before the run, in one line."""
+    for r in settings.reports:
+        if r.path is None:
+            continue
+        folder = r.path if r.kind == "html" else os.path.dirname(r.path)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            raise UsageError(
+                f"--cov-report {r.kind}: cannot write to {r.path}: {e.strerror or e}"
+            ) from None
+        if r.kind != "html" and os.path.isdir(r.path):
+            raise UsageError(f"--cov-report {r.kind}: cannot write to {r.path}: it is a directory")
     shutil.rmtree(settings.dir, ignore_errors=True)
     os.makedirs(settings.dir, exist_ok=True)
 
@@ -109,6 +122,9 @@ def finish(
                 return None
     except CoverageException as e:
         raise UsageError(f"coverage: {e}") from None
+    except OSError as e:
+        # A report's folder made unwritable during the run: checked before it.
+        raise UsageError(f"coverage: cannot write a report: {e}") from None
     finally:
         shutil.rmtree(settings.dir, ignore_errors=True)
 

@@ -46,6 +46,8 @@ class CovSettings:
         self.reports = [parse_report(r, cwd) for r in a.cov_report or ["term"]]
         self.branch = bool(a.cov_branch)
         self.fail_under: float | None = getattr(a, "cov_fail_under", None)
+        if self.fail_under is not None and self.fail_under > 100:
+            raise UsageError(f"--cov-fail-under takes 0 to 100, not {self.fail_under:g}")
         if a.cov_context not in (None, "test"):
             raise UsageError(f"--cov-context takes test, not {a.cov_context!r}")
         self.context = a.cov_context
@@ -67,7 +69,13 @@ class CovSettings:
 
 def _source(text: str, cwd: str) -> str:
     path = os.path.join(cwd, text)
-    return os.path.abspath(path) if text and os.path.exists(path) else text
+    if text and os.path.exists(path):
+        return os.path.abspath(path)
+    if "/" in text or os.sep in text:
+        # No package name has a slash: a typo, said now rather than as
+        # "no data was collected" after the run.
+        raise UsageError(f"--cov={text}: no such directory")
+    return text
 
 
 def parse_report(text: str, cwd: str) -> Report:

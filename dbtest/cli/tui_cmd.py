@@ -41,6 +41,10 @@ def register(app: typer.Typer) -> None:
         from dbtest.tui import make_app
 
         coverage = coverage_setup.settings(a)  # a UsageError is one line, exit 4
+        if coverage is not None:
+            from dbtest.cli import coverage_report
+
+            coverage_report.prepare(coverage)  # report paths checked before the TUI starts
 
         app_ = make_app(
             os.getcwd(),

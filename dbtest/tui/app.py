@@ -262,9 +262,9 @@ class DbtestApp(App[int]):
             kwargs["ids"] = ids
         if self.worker_count is not None:
             kwargs["workers"] = self.worker_count
-        if self.coverage is not None:
-            self.coverage.options(kwargs)
         try:
+            if self.coverage is not None:
+                self.coverage.options(kwargs)  # a report folder gone since: said, not raised
             run = self.source.start_run(self.source.options(**kwargs))
         except UsageError as e:
             self.notify(str(e), title="cannot run", severity="error", timeout=8)

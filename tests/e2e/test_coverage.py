@@ -231,12 +231,30 @@ def test_without_coverage_installed_the_error_names_the_extra(root, tmp_path):
         ["--cov-report", "bogus"],
         ["--cov-report", "term:out.txt"],
         ["--cov-context", "line"],
+        ["--cov-fail-under", "150"],
+        ["--cov=no/such/dir"],
+        ["--cov-report", "json:tests"],
+        ["--cov-report", "xml:/proc/no/cov.xml"],
     ],
 )
 def test_bad_coverage_options_are_one_line_usage_errors(root, args):
     proc = run_dbtest(["--headless", "--cov", *args], root)
     assert proc.returncode == 4
-    assert proc.stderr.startswith("dbtest: error: --cov-") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("dbtest: error: --cov") and proc.stderr.count("\n") == 1
+    assert not proc.stdout  # refused before anything ran
+
+
+def test_a_coveragerc_run_section_is_read_by_every_worker(root):
+    # A .coveragerc wins over pyproject.toml, as in coverage.py: its [run]
+    # turns branches on and omits nothing, so app/omitted.py is measured.
+    (root / ".coveragerc").write_text("[run]\nbranch = True\n")
+    proc = run_dbtest(
+        "--headless -j 2 --cov=app --cov-report xml:cov.xml tests/test_add.py tests/test_sub.py".split(),
+        root,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "app/omitted.py" in measured_files(root / "cov.xml")
+    assert ET.parse(root / "cov.xml").getroot().get("branches-valid") != "0"
 
 
 def test_coverage_options_without_cov_are_an_error(root):
