@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from dbtest._core import UsageError
-from dbtest.cli.coverage_setup import CovSettings
+from dbtest.cli.coverage_setup import DIR_PREFIX, CovSettings
 
 # How many of the least covered files the Markdown report lists.
 LEAST_COVERED = 5
@@ -94,8 +94,31 @@ def prepare(settings: CovSettings) -> None:
             ) from None
         if r.kind != "html" and os.path.isdir(r.path):
             raise UsageError(f"--cov-report {r.kind}: cannot write to {r.path}: it is a directory")
+    _sweep(os.path.dirname(settings.dir))
     shutil.rmtree(settings.dir, ignore_errors=True)
     os.makedirs(settings.dir, exist_ok=True)
+
+
+def discard(settings: CovSettings) -> None:
+    """The run ended without its coverage being combined (an error, Ctrl-C
+    before the end): its data directory goes."""
+    shutil.rmtree(settings.dir, ignore_errors=True)
+
+
+def _sweep(tmp: str) -> None:
+    """Remove the data directories of dbtest processes that are gone. A
+    worker started ahead of a run that then did not happen (a usage error,
+    an empty selection) may create its directory after the CLI removed it."""
+    for path in glob.glob(os.path.join(tmp, DIR_PREFIX + "*")):
+        pid = path.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass  # alive, another user's: not ours to touch
 
 
 def finish(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from dbtest.options import Values
 
 ENV = "DBTEST_COV"  # read by dbtest/execution/coverage.py
+DIR_PREFIX = "dbtest-cov-"  # the run's data directory in $TMPDIR, then the CLI's pid
 EXTRA = "pip install 'dbtest[cov]'"
 REPORT_KINDS = ("term", "term-missing", "html", "xml", "json", "lcov")
 # The kinds that write a file or directory (`xml:FILE`, `html:DIR`).
@@ -54,7 +55,7 @@ class CovSettings:
         # One directory per CLI process: the prewarm and the run agree on it.
         import tempfile
 
-        self.dir = os.path.join(tempfile.gettempdir(), f"dbtest-cov-{os.getpid()}")
+        self.dir = os.path.join(tempfile.gettempdir(), f"{DIR_PREFIX}{os.getpid()}")
 
     def env(self) -> list[tuple[str, str]]:
         """What the workers add to their environment to measure."""

@@ -48,7 +48,14 @@ def run(mode: str, a: Values) -> int:
     )
     settings = RunSettings(a)
     settings.coverage = cov
-    return execute(options, settings)
+    if cov is None:
+        return execute(options, settings)
+    from dbtest.cli import coverage_report
+
+    try:
+        return execute(options, settings)
+    finally:
+        coverage_report.discard(cov)  # finish() removed it, unless the run failed first
 
 
 class RunSettings:

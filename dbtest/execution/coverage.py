@@ -53,6 +53,10 @@ class Measure:
         """Stop measuring and write the data file (with never-imported files)."""
         try:
             self.cov.stop()
+            if not os.path.isdir(os.path.dirname(self.cov.config.data_file)):
+                # The CLI combined without us, or gave up: a worker started
+                # ahead of a run that did not adopt it. Nobody would read it.
+                return
             self.cov.save()
         except Exception as e:  # noqa: BLE001 - the tests' results matter more
             print(f"dbtest: coverage: cannot save data: {e}", file=sys.stderr)

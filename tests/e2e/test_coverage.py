@@ -267,3 +267,17 @@ def test_a_path_after_a_bare_cov_stays_a_path(root, command):
     proc = run_dbtest([*command, "--headless", "--cov", "tests/test_sub.py"], root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
+
+
+def test_data_directories_of_dbtest_processes_that_are_gone_are_removed(root, tmp_path):
+    # A worker started ahead of a run that never happened may create its
+    # run's directory after the CLI has gone; the next covered run sweeps it.
+    tmp = tmp_path / "tmp"
+    stale = tmp / "dbtest-cov-999999999"  # above any pid Linux gives
+    stale.mkdir(parents=True)
+    (stale / ".coverage.host.pid1.x").write_text("")
+    proc = run_dbtest(
+        ["--headless", "--cov=app", "tests/test_sub.py"], root, env={"TMPDIR": str(tmp)}
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not list(tmp.glob("dbtest-cov-*"))
