@@ -11,7 +11,9 @@ them from `--tests` plain `assert` tests, which both runners take as is.
     .venv/bin/python -m perf.bench_coverage [--modules 100] [--tests 10] [--runs 5] [-j 2]
 
 Prints the median wall time of each (runs interleaved), each runner's
-overhead of coverage, and dbtest's times against pytest's.
+overhead of coverage, dbtest's times against pytest's, and the time of
+`python -m coverage report` on the combined data file alone (the report
+both runners make at the end of a covered run).
 """
 
 from __future__ import annotations
@@ -98,6 +100,11 @@ def run(args: argparse.Namespace) -> list[Row]:
     for _ in range(args.runs):
         for name, cmd in runners.items():
             times[name].append(timed(cmd, root))
+    # What both runners pay at the end, measured alone: coverage.py's
+    # terminal report of the combined data file (every file analysed again).
+    timed(runners["dbtest --cov"], root)  # its .coverage, combined from the workers
+    report_cmd = [sys.executable, "-m", "coverage", "report"]
+    times["coverage report (alone)"] = [timed(report_cmd, root) for _ in range(args.runs)]
     med = {k: statistics.median(v) for k, v in times.items()}
     n = args.modules * args.tests
     print(f"{n} tests over {args.modules} modules of app/, -j {j}, medians of {args.runs}:")
