@@ -3,7 +3,8 @@
 Usable by name from any test, pytest-style or dbtest's, with no pytest
 installed: ``tmp_path``, ``tmp_path_factory``, ``monkeypatch``, ``capsys``,
 ``capsysbinary``, ``capfd``, ``capfdbinary``, ``caplog``, ``recwarn``,
-``pytestconfig`` and ``cache``. Where they differ from pytest's:
+``pytestconfig``, ``cache``, and ``tmpdir``/``tmpdir_factory`` (the same
+directories as ``py.path.local`` objects). Where they differ from pytest's:
 docs/compat.md.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 from dbtest.api.fixtures import fixture
 from dbtest.compat.capture import CaptureFixture, FdCapture
 from dbtest.compat.config import Config, config
+from dbtest.compat.localpath import local
 from dbtest.compat.monkeypatch import MonkeyPatch
 
 
@@ -63,6 +65,31 @@ def tmp_path(request: Any, tmp_path_factory: TempPathFactory) -> Path:
     """A fresh empty directory for this test."""
     name = re.sub(r"[\W]", "_", request.node.name)[:30]
     return tmp_path_factory.mktemp(name)
+
+
+class TempdirFactory:
+    """``tmpdir_factory``: [`TempPathFactory`]'s directories as ``py.path.local``."""
+
+    def __init__(self, paths: TempPathFactory) -> None:
+        self._paths = paths
+
+    def getbasetemp(self) -> Any:
+        return local(self._paths.getbasetemp())
+
+    def mktemp(self, basename: str, numbered: bool = True) -> Any:
+        return local(self._paths.mktemp(basename, numbered))
+
+
+@fixture(scope="session")
+def tmpdir_factory(tmp_path_factory: TempPathFactory) -> TempdirFactory:
+    """``tmp_path_factory`` handing out ``py.path.local`` directories."""
+    return TempdirFactory(tmp_path_factory)
+
+
+@fixture
+def tmpdir(tmp_path: Path) -> Any:
+    """``tmp_path`` as a ``py.path.local`` (see dbtest.compat.localpath)."""
+    return local(tmp_path)
 
 
 @fixture
