@@ -31,6 +31,7 @@ def list_tree(
     color: bool = False,
     full_parse: bool = False,
     changed: str | None = None,
+    doctest_modules: bool = False,
 ) -> str: ...
 def discover(
     paths: list[str] = ...,

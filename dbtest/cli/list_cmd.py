@@ -39,6 +39,7 @@ def list_tests(a: Values) -> str:
         color=a.list_format == "text" and want_color(sys.stdout),
         full_parse=a.full_parse,
         changed=a.changed,
+        doctest_modules=a.doctest_modules,
     )
 
 

@@ -54,6 +54,21 @@ def test_without_the_option_no_docstring_is_a_test(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_doctest_modules_on_the_command_line(tmp_path: Path) -> None:
+    root = project(tmp_path, "doctest_project")
+    (root / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["src", "tests"]\n'
+    )
+    listed = run_dbtest(["list", "--doctest-modules"], root)
+    assert listed.returncode == 0, listed.stderr
+    assert "shapes.area.Circle.diameter" in listed.stdout
+    proc, report = run_json(root, "--doctest-modules")
+    got = {t["id"]: t["outcome"] for t in report["tests"]}
+    assert got["src/shapes/area.py::shapes.area.Circle.double"] == "passed"
+    assert got["src/shapes/area.py::shapes.area.wrong"] == "failed"
+    assert len(got) == 15
+
+
 def test_dbtest_config_flags_and_one_doctest_alone(tmp_path: Path) -> None:
     root = project(tmp_path, "doctest_project")
     # Without ELLIPSIS the `[0, 1, ..., 19]` example fails.

@@ -76,6 +76,8 @@ pub struct RunRequest {
     pub failed_first: bool,
     /// `--changed [REF]`: only what the changes since REF affect.
     pub changed: Option<String>,
+    /// `--doctest-modules`: on, whatever the config says.
+    pub doctest_modules: bool,
     /// `--shuffle`: random order, from `seed` (see [`crate::order`]).
     pub shuffle: bool,
     /// `--seed`: a number, or `last`; implies `shuffle`.
@@ -214,6 +216,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             filter: spec.clone(),
             full_parse: false,
             changed: changed_request(req),
+            doctest_modules: req.doctest_modules,
         },
         cfg,
     )?;

@@ -49,13 +49,14 @@ fn request(
         filter,
         full_parse,
         changed: None,
+        doctest_modules: false,
     })
 }
 
 /// Config + discovery + filter, rendered as `format` ("text" or "json").
 /// Raises `UsageError` for a bad config, filter or path.
 #[pyfunction]
-#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, markexpr=None, mode="all", format="text", color=false, full_parse=false, changed=None))]
+#[pyo3(signature = (paths=Vec::new(), root_dir=None, pattern=None, tags=Vec::new(), expr=None, markexpr=None, mode="all", format="text", color=false, full_parse=false, changed=None, doctest_modules=false))]
 #[allow(clippy::too_many_arguments)]
 fn list_tree(
     py: Python<'_>,
@@ -70,6 +71,7 @@ fn list_tree(
     color: bool,
     full_parse: bool,
     changed: Option<String>,
+    doctest_modules: bool,
 ) -> PyResult<String> {
     if format != "text" && format != "json" {
         return Err(UsageError::new_err(format!(
@@ -81,6 +83,7 @@ fn list_tree(
     )?;
     // `--changed [REF]` (git's changes since REF).
     req.changed = changed.map(dbtest_engine::graph::Changed::Since);
+    req.doctest_modules = doctest_modules;
     let json = format == "json";
     py.detach(move || {
         list::list(&req).map(|l| {

@@ -26,6 +26,8 @@ pub struct ListRequest {
     pub full_parse: bool,
     /// `--changed`: only the tests a change affects (`crate::graph`).
     pub changed: Option<Changed>,
+    /// `--doctest-modules`: on, whatever the config says.
+    pub doctest_modules: bool,
 }
 
 /// The selected part of a discovery.
@@ -83,7 +85,8 @@ pub fn list(req: &ListRequest) -> Result<Listed, UsageError> {
 }
 
 /// [`list`] with the config already loaded from `req.start_dir`.
-pub fn list_with(req: &ListRequest, cfg: Config) -> Result<Listed, UsageError> {
+pub fn list_with(req: &ListRequest, mut cfg: Config) -> Result<Listed, UsageError> {
+    cfg.doctest_modules |= req.doctest_modules;
     // Compiled before the walk: a typo in `-E` fails at once.
     let selector = selector(&req.filter, &cfg)?;
     let mut opts = DiscoverOptions::new(cfg.clone());
