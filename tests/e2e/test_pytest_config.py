@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import run_dbtest
+from tests.e2e.test_pytest_suite import pytest_outcomes
 from tests.e2e.test_runner import project, run_json
 
 
@@ -67,3 +68,19 @@ def test_marks_option_replaces_the_addopts_expression(tmp_path: Path) -> None:
     # The filter's own error: one line and the expression with a caret.
     assert proc.stderr.startswith("dbtest: error: invalid filter"), proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_conftest_collect_ignore_as_pytest_reads_it(tmp_path: Path) -> None:
+    root = project(tmp_path, "collect_ignore_project")
+    oracle = pytest_outcomes(root)
+    proc, report = run_json(root)
+    assert {t["id"]: t["outcome"] for t in report["tests"]} == oracle
+    assert sorted(oracle) == ["tests/test_new.py::test_new", "tests/test_ok.py::test_ok"]
+    # The append under `if` is not applied (it could drop tests), and said so.
+    assert (
+        "tests/conftest.py: collect_ignore changed where dbtest cannot read it (line 6): "
+        "not applied" in proc.stderr
+    )
+    # A path given explicitly is collected, as pytest does.
+    listed = run_dbtest(["list", "tests/legacy"], root)
+    assert "tests/legacy/test_old.py" in listed.stdout, listed.stdout + listed.stderr

@@ -6,6 +6,7 @@
 //! parser each).
 
 pub mod conftest;
+mod ignore;
 pub mod list;
 
 use crate::config::Config;
@@ -333,6 +334,7 @@ fn walk(
     root_canon: &Path,
     m: &Matchers,
     found: &mut BTreeMap<String, Found>,
+    conftests: &mut Vec<String>,
 ) {
     // Unsorted: `found` is keyed by relative path, which orders the files.
     let it = walkdir::WalkDir::new(dir)
@@ -390,6 +392,9 @@ fn walk(
         }
         let raw = name_of(entry.path());
         let name = raw.to_string_lossy();
+        if name == "conftest.py" {
+            conftests.push(rel_string(root, entry.path()));
+        }
         let Some(reading) = m.reading(&name) else {
             continue;
         };
@@ -635,9 +640,10 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     }
 
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
+    let mut conftests = Vec::new();
     for (abs, _) in &targets {
         if abs.is_dir() {
-            walk(abs, &root, &root_canon, &m, &mut found);
+            walk(abs, &root, &root_canon, &m, &mut found, &mut conftests);
         } else {
             // An explicit file is collected whatever its name.
             let name = abs
@@ -650,6 +656,8 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
             );
         }
     }
+
+    drop_ignored(&root, &targets, conftests, &mut found);
 
     // Every file is parsed on every discovery: with the fast parse path that
     // costs less than reading back a cache of trees would.
@@ -717,6 +725,34 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     }
     d.elapsed = start.elapsed();
     d
+}
+
+/// Leave out what the conftests' `collect_ignore`/`collect_ignore_glob`
+/// name (`walked`: the conftests inside the walk; those above it are added).
+/// As in pytest, a path given explicitly is collected even when ignored.
+fn drop_ignored(
+    root: &Path,
+    targets: &[(PathBuf, Option<String>)],
+    mut walked: Vec<String>,
+    found: &mut BTreeMap<String, Found>,
+) {
+    let given: Vec<String> = targets.iter().map(|(a, _)| rel_string(root, a)).collect();
+    for t in &given {
+        walked.extend(conftest::conftests(root, std::iter::once(t.as_str())));
+    }
+    walked.sort();
+    walked.dedup();
+    let ignores = ignore::Ignores::load(root, walked.iter().map(String::as_str));
+    if ignores.is_empty() {
+        return;
+    }
+    let under =
+        |p: &str, dir: &str| dir.is_empty() || p == dir || p.starts_with(&format!("{dir}/"));
+    found.retain(|rel, _| match ignores.covering(rel) {
+        None => true,
+        // Kept when a given path is the ignored one or inside it.
+        Some(ignored) => given.iter().any(|g| under(g, ignored) && under(rel, g)),
+    });
 }
 
 /// Mark the tests of the files `keep-together` names (globs on the path):

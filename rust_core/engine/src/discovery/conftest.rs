@@ -1,5 +1,7 @@
 //! What a suite's `conftest.py` files ask of pytest that dbtest does not do:
-//! their hooks (`def pytest_*`) and `pytest_plugins`. dbtest uses their
+//! their hooks (`def pytest_*`), `pytest_plugins`, and a `collect_ignore`
+//! set under a condition or from a computed value (`discovery::ignore`
+//! applies the literal ones). dbtest uses their
 //! fixtures and never runs their hooks; each file that has some is named in
 //! one warning at the start of the run, never left silent.
 
@@ -62,6 +64,14 @@ pub fn warnings<'a>(root: &Path, test_paths: impl Iterator<Item = &'a str>) -> V
         }
         if plugins {
             what.push("pytest_plugins not loaded".to_string());
+        }
+        let unread = crate::parse::collect_ignore::read(&text).unread;
+        if !unread.is_empty() {
+            let lines: Vec<String> = unread.iter().map(u32::to_string).collect();
+            what.push(format!(
+                "collect_ignore changed where dbtest cannot read it (line {}): not applied",
+                lines.join(", ")
+            ));
         }
         if !what.is_empty() {
             out.push(format!("{rel}: {}", what.join("; ")));

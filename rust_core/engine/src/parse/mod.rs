@@ -23,6 +23,7 @@
 
 mod bench;
 mod class;
+pub mod collect_ignore;
 mod decorators;
 pub mod doctests;
 pub mod fast;
