@@ -363,7 +363,7 @@ fn change_notes(a: &Affected) -> Vec<String> {
     notes
 }
 
-/// The one warning about `addopts` options dbtest does not apply.
+/// The one warning about the pytest configuration dbtest does not apply.
 fn pytest_warnings(cfg: &Config) -> Vec<String> {
     let Some(py) = cfg.pytest.as_ref().filter(|p| !p.ignored.is_empty()) else {
         return Vec::new();
@@ -373,9 +373,9 @@ fn pytest_warnings(cfg: &Config) -> Vec<String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
     vec![format!(
-        "not applied from the pytest addopts of {}: {}",
+        "not applied from the pytest configuration in {}: {}",
         name.unwrap_or_default(),
-        py.ignored.join(" ")
+        py.ignored.join(", ")
     )]
 }
 

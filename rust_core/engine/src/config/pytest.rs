@@ -7,7 +7,8 @@
 //! `norecursedirs`, `xfail_strict`, `filterwarnings`, `doctest_optionflags`,
 //! and from `addopts` the options that map (`-m`, `-k`, `--doctest-modules`,
 //! `--doctest-glob`); any other option of `addopts` (and a doctest flag only
-//! pytest knows) is named in one warning, never an error.
+//! pytest knows, and `python_classes`/`python_functions` other than pytest's
+//! defaults) is named in one warning, never an error.
 
 use std::path::{Path, PathBuf};
 
@@ -184,6 +185,19 @@ fn apply(cfg: &mut PytestConfig, key: &str, value: Value) {
             }
         }
         "addopts" => addopts(cfg, value.args()),
+        // dbtest collects by pytest's defaults; other rules would lose tests
+        // without a word, so they are named.
+        "python_classes" | "python_functions" => {
+            let default = if key == "python_classes" {
+                "Test"
+            } else {
+                "test"
+            };
+            let rules = value.args();
+            if rules != [default] {
+                cfg.ignored.push(format!("{key} = {}", rules.join(" ")));
+            }
+        }
         _ => {}
     }
 }
