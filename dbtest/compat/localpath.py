@@ -91,7 +91,9 @@ class LocalPath(os.PathLike):
         return LocalPath(os.path.realpath(self.strpath))
 
     def parts(self) -> list[LocalPath]:
-        return [LocalPath(p) for p in reversed([self.strpath, *map(str, Path(self.strpath).parents)])]
+        return [
+            LocalPath(p) for p in reversed([self.strpath, *map(str, Path(self.strpath).parents)])
+        ]
 
     # -- queries ------------------------------------------------------------
     def exists(self) -> bool:
