@@ -88,6 +88,22 @@ def callgrind_dump_stats_at(label: str) -> None: ...
 def callgrind_totals(path: str) -> list[tuple[str, int]]: ...
 def bench_validate_baseline_name(name: str) -> None: ...
 
+# Watch mode and the import graph
+class Watcher:
+    """The project's files under `root` as they change (the operating
+    system's events, what discovery walks, `outputs` left out), given in
+    batches once `delay_ms` passed with no event. `UsageError` when the
+    system refuses a watch (the inotify limit)."""
+
+    def __init__(self, root: str, delay_ms: int = 200, outputs: list[str] = ...) -> None: ...
+    def next_change(self, timeout: float = 0.25) -> list[str] | None:
+        """The next batch (root-relative paths, sorted), waiting at most
+        `timeout` s without the GIL; None when none is ready by then."""
+
+def build_import_graph(root: str) -> dict[str, float]:
+    """Build (or refresh from `.dbtest/imports.json`) the import graph:
+    `{"files", "parsed", "edges", "elapsed_ms"}`."""
+
 # Runs
 class RunHandle:
     """A run started by `start_run`; read its events in batches (JSON arrays)."""

@@ -20,3 +20,4 @@ pub mod scheduler;
 pub mod session;
 pub mod tree;
 pub mod utc;
+pub mod watch;

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod bench;
 mod callgrind;
+mod changes;
 mod discovery;
 mod errors;
 mod report;
@@ -19,6 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     report::register(m)?;
     bench::register(m)?;
     callgrind::register(m)?;
+    changes::register(m)?;
     run::register(m)?;
     testing::register(m)?;
     Ok(())
