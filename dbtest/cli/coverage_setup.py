@@ -22,6 +22,13 @@ EXTRA = "pip install 'dbtest[cov]'"
 REPORT_KINDS = ("term", "term-missing", "html", "xml", "json", "lcov")
 # The kinds that write a file or directory (`xml:FILE`, `html:DIR`).
 WITH_PATH = ("html", "xml", "json", "lcov")
+# Where coverage.py writes them when no path is given (in the project root).
+DEFAULT_OUTPUTS = {
+    "html": "htmlcov",
+    "xml": "coverage.xml",
+    "json": "coverage.json",
+    "lcov": "coverage.lcov",
+}
 
 
 class Report:
@@ -56,6 +63,11 @@ class CovSettings:
         import tempfile
 
         self.dir = os.path.join(tempfile.gettempdir(), f"{DIR_PREFIX}{os.getpid()}")
+
+    def outputs(self) -> list[str]:
+        """The files and directories the reports write: absolute, or (for
+        coverage.py's defaults) relative to the project root."""
+        return [r.path or DEFAULT_OUTPUTS[r.kind] for r in self.reports if r.kind in WITH_PATH]
 
     def env(self) -> list[tuple[str, str]]:
         """What the workers add to their environment to measure."""

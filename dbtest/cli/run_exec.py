@@ -49,13 +49,22 @@ def run(mode: str, a: Values) -> int:
     settings = RunSettings(a)
     settings.coverage = cov
     if cov is None:
-        return execute(options, settings)
+        return _run_or_watch(options, settings)
     from dbtest.cli import coverage_report
 
     try:
-        return execute(options, settings)
+        return _run_or_watch(options, settings)
     finally:
         coverage_report.discard(cov)  # finish() removed it, unless the run failed first
+
+
+def _run_or_watch(options: Any, settings: RunSettings) -> int:
+    """One run, or with `--watch` a run and its reruns (`watch_loop`)."""
+    if settings.watch:
+        from dbtest.cli.watch_loop import watch
+
+        return watch(options, settings)
+    return execute(options, settings)
 
 
 class RunSettings:
@@ -72,13 +81,16 @@ class RunSettings:
         # `--cov`: what to measure and report (coverage_setup.CovSettings).
         self.coverage: Any = None
         self.coverage_result: Any = None  # its totals, once combined
+        # Print the engine's "changed: ..." note (a watch rerun has its header).
+        self.change_note = True
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.args, name)
 
 
-def execute(options: Any, settings: RunSettings) -> int:
-    """Run, show, write the reports; return the exit code."""
+def execute(options: Any, settings: RunSettings, started: Any = None) -> int:
+    """Run, show, write the reports; return the exit code. `started(run)`,
+    if given, is called once the run has started (watch mode)."""
     from dbtest import runner
 
     _prepare_outputs(settings)
@@ -88,6 +100,8 @@ def execute(options: Any, settings: RunSettings) -> int:
         coverage_report.prepare(settings.coverage)
     # Start first: the workers get their first tests while rich is imported.
     run = runner.start_run(options)
+    if started is not None:
+        started(run)
 
     try:
         _check_baselines(run.root, settings)
@@ -96,7 +110,8 @@ def execute(options: Any, settings: RunSettings) -> int:
         raise
     for warning in run.warnings:
         print(f"dbtest: warning: {warning}", file=sys.stderr)
-    for note in run.notes:
+    # A watch rerun's header line names the changed files already (notes[0]).
+    for note in run.notes[0 if settings.change_note else 1 :]:
         print(f"dbtest: {note}", file=sys.stderr)
     if settings.durations is None:
         # The command line wins; otherwise `durations` in [tool.dbtest].
@@ -216,7 +231,8 @@ def _benchmarks(
     return None
 
 
-def _report_paths(settings: RunSettings) -> list[str]:
+def report_paths(settings: RunSettings) -> list[str]:
+    """The report files the command line asks for (`--output`, `--json`, ...)."""
     return [p for p in (settings.output, settings.json_path, settings.markdown_path,
                         settings.junit_path) if p]  # fmt: skip
 
@@ -225,7 +241,7 @@ def _prepare_outputs(settings: RunSettings) -> None:
     """Before the run: a report path is not a directory, and its folder
     exists (made if missing, as pytest does for --junitxml), so a typo
     fails in a second, not after the whole run."""
-    for path in _report_paths(settings):
+    for path in report_paths(settings):
         if os.path.isdir(path):
             raise UsageError(f"cannot write report to {path}: it is a directory")
         try:
