@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
             tags=split_tags(a.tags) or None,
             workers=a.workers,
             restore_session=not a.fresh,
+            watch_delay_ms=a.watch_delay,
             coverage=coverage,
         )
         app_.run()

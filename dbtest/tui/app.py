@@ -70,7 +70,7 @@ class DbtestApp(App[int]):
         source: RunSource | None = None,
         restore_session: bool = True,
         persist: bool = True,
-        watch_interval: float = 0.5,
+        watch_delay_ms: int = 200,
         clock: Callable[[], float] = time.monotonic,
         prefetched: Future[Discovered] | None = None,
         coverage: Any = None,
@@ -83,7 +83,10 @@ class DbtestApp(App[int]):
         self.worker_count = workers
         self.source: RunSource = source or RunnerSource()
         self.persist = persist
-        self.watch_interval = watch_interval
+        # Watch mode's debounce: one rerun for an editor's several writes.
+        self.watch_delay_ms = watch_delay_ms
+        # True once watch mode's watcher is in place (a save from then on is seen).
+        self.watch_armed = False
         # Injectable so snapshot tests get the same elapsed times every time.
         self.clock = clock
         self._prefetched = prefetched
@@ -103,7 +106,8 @@ class DbtestApp(App[int]):
         self._flush_timer: Any = None
         self._filter_gen = 0
         self._after_discovery: list[Callable[[], None]] = []
-        self._watch_rerun: list[str] | None = None
+        # Files watch mode saw change during a run: rerun once it ends.
+        self._watch_rerun: set[str] | None = None
         self._session = load_session(self.root_dir) if restore_session else {}
         if pattern or expr:
             self.state.filter_text = f"-E {expr}" if expr else str(pattern)
@@ -249,8 +253,10 @@ class DbtestApp(App[int]):
 
     # --------------------------------------------------------------- runs
 
-    def start(self, ids: list[str] | None, label: str) -> bool:
-        """Start a run of `ids` (None: everything the filter shows)."""
+    def start(self, ids: list[str] | None, label: str, **select: Any) -> bool:
+        """Start a run of `ids` (None: everything the filter shows), further
+        narrowed by `select` (`changed="HEAD"`, `changed_paths=[...]`: only
+        what those changes affect, as the engine selects for `--changed`)."""
         if self.active_run is not None:
             self.notify("a run is in progress: s stops it", severity="warning")
             return False
@@ -262,6 +268,7 @@ class DbtestApp(App[int]):
             kwargs["ids"] = ids
         if self.worker_count is not None:
             kwargs["workers"] = self.worker_count
+        kwargs.update(select)
         try:
             if self.coverage is not None:
                 self.coverage.options(kwargs)  # a report folder gone since: said, not raised
@@ -336,8 +343,8 @@ class DbtestApp(App[int]):
         self.active_run = None
         self.sub_title = ""
         pending, self._watch_rerun = self._watch_rerun, None
-        if pending is not None:
-            self.start(pending or None, "watch")
+        if pending:
+            self._rerun_changed(sorted(pending))
 
     def _run_finished(self) -> None:
         if self.persist:
@@ -397,6 +404,13 @@ class DbtestApp(App[int]):
     def action_run_all(self) -> None:
         """Run everything the current filter and tags show."""
         self.start(None, "all")
+
+    def action_run_changed(self) -> None:
+        """Run only what the working tree's changes affect (`dbtest --changed`)."""
+        if self.start(None, "changed since HEAD", changed="HEAD"):
+            selected = getattr(self.active_run, "selected", None)
+            if selected == 0:
+                self.notify("nothing the working tree's changes affect is shown")
 
     def action_rerun_failures(self) -> None:
         """Rerun the failures of the last run."""
@@ -503,9 +517,10 @@ class DbtestApp(App[int]):
         self.watching = not self.watching
         if self.watching:
             self._watch_loop()
-            self.notify("watch mode on: saving a Python file reruns what it affects")
+            self.notify("watch mode on: saving a file reruns what it affects")
         else:
             self.workers.cancel_group(self, "watch")
+            self.watch_armed = False
             self.notify("watch mode off")
         self._update_status()
 
@@ -514,38 +529,38 @@ class DbtestApp(App[int]):
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
-        watcher = Watcher(self.project_root)
+        # What a covered run writes (htmlcov/, coverage.xml) must not start the next.
+        outputs = self.coverage.settings.outputs() if self.coverage is not None else []
+        try:
+            watcher = Watcher(self.project_root, self.watch_delay_ms, outputs)
+        except UsageError as e:
+            self.call_from_thread(self.notify, str(e), title="watch", severity="error")
+            return
+        self.watch_armed = True
         while not worker.is_cancelled:
-            time.sleep(self.watch_interval)
-            if worker.is_cancelled:
-                break
-            changes = watcher.poll()
-            if changes:
+            # The engine's events, debounced; waking every 0.25 s to see a cancel.
+            changes = watcher.wait(0.25)
+            if changes and not worker.is_cancelled:
                 self.post_message(FilesChanged(changes))
 
     def on_files_changed(self, message: FilesChanged) -> None:
         if not self.watching:
             return
-        changed = set(message.paths)
+        changed = sorted(message.paths)
 
         def rerun() -> None:
-            test_files = [f.key for f in self.state.root.children if f.path in changed]
-            failures = list(self.state.last_failures)
-            if test_files:
-                ids = test_files + [i for i in failures if i.split("::", 1)[0] not in changed]
-            elif failures:
-                ids = failures
-            else:
-                ids = list(self.state.last_run_ids)
-            if not ids:
-                return
             if self.active_run is not None:
-                self._watch_rerun = ids  # after the current run ends
+                # After the current run ends, with whatever else changes meanwhile.
+                self._watch_rerun = (self._watch_rerun or set()) | set(changed)
                 return
-            self.start(ids, "watch: " + ", ".join(sorted(changed))[:60])
+            self._rerun_changed(changed)
 
         self._after_discovery.append(rerun)
         self._discover()
+
+    def _rerun_changed(self, changed: list[str]) -> None:
+        """Run what `changed` (root-relative files) affects, as `dbtest --watch` does."""
+        self.start(None, "watch: " + ", ".join(changed)[:60], changed_paths=changed)
 
     def action_rediscover(self) -> None:
         """Walk and parse again: files changed outside watch mode."""

@@ -95,6 +95,12 @@ KEYS: tuple[Key, ...] = (
     Key("p", "previous_failure", "previous failure", "Prev fail"),
     Key("enter", "open", "expand or collapse a file or suite; show a test's details", bound=False),
     Key("e", "edit", "open the highlighted test in $VISUAL / $EDITOR at its line", "Edit"),
+    Key(
+        "o",
+        "run_changed",
+        "run only what the working tree's changes affect (dbtest --changed)",
+        "Changed",
+    ),
     Key("w", "toggle_watch", "watch mode on / off: saving a file reruns what it affects", "Watch"),
     Key("ctrl+r", "rediscover", "discover the tree again (watch mode does it on every change)"),
     Key("?", "help", "show the keys", "Help"),

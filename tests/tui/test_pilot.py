@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -208,7 +209,7 @@ async def test_stop_a_run_shows_cancelled_tests(project):
 @pytest.mark.parametrize("start", [".", "tests"])
 @async_test
 async def test_watch_mode_reruns_the_changed_file(project, start):
-    app = new_app(project / start, restore_session=False, watch_interval=0.2)
+    app = new_app(project / start, restore_session=False, watch_delay_ms=100)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         app.tree.move_cursor(app.tree.by_key["tests/test_strings.py::test_upper"])
@@ -217,7 +218,7 @@ async def test_watch_mode_reruns_the_changed_file(project, start):
         assert app.state.results["tests/test_strings.py::test_upper"]["outcome"] == "passed"
         await pilot.press("w")
         assert app.watching
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: app.watch_armed)
         src = project / "tests" / "test_strings.py"
         src.write_text(src.read_text().replace('to_equal("ABC")', 'to_equal("ABD")'))
         await wait_for(pilot, lambda: app.run_serial >= 2)
@@ -228,6 +229,70 @@ async def test_watch_mode_reruns_the_changed_file(project, start):
         assert len(strings) > 1 and set(app.state.last_run_ids) == strings
         await pilot.press("w")
         assert not app.watching
+
+
+def changed_repo(tmp_path: Path) -> Path:
+    """`tests/fixtures/changed_project` committed in a fresh git repository
+    (tests/test_a.py -> pkg/b.py -> pkg/c.py; tests/test_direct.py -> pkg/c.py;
+    tests/test_other.py -> pkg/d.py)."""
+    import subprocess
+
+    root = copy_fixture("changed_project", tmp_path)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "init"]):
+        subprocess.run(
+            ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+    return root
+
+
+CHAIN = {"tests/test_a.py::test_a", "tests/test_direct.py::test_direct"}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@async_test
+async def test_o_runs_only_what_the_working_trees_changes_affect(tmp_path):
+    root = changed_repo(tmp_path)
+    (root / "pkg/c.py").write_text("def c():\n    return 1\n\n\nX = 2\n")
+    app = new_app(root, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("o")
+        await run_done(pilot, 1)
+        # Through the two-level import chain; test_other imports only pkg.d.
+        assert set(app.state.last_run_ids) == CHAIN
+        assert all(app.state.results[i]["outcome"] == "passed" for i in CHAIN)
+
+
+@async_test
+async def test_o_outside_a_git_repository_says_so_and_runs_nothing(tmp_path, monkeypatch):
+    root = copy_fixture("changed_project", tmp_path)
+    # No repository above the copy either (tmp_path may sit inside one).
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    app = new_app(root, restore_session=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("o")
+        await pilot.pause(0.2)
+        assert app.active_run is None and app.run_serial == 0
+        assert any("git" in str(n.message) for n in app._notifications)
+
+
+@async_test
+async def test_watch_mode_reruns_the_importers_of_a_changed_module(tmp_path):
+    root = copy_fixture("changed_project", tmp_path)
+    app = new_app(root, restore_session=False, watch_delay_ms=100)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.watch_armed)
+        (root / "pkg/c.py").write_text("def c():\n    return 1\n\n\nX = 2\n")
+        await wait_for(pilot, lambda: app.run_serial >= 1)
+        await run_done(pilot, 1)
+        assert set(app.state.last_run_ids) == CHAIN
+        await pilot.press("w")
 
 
 @async_test
