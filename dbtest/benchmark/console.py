@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from dbtest import _core
 from dbtest._core import clean
 
 BAR_WIDTH = 12
@@ -26,18 +27,9 @@ _SPARK = "▁▂▃▄▅▆▇█"
 
 
 def format_time(seconds: float | None) -> str:
-    """Seconds per call with a unit and three significant figures."""
-    if seconds is None or not math.isfinite(seconds):
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if abs(seconds) >= scale or unit == "ns":
-            value = seconds / scale
-            if value >= 100:
-                return f"{value:.0f} {unit}"
-            if value >= 10:
-                return f"{value:.1f} {unit}"
-            return f"{value:.2f} {unit}"
-    return "-"  # pragma: no cover
+    """Seconds per call with a unit and three significant figures (the
+    engine's rule, as in every report)."""
+    return _core.format_time(seconds)
 
 
 def format_count(count: float | None) -> str:
@@ -70,12 +62,8 @@ def format_p(p: float | None) -> str:
 
 
 def format_ops(ops: float | None) -> str:
-    if ops is None or not math.isfinite(ops) or ops <= 0:
-        return "-"
-    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if ops >= scale:
-            return f"{ops / scale:.2f}{suffix}"
-    return f"{ops:.1f}"
+    """Operations per second, short (`123.46k`): the engine's rule."""
+    return _core.format_ops(ops)
 
 
 def format_ratio(speedup: float, low: float, high: float, instrument: str | None = None) -> str:

@@ -17,9 +17,9 @@ from textual.widgets import Static
 
 from dbtest import _core
 from dbtest._core import clean
-from dbtest.benchmark.console import verdict_mark
+from dbtest.benchmark.console import format_interval, format_ops, format_value, verdict_mark
 from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState, is_failure
-from dbtest.tui.tree import STATUS_ICON, format_duration, format_time
+from dbtest.tui.tree import STATUS_ICON, format_duration
 
 # What the pane renders of a live stream: the tail, so a chatty test cannot
 # make each repaint slower than the last.
@@ -146,23 +146,13 @@ def _live_output(state: TuiState, key: str) -> list[RenderableType]:
     return parts
 
 
-def format_ops(ops: float | None) -> str:
-    """Operations per second, short: `950`, `123k`, `4.5M`."""
-    if not ops:
-        return "-"
-    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if ops >= scale:
-            return f"{ops / scale:.3g}{suffix}"
-    return f"{ops:.3g}"
-
-
 def bench_table(state: TuiState, entries: list[Node]) -> Table:
     """Statistics of benchmark entries, with the comparison to the baseline."""
     table = Table(expand=False, header_style="bold", show_edge=False, pad_edge=False)
     for col, justify in (
         ("entry", "left"),
-        ("mean", "right"),
-        ("± stddev", "right"),
+        ("median", "right"),
+        ("95% CI", "right"),
         ("ops/s", "right"),
         ("samples", "right"),
         ("vs baseline", "right"),
@@ -188,10 +178,12 @@ def bench_table(state: TuiState, entries: list[Node]) -> Table:
             sp, lo, hi = (float(cmp_.get(k) or 0) for k in ("speedup", "ci_low", "ci_high"))
             text = f"{sp:.2f}x {lo:.2f}–{hi:.2f}" if lo and hi else f"{sp:.2f}x"
             vs = Text(f"{text} {mark}", style=style if mark == "*" else "dim", end="")
+        # The median and its interval, as the console table shows them.
+        unit = res.get("instrument")
         table.add_row(
             name,
-            format_time(st.get("mean")),
-            format_time(st.get("stddev")),
+            format_value(st.get("median"), unit),
+            format_interval(st.get("ci_low"), st.get("ci_high"), unit) if st else "-",
             format_ops(st.get("ops_per_sec")),
             str(st.get("samples", "")),
             vs,
@@ -200,14 +192,14 @@ def bench_table(state: TuiState, entries: list[Node]) -> Table:
 
 
 def bench_chart(state: TuiState, entries: list[Node], width: int = 40) -> Text:
-    """Horizontal bars of each entry's mean, relative to the baseline (or to
-    the slowest entry when there is no baseline)."""
+    """Horizontal bars of each entry's median, relative to the baseline (or
+    to the slowest entry when there is no baseline)."""
     means: list[tuple[Node, float, bool]] = []
     for node in entries:
         res = state.bench.get(node.key)
         st = (res or {}).get("stats") or {}
-        if st.get("mean"):
-            means.append((node, float(st["mean"]), bool(res and res.get("is_baseline"))))
+        if st.get("median"):
+            means.append((node, float(st["median"]), bool(res and res.get("is_baseline"))))
     out = Text()
     if not means:
         out.append("no results yet", "dim")
@@ -225,7 +217,10 @@ def bench_chart(state: TuiState, entries: list[Node], width: int = 40) -> Text:
             style = "cyan"
         out.append("█" * bar, style)
         rel = f" {mean / base:.2f}x" if base else ""
-        out.append(f" {format_time(mean)}{rel}", "dim")
+        out.append(
+            f" {format_value(mean, (state.bench.get(node.key) or {}).get('instrument'))}{rel}",
+            "dim",
+        )
     return out
 
 
@@ -254,7 +249,7 @@ def render_group(state: TuiState, node: Node) -> RenderableType:
     if node.kind == "group" or (benches and len(benches) == len(leaves)):
         parts.append(heading("statistics"))
         parts.append(bench_table(state, benches))
-        parts.append(heading("mean time relative to the baseline"))
+        parts.append(heading("median relative to the baseline"))
         parts.append(bench_chart(state, benches))
     failed = [n for n in leaves if (r := state.results.get(n.key)) and is_failure(r)]
     if failed:

@@ -591,7 +591,7 @@ class TuiState:
                 {
                     "id": rid,
                     "outcome": outcome,
-                    "duration": stats.get("mean"),
+                    "duration": stats.get("median"),
                     "path": result.get("path", ""),
                     "line": self.nodes[rid].line,
                     "message": result.get("error"),

@@ -12,6 +12,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from dbtest._core import clean
+from dbtest.benchmark.console import format_value
 from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState
 
 # Labels are computed in render_label; an empty Text skips markup parsing.
@@ -61,19 +62,9 @@ def format_duration(seconds: float | None) -> str:
     return f"{m}m{s:02d}s"
 
 
-def format_time(seconds: float | None) -> str:
-    """Benchmark times: `12.3 ns`, `4.56 µs`, `7.89 ms`, `1.23 s`."""
-    if seconds is None:
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
 def leaf_note(state: TuiState, model: Node, status: str | None) -> tuple[str, str] | None:
     """What a test's row says after its name, and its style: running (or
-    SLOW), a benchmark's progress or mean, or the last run's duration."""
+    SLOW), a benchmark's progress or median, or the last run's duration."""
     rec = state.results.get(model.key)
     if status == "running" and model.key in state.progress.slow:
         return f"  SLOW {state.progress.slow[model.key]:g}s", "bold yellow"
@@ -84,7 +75,8 @@ def leaf_note(state: TuiState, model: Node, status: str | None) -> tuple[str, st
         return f"  {phase} {samples}", "cyan"
     if model.kind == "bench" and model.key in state.bench:
         stats = state.bench[model.key].get("stats") or {}
-        return f"  {format_time(stats.get('mean'))}", "dim"
+        unit = state.bench[model.key].get("instrument")
+        return f"  {format_value(stats.get('median'), unit)}", "dim"
     if rec is not None and rec.get("duration") and rec["outcome"] != "cancelled":
         return f"  {format_duration(rec.get('duration'))}", "dim"
     return None

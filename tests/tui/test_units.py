@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dbtest.tui.editor import editor_command
 from dbtest.tui.filter_bar import parse_filter
-from dbtest.tui.tree import format_duration, format_time
+from dbtest.tui.tree import format_duration
 from dbtest.tui.watch import Watcher
 
 
@@ -69,8 +69,42 @@ def test_formatting():
     assert format_duration(0.0000123) == "12µs"
     assert format_duration(0.5) == "500ms"
     assert format_duration(75) == "1m15s"
-    assert format_time(1.5e-6) == "1.5 µs"
-    assert format_time(2.5e-9) == "2.5 ns"
+
+
+def test_benchmarks_show_the_median_and_interval_the_console_shows():
+    from rich.console import Console
+
+    from dbtest.benchmark.console import group_table
+    from dbtest.tui.details import bench_chart, bench_table
+    from dbtest.tui.state import Node, TuiState
+    from dbtest.tui.tree import leaf_note
+
+    stats = {
+        "mean": 2e-3,
+        "median": 1.5e-3,
+        "ci_low": 1.4e-3,
+        "ci_high": 1.6e-3,
+        "stddev": 1e-3,
+        "ops_per_sec": 500.0,
+        "samples": 30,
+    }
+    result = {"id": "b.py::g::fast", "name": "fast", "stats": stats, "samples": [1.5e-3] * 5}
+    state = TuiState()
+    node = Node(key=result["id"], kind="bench", name="fast")
+    state.nodes[node.key] = node
+    state.bench[node.key] = result
+
+    def text(renderable) -> str:
+        console = Console(width=160, record=True)
+        console.print(renderable)
+        return console.export_text()
+
+    console_table = text(group_table("b.py", "g", [result]))
+    for shown in (text(bench_table(state, [node])), text(bench_chart(state, [node]))):
+        assert "1.50 ms" in shown and "2.00 ms" not in shown
+    assert "1.40–1.60 ms" in console_table and "1.40–1.60 ms" in text(bench_table(state, [node]))
+    assert "500.0" in console_table and "500.0" in text(bench_table(state, [node]))
+    assert leaf_note(state, node, "passed") == ("  1.50 ms", "dim")
 
 
 def test_tui_without_a_terminal_exits_4_with_one_line(tmp_path):

@@ -124,11 +124,28 @@ fn partition_ids(
         .collect())
 }
 
+/// A benchmark's time per call, as every report writes it (`1.23 ms`);
+/// `-` for none.
+#[pyfunction]
+#[pyo3(signature = (seconds))]
+fn format_time(seconds: Option<f64>) -> String {
+    seconds.map_or_else(|| "-".to_string(), report::text::time_per_call)
+}
+
+/// Operations per second, short (`123.45k`); `-` for none.
+#[pyfunction]
+#[pyo3(signature = (ops))]
+fn format_ops(ops: Option<f64>) -> String {
+    ops.map_or_else(|| "-".to_string(), report::text::ops_per_second)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("REPORT_FORMATS", report::FORMATS.to_vec())?;
     m.add_function(wrap_pyfunction!(render_report, m)?)?;
     m.add_function(wrap_pyfunction!(check_report_format, m)?)?;
     m.add_function(wrap_pyfunction!(clean, m)?)?;
+    m.add_function(wrap_pyfunction!(format_time, m)?)?;
+    m.add_function(wrap_pyfunction!(format_ops, m)?)?;
     m.add_function(wrap_pyfunction!(counts_line, m)?)?;
     m.add_function(wrap_pyfunction!(summary_roles, m)?)?;
     m.add_function(wrap_pyfunction!(merge_reports, m)?)?;

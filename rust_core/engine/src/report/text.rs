@@ -105,21 +105,37 @@ pub fn seconds(d: f64) -> String {
     }
 }
 
-/// A time per call (seconds) in the most readable unit, 3 significant digits.
+/// A time per call (seconds) in the most readable unit, 3 significant
+/// digits: the one rule for every benchmark time dbtest shows (reports,
+/// console tables and the TUI, through `_core.format_time`).
 pub fn time_per_call(t: f64) -> String {
     if !t.is_finite() {
         return "-".to_string();
     }
-    let (v, unit) = if t >= 1.0 {
+    let (v, unit) = if t.abs() >= 1.0 {
         (t, "s")
-    } else if t >= 1e-3 {
+    } else if t.abs() >= 1e-3 {
         (t * 1e3, "ms")
-    } else if t >= 1e-6 {
+    } else if t.abs() >= 1e-6 {
         (t * 1e6, "µs")
     } else {
         (t * 1e9, "ns")
     };
     format!("{} {unit}", sig3(v))
+}
+
+/// Operations per second, short (`950.0`, `123.45k`, `4.50M`); `-` for
+/// none. The one rule for ops (console tables and the TUI).
+pub fn ops_per_second(ops: f64) -> String {
+    if !ops.is_finite() || ops <= 0.0 {
+        return "-".to_string();
+    }
+    for (suffix, scale) in [("G", 1e9), ("M", 1e6), ("k", 1e3)] {
+        if ops >= scale {
+            return format!("{:.2}{suffix}", ops / scale);
+        }
+    }
+    format!("{ops:.1}")
 }
 
 /// Three significant digits without an exponent.
@@ -140,6 +156,17 @@ pub fn sig3(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_and_ops_have_one_rule() {
+        assert_eq!(time_per_call(0.001234), "1.23 ms");
+        assert_eq!(time_per_call(12.3e-9), "12.3 ns");
+        assert_eq!(time_per_call(-0.0025), "-2.50 ms");
+        assert_eq!(time_per_call(f64::NAN), "-");
+        assert_eq!(ops_per_second(123_456.0), "123.46k");
+        assert_eq!(ops_per_second(950.0), "950.0");
+        assert_eq!(ops_per_second(0.0), "-");
+    }
 
     #[test]
     fn clean_replaces_controls_and_normalises_newlines() {
