@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint install install-dev develop cargo-test pytest screenshots perf clean
+.PHONY: demo test lint install install-dev develop cargo-test pytest wheel-check screenshots perf clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ demo: install
 lint: install-dev
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
-	$(BIN)/ruff check dbtest tests perf
-	$(BIN)/ruff format --check dbtest tests perf
+	$(BIN)/ruff check dbtest tests perf .ci
+	$(BIN)/ruff format --check dbtest tests perf .ci
 
 cargo-test:
 	cargo test -p dbtest-engine --quiet
@@ -37,7 +37,12 @@ cargo-test:
 pytest: install-dev
 	$(BIN)/pytest -q -rs
 
-test: lint cargo-test pytest
+# The Linux wheel as a user without Rust gets it (.ci/check_wheel.py): the
+# build reuses install-dev's release build in target/.
+wheel-check: install-dev
+	$(BIN)/python .ci/check_wheel.py
+
+test: lint cargo-test pytest wheel-check
 
 screenshots: install-dev
 	$(BIN)/python screenshots/make_screenshots.py
