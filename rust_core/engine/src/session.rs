@@ -570,7 +570,8 @@ pub fn prefork_plan(
 }
 
 /// Pool the workers forked for a [`prefork_plan`] (its python, root and
-/// environment), for the run's launcher to adopt.
+/// environment), for the run's launcher to adopt (Unix: see `prefork.py`).
+#[cfg(unix)]
 pub fn adopt_forked(
     python: &Path,
     root: &Path,

@@ -95,7 +95,9 @@ fn kill_ends_the_worker_and_the_exit_says_how() {
     });
 }
 
-/// A pipe whose ends are closed on exec, as the CLI's are.
+/// A pipe whose ends are closed on exec, as the CLI's are (pipe2: Linux,
+/// like the zygote tests that use it).
+#[cfg(target_os = "linux")]
 fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     use std::os::fd::FromRawFd;
     let mut fds = [0; 2];

@@ -438,7 +438,10 @@ fn become_subreaper() -> bool {
 }
 
 /// Hand the forked workers to the coming run. Takes ownership of every
-/// descriptor: `status` and, per worker, `(stdin, stdout, stderr)`.
+/// descriptor: `status` and, per worker, `(stdin, stdout, stderr)`. Unix
+/// only: elsewhere `prefork.py` never forks, and the module has no such
+/// function.
+#[cfg(unix)]
 #[pyfunction]
 fn adopt_forked(
     python: String,
@@ -470,6 +473,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prewarm_workers, m)?)?;
     m.add_function(wrap_pyfunction!(prefork_plan, m)?)?;
     m.add_function(wrap_pyfunction!(become_subreaper, m)?)?;
+    #[cfg(unix)]
     m.add_function(wrap_pyfunction!(adopt_forked, m)?)?;
     m.add_class::<RunHandle>()?;
     m.add_class::<InProcessConnection>()?;

@@ -2,7 +2,7 @@
 //! sees either the previous file or the complete new one, never a truncated one.
 
 use super::ReportError;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,7 +43,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
                 _ => Path::new("."),
             };
             // Best effort: some filesystems refuse to fsync a directory.
-            if let Ok(d) = File::open(dir) {
+            if let Ok(d) = fs::File::open(dir) {
                 let _ = d.sync_all();
             }
         }

@@ -14,6 +14,8 @@ pub mod state;
 pub mod units;
 
 pub use driver::{drive, Control, Launcher, WorkerEvent, WorkerEventKind, WorkerHandle};
-pub use process::{adopt_forked, become_subreaper, prewarm, ProcessLauncher};
+#[cfg(unix)]
+pub use process::adopt_forked;
+pub use process::{become_subreaper, prewarm, ProcessLauncher};
 pub use state::{Action, SchedulerConfig, State};
 pub use units::{build_units, Unit};
