@@ -42,12 +42,16 @@ class PipeConnection:
     Requests are read by the event loop itself (`fileno`, `read_lines`): a
     thread blocked on the pipe would take the GIL from the tests every time
     a request arrives, and a request cannot be acted on before the loop runs
-    anyway.
+    anyway. Where the loop cannot watch a pipe (Windows, see
+    `dbtest.portability`), `selectable` is False and a thread reads the
+    pipe (`recv`), as for an in-process connection.
     """
 
-    def __init__(self, in_fd: int, out_fd: int) -> None:
+    def __init__(self, in_fd: int, out_fd: int, selectable: bool = True) -> None:
         self._in_fd = in_fd
-        os.set_blocking(in_fd, False)
+        self.selectable = selectable
+        if selectable:
+            os.set_blocking(in_fd, False)
         self._partial = b""
         self._out = os.fdopen(out_fd, "wb", buffering=0)
         self._lock = threading.Lock()
@@ -66,6 +70,17 @@ class PipeConnection:
             return None
         *lines, self._partial = (self._partial + data).split(b"\n")
         return [line.decode("utf-8", "replace") for line in lines]
+
+    def recv(self) -> str | None:
+        """The next request line, blocking (the reading thread's, when not
+        `selectable`); None once the scheduler is gone."""
+        while b"\n" not in self._partial:
+            data = os.read(self._in_fd, 1 << 16)
+            if not data:
+                return None
+            self._partial += data
+        line, _, self._partial = self._partial.partition(b"\n")
+        return line.decode("utf-8", "replace")
 
     def send(self, line: str) -> None:
         # Lone surrogates (from surrogateescape'd bytes) cannot cross as JSON
@@ -194,6 +209,7 @@ async def _serve(
                 return
 
     reading = True
+    selectable = isinstance(conn, PipeConnection) and conn.selectable
 
     def on_readable() -> None:
         nonlocal reading
@@ -216,12 +232,12 @@ async def _serve(
         # Between two tests of a unit, which may run back to back without
         # the loop getting control: act on a `cancel` already sent.
         if stop.due():
-            if isinstance(conn, PipeConnection):
+            if selectable:
                 on_readable()
             elif stop.requested.is_set():
                 stop.now(executor, gate)
 
-    if isinstance(conn, PipeConnection):
+    if selectable:
         loop.add_reader(conn.fileno(), on_readable)
     else:
         threading.Thread(target=read_requests, name="dbtest-requests", daemon=True).start()
@@ -540,7 +556,9 @@ def serve_in_thread(conn: Any, root: str, capture: bool = True) -> threading.Thr
 def main() -> None:
     """Entry point of ``python -m dbtest.worker``."""
     # Move the protocol to private descriptors before anything can print.
-    conn = PipeConnection(os.dup(0), os.dup(1))
+    from dbtest.portability import selectable_pipes
+
+    conn = PipeConnection(os.dup(0), os.dup(1), selectable=selectable_pipes())
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # a test that reads stdin gets EOF, not our requests
     os.close(null)

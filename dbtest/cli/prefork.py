@@ -16,8 +16,8 @@ protocol on fds 0 and 1, its output on fd 2. The CLI is the workers'
 subreaper, so once the zygote has exited they are its children: the
 scheduler waits for them and reads how they ended (a signal, an exit code)
 as it does for spawned ones, and a crashed worker's replacement is spawned
-as before. Anything unusual (another OS, threads already running,
-`DBTEST_PREFORK=0`) keeps the spawned workers.
+as before. Anything unusual (another OS, `DBTEST_PLATFORM=generic`, threads already
+running, `DBTEST_PREFORK=0`) keeps the spawned workers.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def prefork(workers: int | None, capture: bool, env: list[tuple[str, str]] | Non
     """Fork the coming run's workers, with `env` added to their environment
     (the run request's `worker_env`); False when it cannot (the caller then
     starts them with `python -m dbtest.worker`)."""
-    if sys.platform != "linux" or os.environ.get("DBTEST_PREFORK") == "0":
+    from dbtest.portability import can_prefork
+
+    if not can_prefork() or os.environ.get("DBTEST_PREFORK") == "0":
         return False
     # fork() copies only the calling thread: with others running, a lock
     # they hold would stay locked forever in the children.

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import threading
 import traceback as _tb
 from typing import Any
@@ -66,13 +65,20 @@ def task_stack(task: asyncio.Future[Any]) -> str:
 
 class StackDump:
     """The worker's stack-dump hook: ``faulthandler`` on a signal, into a
-    file of its own; described to the scheduler by ``describe``."""
+    file of its own; described to the scheduler by ``describe``. None where
+    there is no such signal (``dbtest.portability``): the scheduler then
+    kills without stacks."""
 
     def __init__(self) -> None:
         import faulthandler
 
-        # A real-time signal: no library a test uses listens to one.
-        self.signal = signal.SIGRTMIN + 3 if hasattr(signal, "SIGRTMIN") else signal.SIGUSR2
+        from dbtest.portability import stack_dump_signal
+
+        # A real-time signal where there are: no library a test uses listens to one.
+        self.signal = stack_dump_signal()
+        self._fd = -1
+        if self.signal is None:
+            return
         # Not `tempfile` (5 ms of every worker's start-up): a new file of
         # our own (O_EXCL: never one somebody prepared), appended to.
         tmp = os.environ.get("TMPDIR") or "/tmp"
@@ -81,9 +87,12 @@ class StackDump:
         self._fd = os.open(self.path, flags, 0o600)
         faulthandler.register(self.signal, file=self._fd, all_threads=True, chain=False)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any] | None:
         """What the scheduler needs: the signal, the file, the main thread
-        (faulthandler names threads by id) and the frames to hide."""
+        (faulthandler names threads by id) and the frames to hide; None
+        without a hook."""
+        if self.signal is None:
+            return None
         return {
             "pid": os.getpid(),
             "signal": int(self.signal),
@@ -97,6 +106,8 @@ class StackDump:
         """At a clean exit: nothing is left behind."""
         import faulthandler
 
+        if self.signal is None:
+            return
         faulthandler.unregister(self.signal)
         os.close(self._fd)
         try:
