@@ -106,6 +106,33 @@ def test_counts_repeat_across_runs_and_gate_on_a_saved_baseline(project):
 
 
 @needs_valgrind
+def test_a_one_percent_change_in_instructions_is_a_difference(tmp_path):
+    # The instrument's own default margin (±0.5%), not time's ±2% that would
+    # call this "the same within noise".
+    shutil.copytree(os.path.join(REPO, "tests", "fixtures", "bench_instructions_margin"), tmp_path,
+                    dirs_exist_ok=True)  # fmt: skip
+    r = dbtest(tmp_path, *COUNT, "--json", "out.json", "--markdown", "out.md")
+    assert r.returncode == exit_codes.OK, r.stdout + r.stderr
+    entries = medians(tmp_path / "out.json")
+    plus, same = entries["plus 1%"]["comparison"], entries["same"]["comparison"]
+    assert 1.005 < 1 / plus["speedup"] < 1.02, plus
+    assert plus["margin"] == same["margin"] == 0.005
+    assert plus["paired"] and plus["significant"] and not plus["equivalent"], plus
+    assert plus["verdict"] == "slower", plus
+    # Byte-identical code stays within the margin.
+    assert same["verdict"] == "same", same
+    assert "±0.5%" in r.stdout and "same within noise (±0.50%" in (tmp_path / "out.md").read_text()
+    row = next(line for line in r.stdout.splitlines() if line.lstrip().startswith("plus 1%"))
+    assert "1.01x more" in row and "*" in row, r.stdout
+
+    # A margin given on the command line still wins.
+    r = dbtest(tmp_path, *COUNT, "--bench-equivalence", "2%", "--json", "wide.json")
+    assert r.returncode == exit_codes.OK, r.stdout + r.stderr
+    wide = medians(tmp_path / "wide.json")["plus 1%"]["comparison"]
+    assert wide["margin"] == 0.02 and wide["verdict"] == "same", wide
+
+
+@needs_valgrind
 @pytest.mark.parametrize(
     ("save", "compare", "saved", "current"),
     [([], COUNT, "time", "instructions"), (COUNT, [], "instructions", "time")],

@@ -273,11 +273,8 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
             .unwrap_or(SchedulerConfig::default().shutdown_grace),
         retries: req.retries.or(cfg.retries).unwrap_or(0),
         max_fail,
+        bench_equivalence: equivalence(req.bench_equivalence.as_deref(), instrument.0)?,
         bench: bench_options(req, &cfg, instrument),
-        bench_equivalence: match &req.bench_equivalence {
-            Some(text) => bench::compare::parse_percent(text, "equivalence margin")?,
-            None => bench::paired::DEFAULT_EQUIVALENCE,
-        },
         refine: serde_json::to_value(&filter_request).ok(),
         seed,
         ..SchedulerConfig::default()
@@ -399,6 +396,18 @@ fn pytest_env(cfg: &Config) -> Vec<(String, String)> {
         env.push(("DBTEST_FILTERWARNINGS".into(), list));
     }
     env
+}
+
+/// The equivalence margin, a fraction: `--bench-equivalence` as given, else
+/// the instrument's default (`bench::paired::default_equivalence`).
+pub fn equivalence(
+    given: Option<&str>,
+    instrument: bench::instrument::Instrument,
+) -> Result<f64, bench::compare::ThresholdError> {
+    match given {
+        Some(text) => bench::compare::parse_percent(text, "equivalence margin"),
+        None => Ok(bench::paired::default_equivalence(instrument)),
+    }
 }
 
 /// The measuring options the bench worker reads (`dbtest/benchmark/runner.py`):

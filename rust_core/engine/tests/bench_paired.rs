@@ -245,3 +245,25 @@ fn equivalence_margins_parse_like_thresholds_with_their_own_name() {
         "invalid equivalence margin \"lots\": expected e.g. 5% or 5"
     );
 }
+
+#[test]
+fn the_default_margin_is_the_instruments_and_a_given_one_wins() {
+    use dbtest_engine::bench::instrument::Instrument;
+    use dbtest_engine::session::equivalence;
+    assert_eq!(paired::default_equivalence(Instrument::Time), 0.02);
+    // Counts repeat to the instruction: a 1% change must not be "the same".
+    let counted = paired::default_equivalence(Instrument::Instructions);
+    assert!(counted < 0.01 && counted == paired::INSTRUCTIONS_EQUIVALENCE);
+    assert!(!within(1.0 / 1.0112, 1.0 / 1.0111, counted));
+    assert!(within(1.0 / 1.0112, 1.0 / 1.0111, 0.02));
+    assert_eq!(
+        equivalence(None, Instrument::Instructions).unwrap(),
+        counted
+    );
+    assert_eq!(
+        equivalence(Some("2%"), Instrument::Instructions).unwrap(),
+        0.02
+    );
+    assert_eq!(equivalence(None, Instrument::Time).unwrap(), 0.02);
+    assert!(equivalence(Some("lots"), Instrument::Time).is_err());
+}

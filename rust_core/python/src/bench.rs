@@ -98,6 +98,17 @@ fn bench_parse_threshold(text: &str) -> PyResult<f64> {
     compare::parse_threshold(text).map_err(usage_error)
 }
 
+/// Refuses, as a run would before measuring anything, an unknown
+/// `--instrument`, `instructions` without valgrind on `PATH`, or a
+/// malformed `--bench-equivalence` (a one-line `UsageError`).
+#[pyfunction]
+#[pyo3(signature = (instrument = None, equivalence = None))]
+fn bench_check_options(instrument: Option<&str>, equivalence: Option<&str>) -> PyResult<()> {
+    let (instrument, _) = bench::instrument::resolve(instrument).map_err(usage_error)?;
+    dbtest_engine::session::equivalence(equivalence, instrument).map_err(usage_error)?;
+    Ok(())
+}
+
 /// Writes `.dbtest/benchmarks/NAME.json` under `root`; returns its path.
 #[pyfunction]
 #[pyo3(signature = (root, name, results_json, machine_json, commit = None))]
@@ -141,6 +152,7 @@ fn bench_validate_baseline_name(name: &str) -> PyResult<()> {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench_parse_threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_check_options, m)?)?;
     m.add_function(wrap_pyfunction!(bench_load_baseline, m)?)?;
     m.add_function(wrap_pyfunction!(bench_validate_baseline_name, m)?)?;
     Ok(())

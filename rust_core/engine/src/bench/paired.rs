@@ -16,12 +16,30 @@
 //! interval), Mann-Whitney U for significance.
 
 use super::compare::{mann_whitney_u, normal_sf, TestResult, ALPHA};
+use super::instrument::Instrument;
 use super::stats::{median, median_in_place, quantile_sorted, Rng, BOOTSTRAP_RESAMPLES};
 use super::Comparison;
 use std::collections::{BTreeMap, HashMap};
 
-/// `--bench-equivalence` unless given: within ±2%, the same within noise.
+/// `--bench-equivalence` unless given, measuring time: within ±2%, the
+/// same within noise.
 pub const DEFAULT_EQUIVALENCE: f64 = 0.02;
+/// `--bench-equivalence` unless given, counting instructions: within
+/// ±0.5%. Counts repeat from run to run to the instruction and two
+/// byte-identical entries of ~300k instructions differ by 0.06%, so 2%
+/// would hide real 1% changes; but batches of an entry of ~1,000
+/// instructions per call move by up to 1.4% (docs/performance.md), which a
+/// margin much below 0.5% would turn into "different" for identical code.
+pub const INSTRUCTIONS_EQUIVALENCE: f64 = 0.005;
+
+/// The equivalence margin of a run that gives no `--bench-equivalence`:
+/// as wide as what `instrument` measures can move for unchanged code.
+pub fn default_equivalence(instrument: Instrument) -> f64 {
+    match instrument {
+        Instrument::Time => DEFAULT_EQUIVALENCE,
+        Instrument::Instructions => INSTRUCTIONS_EQUIVALENCE,
+    }
+}
 /// Fewer pairs than this are no comparison to pair: fall back to unpaired.
 pub const MIN_PAIRS: usize = 6;
 /// Fixed seed: the same samples always give the same interval.
