@@ -306,7 +306,7 @@ OPTIONS: tuple[Option, ...] = (
         help="test: record which tests ran each line (shown in the HTML report).",
         commands=RUN + TUI,
     ),
-    # Benchmarks.
+    # Benchmarks: how entries are measured, in `dbtest tui` too (each run).
     Option(
         "bench_time",
         ("--bench-time",),
@@ -316,6 +316,7 @@ OPTIONS: tuple[Option, ...] = (
         help="Seconds of measurement per entry.",
         config="bench-time",
         request=True,
+        commands=RUN + TUI,
     ),
     Option(
         "bench_min_samples",
@@ -325,6 +326,7 @@ OPTIONS: tuple[Option, ...] = (
         help="Samples per entry at least.",
         config="bench-min-samples",
         request=True,
+        commands=RUN + TUI,
     ),
     Option(
         "bench_warmup",
@@ -334,6 +336,7 @@ OPTIONS: tuple[Option, ...] = (
         help="Seconds of warm-up per entry.",
         config="bench-warmup",
         request=True,
+        commands=RUN + TUI,
     ),
     Option(
         "bench_processes",
@@ -342,20 +345,37 @@ OPTIONS: tuple[Option, ...] = (
         min=1,
         help="Fresh processes per benchmark group.",
         request=True,
+        commands=RUN + TUI,
     ),
     Option(
         "bench_equivalence",
         ("--bench-equivalence",),
-        help="e.g. 2%: within this of the baseline, the same within noise.",
+        help="e.g. 2%: within this of the baseline, the same (default 2%; instructions 0.5%).",
         request=True,
+        commands=RUN + TUI,
     ),
-    Option("quick", ("--quick",), bool, help="Short benchmark preset.", request=True),
-    Option("bench_memory", ("--bench-memory",), bool, help="Peak memory per call.", request=True),
+    Option(
+        "quick",
+        ("--quick",),
+        bool,
+        help="Short benchmark preset.",
+        request=True,
+        commands=RUN + TUI,
+    ),
+    Option(
+        "bench_memory",
+        ("--bench-memory",),
+        bool,
+        help="Peak memory per call.",
+        request=True,
+        commands=RUN + TUI,
+    ),
     Option(
         "instrument",
         ("--instrument",),
         help="time, or instructions (counted by valgrind's callgrind).",
         request=True,
+        commands=RUN + TUI,
     ),
     Option("save_baseline", ("--save-baseline",), help="Save as NAME."),
     Option("compare", ("--compare",), help="Compare with baseline NAME."),

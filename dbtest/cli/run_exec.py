@@ -24,11 +24,7 @@ def run(mode: str, a: Values) -> int:
     from dbtest.runner import RunOptions
 
     _core.check_report_format(a.fmt)  # raises UsageError
-    for o in options_for(a.command):
-        value = getattr(a, o.name)
-        # As in [tool.dbtest]: a zero timeout or measuring time means nothing.
-        if o.above is not None and value is not None and value <= o.above:
-            raise UsageError(f"{o.flags[-1]} must be a number above {o.above:g}, not {value:g}")
+    check_bounds(a)
     if a.fail_on_regression and not a.compare:
         raise UsageError("--fail-on-regression needs --compare NAME")
     if a.fail_on_regression:
@@ -56,6 +52,15 @@ def run(mode: str, a: Values) -> int:
         return _run_or_watch(options, settings)
     finally:
         coverage_report.discard(cov)  # finish() removed it, unless the run failed first
+
+
+def check_bounds(a: Values) -> None:
+    """Raise `UsageError` for a value at or below its option's `above`."""
+    for o in options_for(a.command):
+        value = getattr(a, o.name)
+        # As in [tool.dbtest]: a zero timeout or measuring time means nothing.
+        if o.above is not None and value is not None and value <= o.above:
+            raise UsageError(f"{o.flags[-1]} must be a number above {o.above:g}, not {value:g}")
 
 
 def _run_or_watch(options: Any, settings: RunSettings) -> int:

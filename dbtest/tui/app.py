@@ -74,8 +74,12 @@ class DbtestApp(App[int]):
         clock: Callable[[], float] = time.monotonic,
         prefetched: Future[Discovered] | None = None,
         coverage: Any = None,
+        run_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
+        # Options every run takes, from the command line (`dbtest tui
+        # --instrument instructions`, `--bench-time 2`): `RunOptions` names.
+        self.run_options = dict(run_options or {})
         # `--cov` (`dbtest.cli.coverage_setup.CovSettings`): runs are measured.
         self.coverage = CoverageRuns(coverage) if coverage is not None else None
         self.root_dir = Path(root or os.getcwd()).resolve()
@@ -268,6 +272,7 @@ class DbtestApp(App[int]):
             kwargs["ids"] = ids
         if self.worker_count is not None:
             kwargs["workers"] = self.worker_count
+        kwargs.update(self.run_options)
         kwargs.update(select)
         try:
             if self.coverage is not None:

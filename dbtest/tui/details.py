@@ -17,7 +17,13 @@ from textual.widgets import Static
 
 from dbtest import _core
 from dbtest._core import clean
-from dbtest.benchmark.console import format_interval, format_ops, format_value, verdict_mark
+from dbtest.benchmark.console import (
+    format_interval,
+    format_ops,
+    format_ratio,
+    format_value,
+    verdict_mark,
+)
 from dbtest.tui.state import FAILURE_OUTCOMES, Node, TuiState, is_failure
 from dbtest.tui.tree import STATUS_ICON, format_duration
 
@@ -147,27 +153,28 @@ def _live_output(state: TuiState, key: str) -> list[RenderableType]:
 
 
 def bench_table(state: TuiState, entries: list[Node]) -> Table:
-    """Statistics of benchmark entries, with the comparison to the baseline."""
+    """Statistics of benchmark entries, with the comparison to the baseline.
+    Counted instructions (`--instrument instructions`) have no ops/s, and
+    their ratio reads `more` or `fewer`, as in the console's table."""
+    results = [state.bench.get(n.key) or {} for n in entries]
+    instrument = next((r["instrument"] for r in results if r.get("instrument")), None)
+    columns = ["entry", "median", "95% CI", "ops/s", "samples", "vs baseline"]
+    if instrument is not None:
+        columns.remove("ops/s")
     table = Table(expand=False, header_style="bold", show_edge=False, pad_edge=False)
-    for col, justify in (
-        ("entry", "left"),
-        ("median", "right"),
-        ("95% CI", "right"),
-        ("ops/s", "right"),
-        ("samples", "right"),
-        ("vs baseline", "right"),
-    ):
-        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "entry" else "right", no_wrap=True)
+    blank = [""] * (len(columns) - 2)
     for node in entries:
         res = state.bench.get(node.key)
         name = cell(node.name + (" (baseline)" if res and res.get("is_baseline") else ""))
         if res is None:
             prog = state.bench_progress.get(node.key)
             msg = f"{prog[0]} ({prog[1]} samples)" if prog else "not run yet"
-            table.add_row(name, Text(msg, style="cyan" if prog else "dim"), "", "", "", "")
+            table.add_row(name, Text(msg, style="cyan" if prog else "dim"), *blank)
             continue
         if res.get("error"):
-            table.add_row(name, cell(res["error"], "red"), "", "", "", "")
+            table.add_row(name, cell(res["error"], "red"), *blank)
             continue
         st = res.get("stats") or {}
         cmp_ = res.get("comparison")
@@ -176,15 +183,19 @@ def bench_table(state: TuiState, entries: list[Node]) -> Table:
             # The paired ratio with its interval and the engine's verdict.
             mark, style = verdict_mark(cmp_)
             sp, lo, hi = (float(cmp_.get(k) or 0) for k in ("speedup", "ci_low", "ci_high"))
-            text = f"{sp:.2f}x {lo:.2f}–{hi:.2f}" if lo and hi else f"{sp:.2f}x"
+            if instrument is not None:
+                text = format_ratio(sp, lo, hi, instrument)
+            else:
+                text = f"{sp:.2f}x {lo:.2f}–{hi:.2f}" if lo and hi else f"{sp:.2f}x"
             vs = Text(f"{text} {mark}", style=style if mark == "*" else "dim", end="")
         # The median and its interval, as the console table shows them.
         unit = res.get("instrument")
+        ops = [] if instrument is not None else [format_ops(st.get("ops_per_sec"))]
         table.add_row(
             name,
             format_value(st.get("median"), unit),
             format_interval(st.get("ci_low"), st.get("ci_high"), unit) if st else "-",
-            format_ops(st.get("ops_per_sec")),
+            *ops,
             str(st.get("samples", "")),
             vs,
         )
