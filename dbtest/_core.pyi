@@ -45,6 +45,17 @@ def discover(
 ) -> str: ...
 def filter_items(filter_json: str, items_json: str) -> list[bool]: ...
 
+class NameRule:
+    """pytest's `python_classes` or `python_functions` (prefixes, and
+    `fnmatch` globs), as the engine's static parse applies it."""
+
+    def __init__(self, patterns: list[str]) -> None: ...
+    @staticmethod
+    def default(which: str) -> NameRule:
+        """pytest's default rule, of `"classes"` or `"functions"`."""
+
+    def __call__(self, name: str) -> bool: ...
+
 class Discovery:
     """A whole discovery the engine holds (the TUI's): its tree once, then the
     ids any filter selects without walking or parsing again."""

@@ -437,6 +437,7 @@ def _refine(
     apply the run's filter to the real items, keep the matching ones (by
     their real ids) and report the others as deselected."""
     from dbtest import _core
+    from dbtest.execution import names
     from dbtest.execution.collect import ImportFailure, collect_file
     from dbtest.execution.outside_loop import outside_loop
 
@@ -452,7 +453,8 @@ def _refine(
         }
     )
     try:
-        items = outside_loop(collect_file, root, request["path"])
+        rules = names.of(request.get("names"))
+        items = outside_loop(collect_file, root, request["path"], rules)
     except ImportFailure:
         return list(request["ids"])  # the executor reports the import error
     spec = _dumps(refine["filter"])

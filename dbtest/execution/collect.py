@@ -20,7 +20,7 @@ from dbtest.compat import ids as pytest_ids
 from dbtest.compat import marks as pytest_marks
 from dbtest.compat import settings
 from dbtest.compat.conftest import Conftest, fixtures_of
-from dbtest.execution import load_tests, xunit
+from dbtest.execution import load_tests, names, xunit
 from dbtest.execution import outcome as oc
 from dbtest.execution.fixture_table import FixtureTable
 from dbtest.execution.fixtures import fixture_names
@@ -356,8 +356,11 @@ def _collected(obj: Any) -> bool:
     return getattr(obj, "__test__", True) is not False
 
 
-def build_items(path: str, module: ModuleType) -> list[Item]:
-    """Every runnable item of an imported module, in definition order."""
+def build_items(path: str, module: ModuleType, rules: names.Names | None = None) -> list[Item]:
+    """Every runnable item of an imported module, in definition order
+    (``rules``: pytest's ``python_classes``/``python_functions``, the
+    defaults when None)."""
+    is_class, is_function = rules or names.of(None)
     items: list[Item] = []
     modname = module.__name__
     try:
@@ -387,9 +390,9 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
                     )
             elif _is_testcase(obj):
                 items.extend(_unittest_items(path, attr, obj))
-            elif attr.startswith("Test") and _collected(obj) and xunit.is_plain_class(obj):
+            elif is_class(attr) and _collected(obj) and xunit.is_plain_class(obj):
                 cmarks = _class_marks(obj, module_marks)
-                for name, func in _class_members(obj):
+                for name, func in _class_members(obj, is_function):
                     items.extend(
                         _items_for(
                             path, f"{path}::{attr}", name, func, "class", attr, obj, None, cmarks
@@ -401,7 +404,7 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
             if not obj.__dict__ and module_marks is None:
                 # Undecorated: marks, fixture markers and `__test__` would all
                 # live in its __dict__. Most tests of most suites.
-                if attr.startswith("test"):
+                if is_function(attr):
                     items.append(_plain_function_item(path, attr, obj))
                 continue
             if get_fixture(obj) is not None or not _collected(obj):
@@ -409,8 +412,8 @@ def build_items(path: str, module: ModuleType) -> list[Item]:
             if hasattr(obj, "_pytestfixturefunction"):
                 continue  # a pytest fixture (pytest < 8.4 leaves the function)
             marks = get_marks(obj)
-            # pytest's rule: the `test` prefix (`tests_x` too); dbtest's `@test` any name.
-            if (marks is not None and marks.is_test) or attr.startswith("test"):
+            # pytest's rule (`python_functions`); dbtest's `@test` any name.
+            if (marks is not None and marks.is_test) or is_function(attr):
                 items.extend(
                     _items_for(path, path, attr, obj, "function", None, None, None, module_marks)
                 )
@@ -433,9 +436,10 @@ def _plain_function_item(path: str, name: str, func: Any) -> Item:
     )
 
 
-def _class_members(cls: type) -> list[tuple[str, Any]]:
-    """Test methods of a pytest-style class, inherited ones included, base
-    classes' first; static methods too, as pytest collects them."""
+def _class_members(cls: type, is_function: names.Rule) -> list[tuple[str, Any]]:
+    """Test methods of a pytest-style class (named by ``python_functions``),
+    inherited ones included, base classes' first; static methods too, as
+    pytest collects them."""
     order: dict[str, None] = {}
     for klass in reversed(cls.__mro__):
         if klass is object:
@@ -444,7 +448,7 @@ def _class_members(cls: type) -> list[tuple[str, Any]]:
             order.setdefault(name, None)
     out = []
     for name in order:
-        if not name.startswith("test"):
+        if not is_function(name):
             continue
         value = inspect.getattr_static(cls, name)
         inner = value.__func__ if isinstance(value, staticmethod) else value
@@ -491,14 +495,19 @@ def _unittest_items(path: str, attr: str, cls: type) -> list[Item]:
     return items
 
 
-def load(root: str, path: str, conftests: list[Conftest] | None = None) -> LoadedModule:
-    """Import and build (``conftests``: those that apply, already imported);
-    raises ``ImportFailure``."""
+def load(
+    root: str,
+    path: str,
+    conftests: list[Conftest] | None = None,
+    rules: names.Names | None = None,
+) -> LoadedModule:
+    """Import and build (``conftests``: those that apply, already imported;
+    ``rules``: the run's name rules); raises ``ImportFailure``."""
     if not path.endswith(".py"):
         return _text_doctests(root, path)
     module = import_file(root, path)
     table = FixtureTable(fixtures_of(module), conftests or [], builtin_fixtures)
-    items = build_items(path, module)
+    items = build_items(path, module, rules)
     # Most modules see no autouse or parametrized fixture: their module-level
     # tests are already what runs (classes may still bring their own).
     if table.multiplies(None) or any(i.suite_cls is not None for i in items):
@@ -604,10 +613,10 @@ def _with_param_marks(item: Item, fixtures: list[FixtureDef], combo: tuple[int, 
     )
 
 
-def collect_file(root: str, path: str) -> list[dict[str, Any]]:
+def collect_file(root: str, path: str, rules: names.Names | None = None) -> list[dict[str, Any]]:
     """The runnable items of ``path`` (relative to ``root``) after import, as dicts.
 
     Dynamic tags, computed parametrize cases and inherited tests appear with
     their real ids. Raises ``ImportFailure`` (``.message``, ``.traceback``).
     """
-    return [item.to_dict() for item in load(root, path).items]
+    return [item.to_dict() for item in load(root, path, None, rules).items]

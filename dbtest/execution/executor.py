@@ -20,7 +20,7 @@ from dbtest.api.suite import TestSuite
 from dbtest.compat import settings
 from dbtest.compat.conftest import Conftest, chain_paths, fixtures_of
 from dbtest.execution import capture as cap_mod
-from dbtest.execution import order, watch, workdir, xunit
+from dbtest.execution import names, order, watch, workdir, xunit
 from dbtest.execution import outcome as oc
 from dbtest.execution.collect import ImportFailure, Item, LoadedModule, import_file, load
 from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
@@ -180,6 +180,8 @@ class Executor:
         self.setup_timeout: float | None = None
         # `--shuffle`'s seed (the run's, the same in every request).
         self.seed: int | None = None
+        # pytest's name rules (the run's, the same in every request).
+        self.names = names.of(None)
         self.leaks = Leaks()
         # Called between two tests run one after another: the worker reads a
         # `cancel` there that the loop would only see after the unit.
@@ -257,7 +259,9 @@ class Executor:
                     # Imports run user code: sync, on the loop thread, under the sync lock.
                     self._modules[path] = await watch.phase(
                         f"import {path}",
-                        lambda: self._run_sync(lambda: load(self.root, path, conftests)),
+                        lambda: self._run_sync(
+                            lambda: load(self.root, path, conftests, self.names)
+                        ),
                         sync=True,
                         starts_things=False,
                     )
@@ -278,6 +282,7 @@ class Executor:
         path = str(request.get("path", ""))
         ids = [str(i) for i in request.get("ids") or [path]]
         self.setup_timeout = request.get("setup_timeout")
+        self.names = names.of(request.get("names"))
         # This unit's task only: its phases are announced under its number.
         hung = frozenset(request.get("hung") or ())
         watch.unit_watch.set(watch.UnitWatch(emit, unit, self.setup_timeout, hung, self.leaks))

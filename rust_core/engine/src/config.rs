@@ -106,8 +106,11 @@ pub struct Config {
     /// Globs of the test files whose tests run as one unit, in the
     /// module's order (`keep-together`: `"module"` is every file).
     pub keep_together: Vec<String>,
+    /// Which classes and functions of a test file are tests (pytest's
+    /// `python_classes` and `python_functions`; its defaults without one).
+    pub names: names::PythonNames,
     /// The project's pytest configuration, where it has one (its
-    /// `testpaths` and `python_files` already applied where
+    /// `testpaths`, `python_files` and name rules already applied where
     /// `[tool.dbtest]` is silent).
     pub pytest: Option<pytest::PytestConfig>,
 }
@@ -143,6 +146,7 @@ impl Config {
             doctest_glob: Vec::new(),
             doctest_optionflags: strings(DEFAULT_DOCTEST_FLAGS),
             keep_together: Vec::new(),
+            names: names::PythonNames::default(),
             pytest: None,
         }
     }
@@ -158,6 +162,12 @@ impl Config {
         }
         if !set.contains(&"test-files") && !py.python_files.is_empty() {
             self.test_files = py.python_files.clone();
+        }
+        if let Some(p) = &py.python_classes {
+            self.names.classes = names::NameRule::new(p);
+        }
+        if let Some(p) = &py.python_functions {
+            self.names.functions = names::NameRule::new(p);
         }
         if !set.contains(&"exclude") {
             // Directory-name globs, as dbtest's `exclude` patterns without a `/`.
@@ -241,6 +251,7 @@ pub enum ValueError {
     Choice { got: String, expected: String },
 }
 
+pub mod names;
 pub mod pytest;
 
 /// Find the nearest `pyproject.toml` at or above `start_dir` and read its

@@ -9,7 +9,7 @@ pub mod conftest;
 mod ignore;
 pub mod list;
 
-use crate::config::Config;
+use crate::config::{names::PythonNames, Config};
 use crate::filter::glob::Glob;
 use crate::parse;
 use crate::tree::{CollectionError, FileNode, ItemKind, TestItem, Uncollected};
@@ -461,17 +461,20 @@ fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     }
 }
 
-/// One parser thread's state, reused from file to file.
-struct Worker {
+/// One parser thread's state, reused from file to file, and the run's
+/// name rules.
+struct Worker<'a> {
     parse: parse::Scratch,
     buf: Vec<u8>,
+    names: &'a PythonNames,
 }
 
-impl Worker {
-    fn new() -> Worker {
+impl Worker<'_> {
+    fn new(names: &PythonNames) -> Worker<'_> {
         Worker {
             parse: parse::Scratch::default(),
             buf: Vec::new(),
+            names,
         }
     }
 }
@@ -487,7 +490,7 @@ struct Batch {
     items: Vec<TestItem>,
 }
 
-fn parse_one(w: &mut Worker, i: usize, rel: &str, found: &Found, full: bool, out: &mut Batch) {
+fn parse_one(w: &mut Worker<'_>, i: usize, rel: &str, found: &Found, full: bool, out: &mut Batch) {
     let error_node = |kind, line, message: String| FileNode {
         path: rel.to_string(),
         kind,
@@ -510,7 +513,7 @@ fn parse_one(w: &mut Worker, i: usize, rel: &str, found: &Found, full: bool, out
             Ok(n) => match decode(&w.buf[..n]) {
                 Err(msg) => (error_node(r.kind, 0, msg), r.tests),
                 Ok(src) => (
-                    parse_reading(&mut w.parse, rel, abs, *r, &src, full),
+                    parse_reading(&mut w.parse, w.names, (rel, abs), *r, &src, full),
                     r.tests,
                 ),
             },
@@ -551,14 +554,14 @@ fn explicit(m: &Matchers, name: &str) -> Reading {
 /// The node of a file: its tests and, as asked, its doctests.
 fn parse_reading(
     scratch: &mut parse::Scratch,
-    rel: &str,
-    abs: &Path,
+    names: &PythonNames,
+    (rel, abs): (&str, &Path),
     r: Reading,
     src: &str,
     full: bool,
 ) -> FileNode {
     let mut node = if r.tests {
-        parse::parse_file_reusing(scratch, rel, r.kind, src, full)
+        parse::parse_file_reusing(scratch, rel, r.kind, src, full, names)
     } else {
         FileNode {
             path: rel.to_string(),
@@ -662,7 +665,8 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     // Every file is parsed on every discovery: with the fast parse path that
     // costs less than reading back a cache of trees would.
     let work: Vec<(String, Found)> = found.into_iter().collect();
-    let (mut files, mut items, sorted) = parse_all(&work, opts.full_parse, opts.threads);
+    let (mut files, mut items, sorted) =
+        parse_all(&work, opts.full_parse, opts.threads, &cfg.names);
     let clashes = package_clashes(&work, &root);
     if !clashes.is_empty() {
         for f in files.iter_mut() {
@@ -851,6 +855,7 @@ fn parse_all(
     work: &[(String, Found)],
     full: bool,
     threads: usize,
+    names: &PythonNames,
 ) -> (Vec<FileNode>, Vec<TestItem>, bool) {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -863,7 +868,7 @@ fn parse_all(
     const CHUNK: usize = 8;
     let next = AtomicUsize::new(0);
     let run = || {
-        let mut w = Worker::new();
+        let mut w = Worker::new(names);
         let mut out = Batch::default();
         loop {
             let i = next.fetch_add(CHUNK, Ordering::Relaxed);

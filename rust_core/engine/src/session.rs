@@ -277,6 +277,7 @@ pub fn prepare(req: &RunRequest) -> Result<Prepared, UsageError> {
         bench: bench_options(req, &cfg, instrument),
         refine: serde_json::to_value(&filter_request).ok(),
         seed,
+        names: worker_names(&cfg.names),
         ..SchedulerConfig::default()
     };
     let mut planned = match seed {
@@ -374,6 +375,17 @@ fn pytest_warnings(cfg: &Config) -> Vec<String> {
         name.unwrap_or_default(),
         py.ignored.join(", ")
     )]
+}
+
+/// The name rules for the workers, unless they are pytest's defaults (which
+/// the worker then asks the binding for).
+fn worker_names(names: &crate::config::names::PythonNames) -> Option<serde_json::Value> {
+    (!names.is_default()).then(|| {
+        serde_json::json!({
+            "classes": names.classes.patterns(),
+            "functions": names.functions.patterns(),
+        })
+    })
 }
 
 /// `xfail_strict` and `filterwarnings` of the pytest configuration, and the

@@ -205,7 +205,41 @@ fn filter_items(filter_json: &str, items_json: &str) -> PyResult<Vec<bool>> {
     Ok(items.iter().map(|i| selector.matches(i)).collect())
 }
 
+/// pytest's `python_classes` or `python_functions`: the engine's rule, so
+/// the worker collects after import exactly what the static parse listed.
+#[pyclass(frozen, module = "dbtest._core")]
+struct NameRule(dbtest_engine::config::names::NameRule);
+
+#[pymethods]
+impl NameRule {
+    #[new]
+    fn new(patterns: Vec<String>) -> NameRule {
+        NameRule(dbtest_engine::config::names::NameRule::new(&patterns))
+    }
+
+    /// The rule of `python_classes` (`"classes"`) or `python_functions`
+    /// (`"functions"`) when the project sets neither.
+    #[staticmethod]
+    fn default(which: &str) -> PyResult<NameRule> {
+        use dbtest_engine::config::names::PythonNames;
+        let d = PythonNames::default();
+        match which {
+            "classes" => Ok(NameRule(d.classes)),
+            "functions" => Ok(NameRule(d.functions)),
+            other => Err(UsageError::new_err(format!(
+                "unknown name rule '{other}' (known: classes, functions)"
+            ))),
+        }
+    }
+
+    /// Whether `name` is a test's name by this rule.
+    fn __call__(&self, name: &str) -> bool {
+        self.0.matches(name)
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NameRule>()?;
     m.add_function(wrap_pyfunction!(filter_items, m)?)?;
     m.add_function(wrap_pyfunction!(list_tree, m)?)?;
     m.add_function(wrap_pyfunction!(discover, m)?)?;

@@ -4,11 +4,11 @@
 //! Found as pytest finds it in the project root, first of: `pytest.ini`,
 //! `pyproject.toml` `[tool.pytest.ini_options]`, `tox.ini` `[pytest]`,
 //! `setup.cfg` `[tool:pytest]`. Keys read: `testpaths`, `python_files`,
-//! `norecursedirs`, `xfail_strict`, `filterwarnings`, `doctest_optionflags`,
-//! and from `addopts` the options that map (`-m`, `-k`, `--doctest-modules`,
-//! `--doctest-glob`); any other option of `addopts` (and a doctest flag only
-//! pytest knows, and `python_classes`/`python_functions` other than pytest's
-//! defaults) is named in one warning, never an error.
+//! `python_classes`, `python_functions`, `norecursedirs`, `xfail_strict`,
+//! `filterwarnings`, `doctest_optionflags`, and from `addopts` the options
+//! that map (`-m`, `-k`, `--doctest-modules`, `--doctest-glob`); any other
+//! option of `addopts` (and a doctest flag only pytest knows) is named in
+//! one warning, never an error.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +19,10 @@ pub struct PytestConfig {
     pub file: PathBuf,
     pub testpaths: Vec<String>,
     pub python_files: Vec<String>,
+    /// `python_classes` and `python_functions` (None: not set; an empty
+    /// list matches no name, as in pytest).
+    pub python_classes: Option<Vec<String>>,
+    pub python_functions: Option<Vec<String>>,
     pub norecursedirs: Vec<String>,
     /// `addopts = -m EXPR`: a marker expression (pytest's grammar).
     pub markexpr: Option<String>,
@@ -185,19 +189,8 @@ fn apply(cfg: &mut PytestConfig, key: &str, value: Value) {
             }
         }
         "addopts" => addopts(cfg, value.args()),
-        // dbtest collects by pytest's defaults; other rules would lose tests
-        // without a word, so they are named.
-        "python_classes" | "python_functions" => {
-            let default = if key == "python_classes" {
-                "Test"
-            } else {
-                "test"
-            };
-            let rules = value.args();
-            if rules != [default] {
-                cfg.ignored.push(format!("{key} = {}", rules.join(" ")));
-            }
-        }
+        "python_classes" => cfg.python_classes = Some(value.args()),
+        "python_functions" => cfg.python_functions = Some(value.args()),
         _ => {}
     }
 }
@@ -328,6 +321,19 @@ mod tests {
         assert_eq!(cfg.markexpr.as_deref(), Some("not property"));
         assert_eq!(cfg.python_files, ["check_*.py"]);
         assert!(cfg.xfail_strict);
+    }
+
+    #[test]
+    fn name_rules_are_read_not_warned_about() {
+        let text = "[pytest]\npython_classes = Check *Suite\npython_functions = check_* test\n";
+        let cfg = from_ini(text, &["pytest"], PathBuf::from("pytest.ini")).unwrap();
+        assert_eq!(cfg.python_classes.unwrap(), ["Check", "*Suite"]);
+        assert_eq!(cfg.python_functions.unwrap(), ["check_*", "test"]);
+        assert!(cfg.ignored.is_empty(), "{:?}", cfg.ignored);
+        let t: toml::Table = "python_classes = [\"Check\"]\n".parse().unwrap();
+        let cfg = from_toml(&t, PathBuf::new());
+        assert_eq!(cfg.python_classes.unwrap(), ["Check"]);
+        assert_eq!(cfg.python_functions, None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::ir::{Class, Expr, Stmt};
 use super::items::{items_into, Overrides};
 use super::lit::{lit, string_list, Lit};
 use super::walk::{apply_marks, dotted, Walker};
+use crate::config::names::NameRule;
 use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle, Uncollected};
 
 /// Facts about a class needed to resolve subclasses in the same file.
@@ -88,15 +89,18 @@ impl Walker<'_> {
         };
         let body = self.body(body);
         let kind = bases.kind;
+        // A base from elsewhere may be a TestCase (whose methods are
+        // `test*` whatever the class is called) or a plain test class.
+        let is_test_class = self.names.classes.matches(&simple);
         let looks_like_tests = body
             .defs
             .iter()
             .any(|f| f.test_decorated || f.name.starts_with("test"))
-            || simple.starts_with("Test");
-        // pytest's rule (`python_classes = Test`): a plain class named
-        // Test*, with no base this parse cannot see.
-        let plain = kind.is_none() && !bases.unknown && simple.starts_with("Test");
-        let methods = test_methods(kind, bases.inherited, body.defs);
+            || is_test_class;
+        // pytest's rule (`python_classes`, by default the `Test` prefix): a
+        // plain class so named, with no base this parse cannot see.
+        let plain = kind.is_none() && !bases.unknown && is_test_class;
+        let methods = test_methods(kind, bases.inherited, body.defs, &self.names.functions);
         let mut dynamic_tags = body.dynamic_tags.unwrap_or(bases.dynamic_tags);
         let mut suite_tags = body.tags.unwrap_or(bases.tags);
         suite_tags.extend(class_info.tags.iter().cloned());
@@ -353,21 +357,28 @@ impl Walker<'_> {
 }
 
 /// A class's test methods: the inherited ones, then its own, a method of
-/// the class replacing an inherited one of the same name.
+/// the class replacing an inherited one of the same name. A TestCase's are
+/// unittest's (`test*`, whatever `python_functions` says, as under pytest),
+/// a `TestSuite`'s dbtest's (`test_*` or `@test`), a plain class's pytest's
+/// (`functions`, or `@test`).
 fn test_methods(
     kind: Option<SuiteKind>,
     inherited: Vec<FuncInfo>,
     defs: Vec<FuncInfo>,
+    functions: &NameRule,
 ) -> Vec<FuncInfo> {
-    let is_test_method = |k: Option<SuiteKind>, f: &FuncInfo| match k {
-        Some(SuiteKind::Unittest) => f.name.starts_with("test"),
-        _ => f.test_decorated || f.name.starts_with("test_"),
+    let is_test_method = |f: &FuncInfo| {
+        !f.fixture
+            && match kind {
+                Some(SuiteKind::Unittest) => f.name.starts_with("test"),
+                None => f.test_decorated || functions.matches(&f.name),
+                _ => f.test_decorated || f.name.starts_with("test_"),
+            }
     };
     let mut methods = inherited;
     let mut run_test = None;
     for f in defs {
-        let accepted = is_test_method(kind.or(Some(SuiteKind::Suite)), &f)
-            || (kind.is_none() && f.name.starts_with("test"));
+        let accepted = is_test_method(&f);
         methods.retain(|m| m.name != f.name);
         if accepted {
             methods.push(f);

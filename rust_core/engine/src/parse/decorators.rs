@@ -18,6 +18,9 @@ pub(super) struct FuncInfo {
     pub(super) line: u32,
     pub(super) is_async: bool,
     pub(super) test_decorated: bool,
+    /// `@pytest.fixture` or dbtest's `@fixture`: never a test, whatever its
+    /// name (pytest's `getfixturemarker`).
+    pub(super) fixture: bool,
     pub(super) tags: Vec<String>,
     pub(super) timeout: Option<f64>,
     pub(super) retries: Option<u32>,
@@ -112,6 +115,10 @@ impl Walker<'_> {
                 self.pytest_mark_into(&mut info, &mark, args, &mut param_sets);
                 continue;
             }
+            if self.resolve(&dotted) == "pytest.fixture" {
+                info.fixture = true;
+                continue;
+            }
             let Some(api) = self.api_name(&dotted) else {
                 continue;
             };
@@ -121,6 +128,7 @@ impl Walker<'_> {
             }
             match api {
                 "test" => test_options(&mut info, args),
+                "fixture" => info.fixture = true,
                 "skip" => {
                     let reason = args.positional(0).or_else(|| args.keyword("reason"));
                     info.skip = Some(match reason.map(lit) {

@@ -35,6 +35,7 @@ mod params;
 pub mod scan;
 mod walk;
 
+use crate::config::names::PythonNames;
 use crate::tree::{CollectionError, FileNode, ItemKind};
 use ir::Stmt;
 use tree_sitter::{Node, Parser};
@@ -70,7 +71,8 @@ impl FrontEnd {
     }
 }
 
-/// Parse `src` (the file at `path`, relative to the root) into a file node.
+/// Parse `src` (the file at `path`, relative to the root) into a file node,
+/// by pytest's default name rules.
 ///
 /// `full` parses the whole text with tree-sitter instead of the skeleton, so
 /// syntax errors inside function bodies are reported too (slower).
@@ -100,11 +102,10 @@ pub fn parse_file_with(
         ParserRef::Given(parser),
         &mut scan::Scratch::default(),
         &mut fast::Scratch::default(),
-        path,
-        kind,
-        src,
+        (path, kind, src),
         full,
         front,
+        &PythonNames::default(),
     )
 }
 
@@ -119,24 +120,24 @@ pub struct Scratch {
     fast: fast::Scratch,
 }
 
-/// [`parse_file`] reusing `scratch` (same result).
+/// [`parse_file`] reusing `scratch`, by the project's name rules (`names`).
 pub fn parse_file_reusing(
     scratch: &mut Scratch,
     path: &str,
     kind: ItemKind,
     src: &str,
     full: bool,
+    names: &PythonNames,
 ) -> FileNode {
     let front = FrontEnd::for_parse(full);
     parse_inner(
         ParserRef::Lazy(&mut scratch.parser),
         &mut scratch.scan,
         &mut scratch.fast,
-        path,
-        kind,
-        src,
+        (path, kind, src),
         full,
         front,
+        names,
     )
     .expect("only FrontEnd::FastOnly declines")
 }
@@ -156,16 +157,15 @@ impl ParserRef<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `file`: the path, kind and text of the file.
 fn parse_inner(
     mut parser: ParserRef<'_>,
     scan: &mut scan::Scratch,
     fast_scratch: &mut fast::Scratch,
-    path: &str,
-    kind: ItemKind,
-    src: &str,
+    (path, kind, src): (&str, ItemKind, &str),
     full: bool,
     front: FrontEnd,
+    names: &PythonNames,
 ) -> Option<FileNode> {
     let mut node = FileNode {
         path: path.to_string(),
@@ -180,7 +180,7 @@ fn parse_inner(
         line,
         message,
     };
-    let has_structure = match scan::skeleton_into(src, scan) {
+    let has_structure = match scan::skeleton_into(src, scan, &names.functions) {
         Ok(s) => s,
         Err(e) => {
             node.error = Some(error(e.line, format!("syntax error: {}", e.message)));
@@ -206,7 +206,7 @@ fn parse_inner(
             }
         },
     };
-    walk::walk(path, &mut node, &stmts, kind);
+    walk::walk(path, &mut node, &stmts, kind, names);
     Some(node)
 }
 

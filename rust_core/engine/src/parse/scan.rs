@@ -14,6 +14,8 @@
 //! *whole* file (unterminated strings, unbalanced brackets, bad indentation);
 //! errors inside statements it drops are left to the import.
 
+use crate::config::names::{NameRule, PYTEST_FUNCTIONS};
+
 /// A lexical or indentation error: 1-based line and Python-like message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanError {
@@ -412,19 +414,26 @@ impl Scratch {
     }
 }
 
-/// Build the skeleton of `src`, or the first lexical/indentation error.
+/// Build the skeleton of `src` (by pytest's default `python_functions`),
+/// or the first lexical/indentation error.
 pub fn skeleton(src: &str) -> Result<Skeleton, ScanError> {
     let mut scratch = Scratch::default();
-    let has_structure = skeleton_into(src, &mut scratch)?;
+    let functions = NameRule::new(&[PYTEST_FUNCTIONS]);
+    let has_structure = skeleton_into(src, &mut scratch, &functions)?;
     Ok(Skeleton {
         text: scratch.text,
         has_structure,
     })
 }
 
-/// [`skeleton`] into `scratch` (text in [`Scratch::text`]); returns
-/// `has_structure`.
-pub fn skeleton_into(src: &str, scratch: &mut Scratch) -> Result<bool, ScanError> {
+/// [`skeleton`] into `scratch` (text in [`Scratch::text`]), keeping the
+/// module-level defs `functions` (pytest's `python_functions`) may name;
+/// returns `has_structure`.
+pub fn skeleton_into(
+    src: &str,
+    scratch: &mut Scratch,
+    functions: &NameRule,
+) -> Result<bool, ScanError> {
     let bytes = src.as_bytes();
     let Scratch {
         lines,
@@ -511,10 +520,10 @@ pub fn skeleton_into(src: &str, scratch: &mut Scratch) -> Result<bool, ScanError
                 }
                 let name = &src[n0..n1];
                 // A module-level helper that is neither decorated nor named
-                // test* can never be a test (`load_tests` adds cases).
+                // as a test can never be one (`load_tests` adds cases).
                 let irrelevant = l.indent == 0
                     && !prev_decorator
-                    && !name.starts_with("test")
+                    && !functions.matches(name)
                     && name != "load_tests";
                 if !irrelevant {
                     out.push_str(indent_text);

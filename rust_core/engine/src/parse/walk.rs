@@ -5,14 +5,22 @@ use super::class::ClassFacts;
 use super::decorators::FuncInfo;
 use super::ir::{Def, Expr, Stmt};
 use super::items::{items_into, Overrides};
+use crate::config::names::PythonNames;
 use crate::tree::{Dynamic, FileNode, ItemKind, SuiteKind, TestItem, TestStyle};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Walk the statements of a file into `file`.
-pub(super) fn walk(path: &str, file: &mut FileNode, stmts: &[Stmt], kind: ItemKind) {
+pub(super) fn walk(
+    path: &str,
+    file: &mut FileNode,
+    stmts: &[Stmt],
+    kind: ItemKind,
+    names: &PythonNames,
+) {
     let mut walker = Walker {
         path,
+        names,
         aliases: HashMap::new(),
         modules: HashMap::new(),
         classes: HashMap::new(),
@@ -24,6 +32,8 @@ pub(super) fn walk(path: &str, file: &mut FileNode, stmts: &[Stmt], kind: ItemKi
 
 pub(super) struct Walker<'a> {
     pub(super) path: &'a str,
+    /// pytest's `python_classes` and `python_functions`.
+    pub(super) names: &'a PythonNames,
     /// Local name -> imported name (`from dbtest import test as t`).
     pub(super) aliases: HashMap<String, String>,
     /// Local name -> module (`import dbtest as d`, `import unittest`).
@@ -115,7 +125,8 @@ impl Walker<'_> {
                     // A second `def` of a test's name replaces the first, as
                     // in Python. (Only defs that can be tests: the skeleton
                     // parse sees no others.)
-                    let candidate = d.name.starts_with("test") || !d.decorators.is_empty();
+                    let candidate =
+                        !d.decorators.is_empty() || self.names.functions.matches(&d.name);
                     if candidate && !defined.insert(d.name.as_str()) {
                         self.file.items.retain(|it| it.name != d.name);
                     }
@@ -179,8 +190,8 @@ impl Walker<'_> {
             return;
         }
         let info = self.def_info(def);
-        // pytest's rule (`python_functions = test`): the `test` prefix.
-        if !(info.test_decorated || info.name.starts_with("test")) {
+        // pytest's rule (`python_functions`, by default the `test` prefix).
+        if info.fixture || !(info.test_decorated || self.names.functions.matches(&info.name)) {
             return;
         }
         let d = info;

@@ -52,6 +52,11 @@ pub enum Request {
         seed: Option<u64>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         keep_order: bool,
+        /// pytest's `python_classes` and `python_functions` when they are
+        /// not its defaults, `{"classes": [...], "functions": [...]}`: the
+        /// worker collects by them after import (`dbtest/execution/names.py`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        names: Option<serde_json::Value>,
     },
     Cancel,
     Shutdown,

@@ -152,6 +152,7 @@ impl State {
                 hung: super::watch::hung_for(&self.hung, &unit.path),
                 seed: self.cfg.seed,
                 keep_order: unit.keep_order,
+                names: self.cfg.names.clone(),
             },
         });
         let got = unit.ids.iter().map(|q| (q.clone(), 0)).collect();

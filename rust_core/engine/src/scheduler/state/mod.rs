@@ -85,6 +85,9 @@ pub struct SchedulerConfig {
     /// `--shuffle`'s seed: the workers order each unit's tests from it and
     /// reset `random` per test.
     pub seed: Option<u64>,
+    /// The project's name rules when they are not pytest's defaults, for
+    /// every `run` request (see `Request::Run::names`).
+    pub names: Option<serde_json::Value>,
 }
 
 impl Default for SchedulerConfig {
@@ -107,6 +110,7 @@ impl Default for SchedulerConfig {
             run_timeout: None,
             stack_wait: 0.25,
             seed: None,
+            names: None,
         }
     }
 }
