@@ -3,8 +3,10 @@
 Usable by name from any test, pytest-style or dbtest's, with no pytest
 installed: ``tmp_path``, ``tmp_path_factory``, ``monkeypatch``, ``capsys``,
 ``capsysbinary``, ``capfd``, ``capfdbinary``, ``caplog``, ``recwarn``,
-``pytestconfig``, ``cache``, and ``tmpdir``/``tmpdir_factory`` (the same
-directories as ``py.path.local`` objects). Where they differ from pytest's:
+``pytestconfig``, ``cache``, ``tmpdir``/``tmpdir_factory`` (the same
+directories as ``py.path.local`` objects), and pytest-mock's ``mocker``,
+``class_mocker``, ``module_mocker``, ``package_mocker``, ``session_mocker``
+(dbtest.compat.mocker). Where they differ from pytest's:
 docs/compat.md.
 """
 
@@ -24,6 +26,13 @@ from dbtest.api.fixtures import fixture
 from dbtest.compat.capture import CaptureFixture, FdCapture
 from dbtest.compat.config import Config, config
 from dbtest.compat.localpath import local
+from dbtest.compat.mocker import (  # noqa: F401  (registered as built-ins by name)
+    class_mocker,
+    mocker,
+    module_mocker,
+    package_mocker,
+    session_mocker,
+)
 from dbtest.compat.monkeypatch import MonkeyPatch
 
 
