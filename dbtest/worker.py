@@ -438,7 +438,8 @@ def _refine(
     their real ids) and report the others as deselected."""
     from dbtest import _core
     from dbtest.execution import names
-    from dbtest.execution.collect import ImportFailure, collect_file
+    from dbtest.execution.collect import collect_file
+    from dbtest.execution.item import ImportFailure
     from dbtest.execution.outside_loop import outside_loop
 
     refine = request["refine"]

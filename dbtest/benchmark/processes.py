@@ -9,7 +9,7 @@ its processes differ by up to 28% (docs/performance.md).
 
 How: the bench worker imports the file and selects the entries as before,
 then, for each group, runs `processes` rounds one after the other. A round
-is a fresh `python -m dbtest.benchmark.processes` process that runs the
+is a fresh `python -m dbtest.benchmark.child` process that runs the
 group's setup hooks, measures the selected entries interleaved for their
 share of the time and samples (dbtest.benchmark.interleave), runs the
 teardown hooks and exits. The first round
@@ -225,7 +225,7 @@ async def _run_child(
         *prefix,
         sys.executable,
         "-m",
-        "dbtest.benchmark.processes",
+        "dbtest.benchmark.child",
         root,
         json.dumps(request),
         cwd=root,
@@ -267,37 +267,3 @@ async def _run_child(
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
     return code, list(tail)
-
-
-def child_main(argv: list[str]) -> int:
-    """One round, in a fresh process: `python -m dbtest.benchmark.processes
-    ROOT REQUEST_JSON`. Messages go to the original stdout; the user's
-    prints are sent to stderr so they cannot corrupt the protocol."""
-    if len(argv) != 2:
-        print("usage: python -m dbtest.benchmark.processes ROOT REQUEST_JSON", file=sys.stderr)
-        return 2
-    root, raw = argv
-    request = json.loads(raw)
-    out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-
-    def emit(message: dict[str, Any]) -> None:
-        out.write(json.dumps(message) + "\n")
-
-    from dbtest.benchmark.runner import run_bench_unit
-    from dbtest.execution.stacks import StackDump
-
-    # Its phases (the group's hooks) name this process's stack-dump hook:
-    # a hook that hangs here shows its own line, not the bench worker's wait.
-    dump = StackDump()
-    try:
-        asyncio.run(run_bench_unit(root, request, emit, stacks=dump.describe()))
-    finally:
-        dump.close()
-    out.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(sys.argv[1:]))

@@ -51,6 +51,7 @@ from dbtest.benchmark.measure import (
     timer_resolution,
 )
 from dbtest.benchmark.memory import peak_per_call
+from dbtest.benchmark.processes import run_in_processes
 from dbtest.execution import watch
 from dbtest.execution.outside_loop import outside_loop
 
@@ -215,7 +216,8 @@ async def run_bench_unit(
 
 
 async def _run_unit(root: str, request: dict[str, Any], emit: Emit) -> None:
-    from dbtest.execution.collect import ImportFailure, import_file
+    from dbtest.execution.collect import import_file
+    from dbtest.execution.item import ImportFailure
 
     path = request["path"]
     ids = list(request.get("ids") or [path])
@@ -447,8 +449,6 @@ async def _run_group_in_processes(
 ) -> None:
     """The group's entries measured over `settings.processes` fresh
     processes (dbtest.benchmark.processes); one result per entry."""
-    from dbtest.benchmark.processes import run_in_processes
-
     ids = [f"{path}::{e.local_id}" for e in entries]
     combined = await run_in_processes(root, path, ids, settings, options, emit)
     for entry, rid in zip(entries, ids, strict=True):

@@ -7,6 +7,7 @@ import sys
 
 from dbtest._core import UsageError
 from dbtest.cli import exit_codes
+from dbtest.cli.exit_codes import fail
 
 # `UsageError` is the one class of bad input, raised by the engine and by
 # the CLI's own checks alike; `_guarded` shows it as one line.
@@ -16,7 +17,6 @@ __all__ = ["UsageError", "fail", "main"]
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import NoReturn
 
     from dbtest.options import Values
 
@@ -62,13 +62,6 @@ def _prewarm(values: Values | None, bench_only: bool = False) -> None:
             _core.prewarm_workers(sys.executable, workers, capture, env)
         except Exception:  # noqa: BLE001
             pass
-
-
-def fail(message: str, code: int = exit_codes.USAGE_ERROR) -> NoReturn:
-    """Print a one-line error to stderr and exit with `code`."""
-    sys.stderr.write(f"dbtest: error: {message}\n")
-    sys.stderr.flush()
-    raise SystemExit(code)
 
 
 def _typer_main(args: list[str]) -> int:

@@ -21,7 +21,7 @@ def list_tests(a: Values) -> str:
     """Render the tree `a` (the options of `dbtest list`) selects; raise
     `UsageError` for bad input."""
     from dbtest import _core
-    from dbtest.cli import UsageError
+    from dbtest._core import UsageError
 
     if a.list_format not in ("text", "json"):
         raise UsageError(f"--format must be 'text' or 'json', not {a.list_format!r}")

@@ -16,8 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dbtest._core import REPORT_FORMATS
-from dbtest.cli import UsageError
+from dbtest._core import REPORT_FORMATS, UsageError
 
 report_app = typer.Typer(
     name="report",

@@ -10,7 +10,8 @@ import os
 import sys
 from typing import Any
 
-from dbtest.cli import UsageError, exit_codes
+from dbtest._core import UsageError
+from dbtest.cli import exit_codes
 from dbtest.options import Values, options_for, request_options
 
 MODES = {"run": "all", "unit": "unit", "integration": "integration", "bench": "bench"}
@@ -68,7 +69,7 @@ def _run_or_watch(options: Any, settings: RunSettings) -> int:
     if settings.watch:
         from dbtest.cli.watch_loop import watch
 
-        return watch(options, settings)
+        return watch(options, settings, execute, report_paths)
     return execute(options, settings)
 
 

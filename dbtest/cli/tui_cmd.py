@@ -8,7 +8,8 @@ from typing import Any
 
 import typer
 
-from dbtest.cli import exit_codes, fail
+from dbtest.cli import exit_codes
+from dbtest.cli.exit_codes import fail
 
 NO_TERMINAL = "dbtest tui needs a terminal; in CI, run dbtest --headless instead"
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import copy
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from dbtest.cli import UsageError, exit_codes
+from dbtest._core import UsageError
+from dbtest.cli import exit_codes
 
 # A header names at most this many changed files.
 _NAMED = 3
@@ -32,21 +34,25 @@ def header(number: int, changed: list[str], selected: int) -> str:
     return f"-- rerun {number}: {names} changed, {tests} --"
 
 
-def outputs(settings: Any) -> list[str]:
+def outputs(settings: Any, report_paths: Callable[[Any], list[str]]) -> list[str]:
     """What the runs write inside the project (reports, coverage's): left
     out of the watch, or each run's reports would start the next."""
-    from dbtest.cli.run_exec import report_paths
-
     paths = [os.path.abspath(p) for p in report_paths(settings)]
     if settings.coverage is not None:
         paths += settings.coverage.outputs()
     return paths
 
 
-def watch(options: Any, settings: Any) -> int:
-    """Run `options` (a `RunOptions`), then rerun on every change; the exit code."""
+def watch(
+    options: Any,
+    settings: Any,
+    execute: Callable[..., int],
+    report_paths: Callable[[Any], list[str]],
+) -> int:
+    """Run `options` (a `RunOptions`), then rerun on every change; the exit
+    code. `execute` runs once and `report_paths` names a run's reports
+    (dbtest.cli.run_exec's, passed in: that module starts this loop)."""
     from dbtest import _core
-    from dbtest.cli.run_exec import execute
 
     if options.in_process:
         raise UsageError(
@@ -56,7 +62,9 @@ def watch(options: Any, settings: Any) -> int:
 
     def first_started(run: Any) -> None:
         # Watching from the first run's start: a save during it is a change.
-        watcher.append(_core.Watcher(run.root, settings.watch_delay, outputs(settings)))
+        watcher.append(
+            _core.Watcher(run.root, settings.watch_delay, outputs(settings, report_paths))
+        )
 
     code = execute(options, settings, started=first_started)
     settings.change_note = False  # each rerun's header names the changes

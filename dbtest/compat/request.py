@@ -62,10 +62,13 @@ class Node:
 class FixtureRequest:
     """The ``request`` of one fixture's setup (``fixture`` None: the test's own)."""
 
-    def __init__(self, resolver: Any, fixture: Any, param: Any, scope: str) -> None:
+    def __init__(
+        self, resolver: Any, fixture: Any, param: Any, scope: str, *, has_param: bool
+    ) -> None:
         self._resolver = resolver
         self._fixture = fixture
         self._param = param
+        self._has_param = has_param
         self.scope = {"test": "function", "suite": "class"}.get(scope, scope)
         self._scope_name = scope
         item = resolver.item
@@ -75,9 +78,7 @@ class FixtureRequest:
 
     @property
     def param(self) -> Any:
-        from dbtest.execution.fixtures import _NO_VALUE
-
-        if self._param is _NO_VALUE or self._param is None and self._fixture is None:
+        if not self._has_param:
             raise AttributeError("'FixtureRequest' object has no attribute 'param'")
         return self._param
 

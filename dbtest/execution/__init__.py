@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from dbtest.execution.collect import ImportFailure, collect_file
+from dbtest.execution.collect import collect_file
 from dbtest.execution.executor import Executor
+from dbtest.execution.item import ImportFailure
 
 __all__ = ["Executor", "ImportFailure", "collect_file", "run_in_process"]
 

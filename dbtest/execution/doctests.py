@@ -15,10 +15,8 @@ from __future__ import annotations
 import doctest
 import os
 from types import ModuleType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from dbtest.execution.collect import Item
+from dbtest.execution.item import Item
 
 ALL_SKIPPED = "all examples are skipped (doctest: +SKIP)"
 
@@ -33,8 +31,6 @@ def optionflags() -> int:
 
 
 def _item(test_id: str, path: str, test: doctest.DocTest, case: doctest.DocTestCase) -> Item:
-    from dbtest.execution.collect import Item
-
     flags = optionflags()
     skipped = bool(flags & doctest.SKIP) or all(
         ex.options.get(doctest.SKIP, False) for ex in test.examples

@@ -12,137 +12,26 @@ import inspect
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.suite import TestSuite
 from dbtest.compat import settings
 from dbtest.compat.conftest import Conftest, chain_paths, fixtures_of
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import names, order, watch, workdir, xunit
 from dbtest.execution import outcome as oc
-from dbtest.execution.collect import ImportFailure, Item, LoadedModule, import_file, load
-from dbtest.execution.fixtures import FixtureError, FixtureScope, Resolver, fixture_names
+from dbtest.execution.collect import LoadedModule, import_file, load
+from dbtest.execution.fixtures import FixtureError, FixtureScope, fixture_names
+from dbtest.execution.host import Emit, UnittestModules
 from dbtest.execution.introspect import explain_exception
+from dbtest.execution.item import ImportFailure, Item
 from dbtest.execution.leaks import MIN_DURATION, Leaks
 from dbtest.execution.outside_loop import outside_loop
 from dbtest.execution.records import make_record
+from dbtest.execution.select import select
 from dbtest.execution.stacks import cancel_with_stack
+from dbtest.execution.suite_run import Attempt, SuiteRun
 from dbtest.execution.traceback import format_exception
-
-Emit = Callable[[dict[str, Any]], None]
-
-
-@dataclass
-class Attempt:
-    """The result of one attempt of one test."""
-
-    outcome: str
-    start: float
-    duration: float
-    message: str | None = None
-    traceback: str | None = None
-    capture: cap_mod.TestCapture | None = None
-    strict: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class SuiteRun:
-    """One run of a suite (or of a file's module-level functions) within a unit."""
-
-    def __init__(self, executor: Executor, loaded: LoadedModule, suite_cls: type | None) -> None:
-        self.executor = executor
-        self.loaded = loaded
-        self.suite_cls = suite_cls
-        self.instance: Any = None
-        self.scope = FixtureScope("suite")
-        self.started = False
-        self.setup_lock = asyncio.Lock()
-        self.setup_error: tuple[str, str] | None = None
-        self.setup_done = False
-        self.class_fixtures: dict[str, tuple[FixtureDef, str]] = {}
-        if suite_cls is not None:
-            for klass in reversed(suite_cls.__mro__):
-                for attr, value in klass.__dict__.items():
-                    fd = get_fixture(value)
-                    if fd is not None:
-                        self.class_fixtures[fd.name] = (fd, attr)
-                        self.class_fixtures[attr] = (fd, attr)
-        self._suite_fds = {fd for fd, _ in self.class_fixtures.values()}
-        self._fixture_owner: Any = None
-        # A pytest-style class (not a TestSuite): a fresh instance per test.
-        self.fresh_instance = suite_cls is not None and not issubclass(suite_cls, TestSuite)
-        # Without per-test hooks, a sync test that needs no fixtures can take
-        # the executor's fast path (see `Executor._attempt_plain`).
-        if suite_cls is None or self.fresh_instance:
-            self.plain_hooks = not xunit.has_per_test_hooks(suite_cls, loaded.module)
-        else:
-            self.plain_hooks = (
-                getattr(suite_cls, "setup", None) is TestSuite.setup
-                and getattr(suite_cls, "teardown", None) is TestSuite.teardown
-            )
-
-    def test_instance(self) -> Any:
-        """What a test method is bound to: the suite's one instance, a fresh
-        one for a pytest-style class, None for a module-level function."""
-        if self.fresh_instance:
-            assert self.suite_cls is not None
-            return self.suite_cls()
-        return self.instance
-
-    def per_test_hooks(self, instance: Any, func: Any) -> tuple[Any, Any]:
-        """(setup, teardown) around one test: a suite's `setup`/`teardown`,
-        or pytest's xunit `setup_method`/`setup_function` and teardowns."""
-        if self.suite_cls is not None and not self.fresh_instance:
-            return instance.setup, instance.teardown
-        owner, arg = (instance, func) if instance is not None else (self.loaded.module, func)
-        kind = "method" if instance is not None else "function"
-        return xunit.hook(owner, f"setup_{kind}", arg), xunit.hook(owner, f"teardown_{kind}", arg)
-
-    @property
-    def scope_id(self) -> str:
-        if self.suite_cls is None:
-            return self.loaded.path
-        return f"{self.loaded.path}::{self.suite_cls.__name__}"
-
-    def lookup(
-        self, name: str, after: FixtureDef | None = None
-    ) -> tuple[FixtureDef, Callable[..., Any]] | None:
-        """The fixture ``name`` as a test of this run sees it (see
-        fixture_table), with what to call: a class's fixture is bound to the
-        suite's instance (for a pytest-style class, to one kept for its
-        fixtures)."""
-        fd = self.loaded.table.find(name, self.suite_cls, after)
-        if fd is None:
-            return None
-        if fd in self._suite_fds:
-            owner = self.instance
-            if owner is None and self.suite_cls is not None:
-                if self._fixture_owner is None:
-                    self._fixture_owner = self.suite_cls()
-                owner = self._fixture_owner
-            if owner is not None:
-                return fd, fd.func.__get__(owner)
-        return fd, fd.func
-
-    def resolver(self, test_scope: FixtureScope, item: Any = None) -> Resolver:
-        ex = self.executor
-        scopes = {
-            "test": test_scope,
-            "suite": self.scope,
-            "module": ex._module_scope(self.loaded.path),
-            "package": ex._module_scope("package:" + os.path.dirname(self.loaded.path)),
-            "session": ex._session_scope,
-        }
-        return Resolver(
-            self.lookup,
-            scopes,
-            ex._run_sync,
-            lambda fd: fd in self._suite_fds,
-            item=item,
-            searched=self.loaded.table.searched,
-        )
 
 
 class Executor:
@@ -163,14 +52,12 @@ class Executor:
         self._modules: dict[str, LoadedModule | ImportFailure] = {}
         self._import_lock: asyncio.Lock | None = None
         self._sync_lock_obj: asyncio.Lock | None = None
-        self._session_scope = FixtureScope("session")
+        self.session_scope = FixtureScope("session")
         self._module_scopes: dict[str, FixtureScope] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._generation = 0
+        self.generation = 0
         self._open_suites: list[tuple[SuiteRun, Emit]] = []
-        # unittest module-level state: path -> (module, setUpModule error or None)
-        self._unittest_modules: dict[str, tuple[Any, tuple[str, str] | None]] = {}
-        self._unittest_emit: Emit | None = None
+        self.unittest = UnittestModules()
         self._module_hooks = xunit.ModuleHooks()
         self._closed = False
         self._in_sync = False
@@ -191,12 +78,12 @@ class Executor:
 
     # -- plumbing --------------------------------------------------------------
     @property
-    def _sync_lock(self) -> asyncio.Lock:
+    def sync_lock(self) -> asyncio.Lock:
         if self._sync_lock_obj is None:
             self._sync_lock_obj = asyncio.Lock()
         return self._sync_lock_obj
 
-    async def _run_sync(self, fn: Callable[[], Any]) -> Any:
+    async def run_sync(self, fn: Callable[[], Any]) -> Any:
         """Call sync user code on the loop thread, never concurrently with other
         sync code, and with no loop marked as running (see outside_loop).
 
@@ -204,7 +91,7 @@ class Executor:
         sync fixture) already holds the lock: then it is called directly."""
         if self._in_sync:
             return fn()
-        async with self._sync_lock:
+        async with self.sync_lock:
             self._in_sync = True
             try:
                 return outside_loop(fn)
@@ -215,12 +102,12 @@ class Executor:
         """Call a sync or async hook/test with keyword arguments."""
         if inspect.iscoroutinefunction(getattr(func, "__func__", func)):
             return await func(**kwargs)
-        result = await self._run_sync(lambda: func(**kwargs))
+        result = await self.run_sync(lambda: func(**kwargs))
         if inspect.isawaitable(result):
             result = await result
         return result
 
-    def _module_scope(self, path: str) -> FixtureScope:
+    def module_scope(self, path: str) -> FixtureScope:
         scope = self._module_scopes.get(path)
         if scope is None:
             scope = self._module_scopes[path] = FixtureScope("module")
@@ -234,7 +121,7 @@ class Executor:
         try:
             module = await watch.phase(
                 f"import {path}",
-                lambda: self._run_sync(lambda: import_file(self.root, path)),
+                lambda: self.run_sync(lambda: import_file(self.root, path)),
                 sync=True,
             )
             found = Conftest(path, module, fixtures_of(module))
@@ -259,9 +146,7 @@ class Executor:
                     # Imports run user code: sync, on the loop thread, under the sync lock.
                     self._modules[path] = await watch.phase(
                         f"import {path}",
-                        lambda: self._run_sync(
-                            lambda: load(self.root, path, conftests, self.names)
-                        ),
+                        lambda: self.run_sync(lambda: load(self.root, path, conftests, self.names)),
                         sync=True,
                         starts_things=False,
                     )
@@ -277,7 +162,7 @@ class Executor:
     # -- public API ------------------------------------------------------------
     async def run_unit(self, request: dict[str, Any], emit: Emit) -> None:
         """Run the tests of one ``run`` request; emits ``started``/``retrying``/``finished``/``run_error``."""
-        gen = self._generation
+        gen = self.generation
         unit = request.get("unit")
         path = str(request.get("path", ""))
         ids = [str(i) for i in request.get("ids") or [path]]
@@ -330,11 +215,11 @@ class Executor:
     def stop_starting(self) -> None:
         """From now on, tests of units already under way end ``cancelled``
         instead of starting (`cancel` also stops the running ones)."""
-        self._generation += 1
+        self.generation += 1
 
     async def cancel(self) -> None:
         """Cancel what is running: tests not finished yet end ``cancelled``."""
-        self._generation += 1
+        self.generation += 1
         for task in list(self._tasks):
             task.cancel()
 
@@ -350,12 +235,12 @@ class Executor:
             )
         for run, emit in list(reversed(self._open_suites)):
             await self._teardown_suite(run, emit)
-        for path, (module, err) in list(self._unittest_modules.items()):
-            if err is None and self._unittest_emit is not None:
+        for path, (module, err) in list(self.unittest.results.items()):
+            if err is None and self.unittest.emit is not None:
                 from dbtest.execution.unittest_compat import teardown_module
 
-                await teardown_module(self, path, module, self._unittest_emit)
-        self._unittest_modules.clear()
+                await teardown_module(self, path, module, self.unittest.emit)
+        self.unittest.results.clear()
         # Newest first, as within a scope: a later module may use what an
         # earlier one set up.
         for path, scope in reversed(list(self._module_scopes.items())):
@@ -364,8 +249,8 @@ class Executor:
                     f"{path}", f"fixture {name!r} teardown failed: {oc.headline(e)}", e
                 )
         # setup_module ran before the module's fixtures: it is undone after.
-        await self._module_hooks.teardown_all(self._run_sync, self._orphan_error)
-        for name, e in await self._session_scope.close():
+        await self._module_hooks.teardown_all(self.run_sync, self._orphan_error)
+        for name, e in await self.session_scope.close():
             self._orphan_error("session", f"fixture {name!r} teardown failed: {oc.headline(e)}", e)
         if self.capture:
             cap_mod.uninstall()
@@ -431,13 +316,13 @@ class Executor:
                 if setup_class is not None:
                     await watch.phase(
                         f"setup_class {run.scope_id}",
-                        lambda: self._run_sync(setup_class),
+                        lambda: self.run_sync(setup_class),
                         sync=True,
                     )
             elif run.suite_cls is not None:
                 hook_fn = run.suite_cls.setup_suite
                 if hook_fn is TestSuite.setup_suite:
-                    run.instance = await self._run_sync(run.suite_cls)
+                    run.instance = await self.run_sync(run.suite_cls)
                 else:
                     await watch.phase(
                         f"setup_suite {run.scope_id}",
@@ -459,7 +344,7 @@ class Executor:
 
     async def _setup_suite_hook(self, run: SuiteRun) -> None:
         assert run.suite_cls is not None
-        run.instance = await self._run_sync(run.suite_cls)
+        run.instance = await self.run_sync(run.suite_cls)
         hook = run.instance.setup_suite
         kwargs = await run.resolver(run.scope).resolve(fixture_names(hook, set()), "setup_suite")
         token = cap_mod.current.set(None)
@@ -492,7 +377,7 @@ class Executor:
         if run.setup_done and teardown_class is not None:
             try:
                 what = f"teardown_class {run.scope_id}"
-                await watch.phase(what, lambda: self._run_sync(teardown_class), sync=True)
+                await watch.phase(what, lambda: self.run_sync(teardown_class), sync=True)
             except watch.PhaseTimeout as e:
                 emit({"ev": "run_error", "scope": run.scope_id, "message": str(e), "traceback": e.stack or None})  # fmt: skip
             except BaseException as e:  # noqa: BLE001
@@ -554,7 +439,7 @@ class Executor:
                 extra=({"title": item.title} if item.title else {}) | a.extra, leak=leak,
             )))  # fmt: skip
 
-        if gen != self._generation:
+        if gen != self.generation:
             finish(Attempt(oc.CANCELLED, time.time(), 0.0, "cancelled before it started"))
             return
         if item.error is not None:
@@ -567,7 +452,7 @@ class Executor:
         module_error = (
             hooks.error(item.path)
             if hooks.ready(item.path)
-            else await hooks.setup(item.path, run.loaded.module, self._run_sync)
+            else await hooks.setup(item.path, run.loaded.module, self.run_sync)
         )
         if module_error is not None:
             finish(Attempt(oc.ERROR, time.time(), 0.0, module_error[0], module_error[1]))
@@ -589,7 +474,7 @@ class Executor:
                 "timeout": timeout, "attempt": attempt, "sync": not item.is_async,
             })  # fmt: skip
             result = await self._attempt(item, run, timeout, gen)
-            if result.outcome in oc.RETRYABLE and attempt <= retries and gen == self._generation:
+            if result.outcome in oc.RETRYABLE and attempt <= retries and gen == self.generation:
                 emit(
                     {"ev": "retrying", "id": item.id, "attempt": attempt, "outcome": result.outcome}
                 )
@@ -605,7 +490,7 @@ class Executor:
             if self.capture
             else None
         )
-        if run.plain_hooks and item.plain and not self._sync_lock.locked():
+        if run.plain_hooks and item.plain and not self.sync_lock.locked():
             return await self._attempt_plain(item, run, capture)
         task = asyncio.ensure_future(self._attempt_body(item, run, timeout, capture))
         self._tasks.add(task)
@@ -691,7 +576,7 @@ class Executor:
 
         async def unfiltered() -> None:
             for cond, reason in item.skip_ifs:
-                if await self._run_sync(cond):
+                if await self.run_sync(cond):
                     import unittest
 
                     raise unittest.SkipTest(reason)
@@ -717,7 +602,7 @@ class Executor:
             if item.is_async:
                 await func(**kwargs)
             else:
-                result = await self._run_sync(lambda: func(**kwargs))
+                result = await self.run_sync(lambda: func(**kwargs))
                 if inspect.isawaitable(result):
                     await result
 
@@ -841,71 +726,3 @@ async def _wait_on_clock(task: asyncio.Future[Any], clock: watch.TestClock, time
         done, _ = await asyncio.wait({task}, timeout=remaining)
         if done:
             return True
-
-
-def extends_case(item_id: str, req: str) -> bool:
-    """A case the parse listed, multiplied at import by parametrized fixtures
-    or a class's cases: ``t[1]`` stands for ``t[sqlite-1]`` and ``t[1-x]``
-    (the engine's ``extends_case`` is the same rule)."""
-    base, bracket, case = req.partition("[")
-    if not bracket or not item_id.startswith(base + "[") or len(item_id) <= len(req):
-        return False
-    return f"-{case[:-1]}-" in f"-{item_id[len(base) + 1 : -1]}-"
-
-
-def _may_be_doctest(test_id: str, module_name: str) -> bool:
-    """A doctest's id names the module or a dotted object in it
-    (``path::module.func``), which no test, suite or case id does: only then
-    are the module's doctests looked for (finding them imports doctest and
-    walks the module)."""
-    rest = test_id.partition("::")[2]
-    return rest == module_name or ("." in rest and "::" not in rest and "[" not in rest)
-
-
-def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]:
-    """Items named by ``ids`` (exact ids or prefixes), in file order; and the ids that matched nothing."""
-    # Exact ids, the usual request, are looked up: scanning every item for
-    # every id made a unit of 64 tests of a 1,000-test file cost milliseconds.
-    items, path, index = loaded.items, loaded.path, loaded.by_id
-    chosen: set[str] = set()
-    missing = []
-    renamed: dict[str, str] = {}
-    found_later: list[Item] = []
-    for req in ids:
-        if req in index:
-            chosen.add(req)
-            continue
-        doc = loaded.doctests.get(req) if _may_be_doctest(req, loaded.module.__name__) else None
-        if doc is not None:
-            found_later.append(doc)
-            continue
-        if not req.isascii() and req.startswith(path + "::"):
-            # Python keeps identifiers in NFKC form (`µ` becomes `μ`); the
-            # static parse keeps the source's: the id it listed is the one
-            # kept. Only the names are normalized, not the file or the cases.
-            import unicodedata
-
-            names, bracket, cases = req[len(path) + 2 :].partition("[")
-            real = f"{path}::{unicodedata.normalize('NFKC', names)}{bracket}{cases}"
-            if real in index:
-                chosen.add(real)
-                renamed[real] = req
-                continue
-        hit = False
-        for item in items:
-            if (
-                req == path
-                or item.id.startswith(req + "::")
-                or item.id.startswith(req + "[")
-                or extends_case(item.id, req)
-            ):
-                chosen.add(item.id)
-                hit = True
-        if not hit:
-            missing.append(req)
-    picked = [i for i in items if i.id in chosen] + found_later
-    if renamed:
-        from dataclasses import replace
-
-        picked = [replace(i, id=renamed[i.id]) if i.id in renamed else i for i in picked]
-    return picked, missing

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dbtest.api.fixtures import FixtureDef
+from dbtest.compat.request import FixtureRequest
 from dbtest.execution import capture, watch
 
 _NO_VALUE = object()
@@ -174,7 +175,7 @@ class Resolver:
         found = self.lookup(name, after)
         if found is None:
             if name == "request":
-                return self._request(None, None, "test")
+                return self._request(None, None, "test", has_param=False)
             if after is not None:
                 raise FixtureError(
                     f"fixture {name!r} overrides one of its name, and there is none above it"
@@ -202,7 +203,7 @@ class Resolver:
             kwargs = {}
             for p in fd.needs:
                 if p == "request":
-                    kwargs[p] = self._request(fd, param if has_param else _NO_VALUE, scope_name)
+                    kwargs[p] = self._request(fd, param, scope_name, has_param=has_param)
                 elif p == name:  # overrides the one of its name further out
                     kwargs[p] = await self.get(p, [*stack, name], scope_name, after=fd)
                 else:
@@ -242,10 +243,10 @@ class Resolver:
                 return True, fd.params[index], (fd, index)
         return False, None, fd
 
-    def _request(self, fd: FixtureDef | None, param: Any, scope_name: str) -> Any:
-        from dbtest.compat.request import FixtureRequest
-
-        return FixtureRequest(self, fd, param, scope_name)
+    def _request(
+        self, fd: FixtureDef | None, param: Any, scope_name: str, *, has_param: bool
+    ) -> Any:
+        return FixtureRequest(self, fd, param, scope_name, has_param=has_param)
 
     async def _create(
         self, name: str, func: Callable[..., Any], kwargs: dict[str, Any], scope: FixtureScope

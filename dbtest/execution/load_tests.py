@@ -16,12 +16,10 @@ from __future__ import annotations
 import unittest
 from collections.abc import Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dbtest.execution import outcome as oc
-
-if TYPE_CHECKING:
-    from dbtest.execution.collect import Item
+from dbtest.execution.item import Item
 
 NAME = "load_tests"
 # The pattern `python -m unittest` discovery passes (its default).
@@ -45,8 +43,6 @@ def _flatten(suite: Any) -> Iterator[Any]:
 def items(path: str, module: ModuleType, own: list[Item], line: int) -> list[Item]:
     """The items of the cases ``load_tests`` adds to the module's ``own``
     unittest items; one ``error`` item when it raises."""
-    from dbtest.execution.collect import Item
-
     loader = unittest.TestLoader()
     standard = loader.suiteClass(
         loader.loadTestsFromTestCase(cls)
@@ -90,8 +86,6 @@ def items(path: str, module: ModuleType, own: list[Item], line: int) -> list[Ite
 
 def _placeholder(path: str, line: int, error: str | None = None, skip: str | None = None) -> Item:
     """The static item itself, ending ``error`` or ``skipped`` without running."""
-    from dbtest.execution.collect import Item
-
     return Item(
         id=f"{path}::{NAME}", path=path, style="function", name=NAME, func=None, line=line,
         error=error, skip=skip,

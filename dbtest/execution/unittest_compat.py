@@ -31,8 +31,9 @@ from dbtest.execution.records import make_record
 from dbtest.execution.traceback import format_exception
 
 if TYPE_CHECKING:
-    from dbtest.execution.collect import Item, LoadedModule
-    from dbtest.execution.executor import Emit, Executor
+    from dbtest.execution.collect import LoadedModule
+    from dbtest.execution.host import Emit, Host
+    from dbtest.execution.item import Item
 
 
 class _Result(unittest.TestResult):
@@ -92,10 +93,10 @@ def _sub_desc(subtest: Any) -> str:
     return (", ".join(parts) or "subtest").replace("[", "(").replace("]", ")")
 
 
-async def _setup_module(ex: Executor, loaded: LoadedModule, emit: Emit) -> tuple[str, str] | None:
-    ex._unittest_emit = emit
-    if loaded.path in ex._unittest_modules:
-        return ex._unittest_modules[loaded.path][1]
+async def _setup_module(ex: Host, loaded: LoadedModule, emit: Emit) -> tuple[str, str] | None:
+    ex.unittest.emit = emit
+    if loaded.path in ex.unittest.results:
+        return ex.unittest.results[loaded.path][1]
     module = loaded.module
     err: tuple[str, str] | None = None
     setup = getattr(module, "setUpModule", None)
@@ -118,11 +119,11 @@ async def _setup_module(ex: Executor, loaded: LoadedModule, emit: Emit) -> tuple
                 unittest.case.doModuleCleanups()
             except BaseException:  # noqa: BLE001
                 pass
-    ex._unittest_modules[loaded.path] = (module, err)
+    ex.unittest.results[loaded.path] = (module, err)
     return err
 
 
-async def teardown_module(ex: Executor, path: str, module: Any, emit: Emit) -> None:
+async def teardown_module(ex: Host, path: str, module: Any, emit: Emit) -> None:
     """``tearDownModule`` and module cleanups; a failure is a ``run_error``."""
     for step in (getattr(module, "tearDownModule", None), unittest.case.doModuleCleanups):
         if step is None:
@@ -138,7 +139,7 @@ async def teardown_module(ex: Executor, path: str, module: Any, emit: Emit) -> N
 
 
 async def run_unittest_group(
-    ex: Executor,
+    ex: Host,
     loaded: LoadedModule,
     cls: Any,
     items: list[Item],
@@ -180,7 +181,7 @@ async def run_unittest_group(
         except unittest.SkipTest as e:
             for item in runnable:
                 record(item, oc.SKIPPED, time.time(), 0.0, str(e) or "skipped")
-            await ex._run_sync(cls.doClassCleanups)
+            await ex.run_sync(cls.doClassCleanups)
             return
         except BaseException as e:  # noqa: BLE001
             class_error = (
@@ -188,14 +189,14 @@ async def run_unittest_group(
                 format_exception(e),
             )
             try:
-                await ex._run_sync(cls.doClassCleanups)
+                await ex.run_sync(cls.doClassCleanups)
             except BaseException:  # noqa: BLE001
                 pass
     try:
         for item in runnable:
             if ex.poll is not None:
                 ex.poll()
-            if gen != ex._generation:
+            if gen != ex.generation:
                 record(item, oc.CANCELLED, time.time(), 0.0, "cancelled before it started")
                 continue
             if class_error is not None:
@@ -215,7 +216,7 @@ async def run_unittest_group(
 
 
 async def _run_case(
-    ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, record: Any, retries: int, gen: int
+    ex: Host, cls: Any, item: Item, unit: Any, emit: Emit, record: Any, retries: int, gen: int
 ) -> None:
     """One test method, run again up to `retries` times while it fails (its
     subtests included), as the executor retries other tests."""
@@ -223,7 +224,7 @@ async def _run_case(
     while True:
         last = await _attempt_case(ex, cls, item, unit, emit, attempt)
         failing = [e for e in last[2] if e[0] in oc.RETRYABLE]
-        if failing and attempt <= retries and gen == ex._generation:
+        if failing and attempt <= retries and gen == ex.generation:
             emit({"ev": "retrying", "id": item.id, "attempt": attempt, "outcome": failing[0][0]})
             attempt += 1
             continue
@@ -243,7 +244,7 @@ async def _run_case(
 
 
 async def _attempt_case(
-    ex: Executor, cls: Any, item: Item, unit: Any, emit: Emit, attempt: int
+    ex: Host, cls: Any, item: Item, unit: Any, emit: Emit, attempt: int
 ) -> tuple[float, float, list[tuple[str, Any, Any, Any]], Any]:
     """Run the test method once: (start, duration, result entries, capture)."""
     capture = (
@@ -268,7 +269,7 @@ async def _attempt_case(
         finally:
             cap_mod.current.reset(token)
 
-    async with ex._sync_lock:
+    async with ex.sync_lock:
         if isinstance(cls, type) and issubclass(cls, unittest.IsolatedAsyncioTestCase):
             # It runs its own event loop, which cannot nest in ours: give it a thread.
             await asyncio.get_running_loop().run_in_executor(None, _in_context(run))
@@ -286,16 +287,16 @@ _UNITTEST_DEFAULTS = {
 }
 
 
-async def _hook(ex: Executor, what: str, hook: Any) -> None:
+async def _hook(ex: Host, what: str, hook: Any) -> None:
     """A class or module hook: a phase when it is the user's own (unittest's
     empty defaults and the cleanups runner are not announced)."""
     if (
         getattr(hook, "__func__", hook) in _UNITTEST_DEFAULTS
         or hook is unittest.case.doModuleCleanups
     ):
-        await ex._run_sync(hook)
+        await ex.run_sync(hook)
     else:
-        await watch.phase(what, lambda: ex._run_sync(hook), sync=True)
+        await watch.phase(what, lambda: ex.run_sync(hook), sync=True)
 
 
 def _in_context(fn: Any) -> Any:
