@@ -7,7 +7,7 @@ from dbtest.cli import exit_codes
 
 
 def test_the_cli_names_every_code_of_the_engine():
-    names = {n for n, v in vars(exit_codes).items() if n.isupper() and isinstance(v, int)}
+    names = {n for n, v in vars(exit_codes).items() if n.isupper() and type(v) is int}
     assert names == {name for _code, name, _meaning in _core.EXIT_CODES}
     for code, name, _meaning in _core.EXIT_CODES:
         assert getattr(exit_codes, name) == code
