@@ -155,3 +155,59 @@ def test_examples_all_pass():
     assert set(counts) <= {"passed", "skipped", "xfailed"}, counts
     assert counts["passed"] >= 20
     assert not [e for e in evs if e["ev"] == "run_error"]
+
+
+def test_cancel_reaches_a_sync_test_waiting_on_its_async_fixture(tmp_path):
+    # A sync test's attempt runs in the unit's own task (no task of its
+    # own): a cancel must still interrupt the async fixture it waits on.
+    import asyncio
+
+    from dbtest.execution import Executor
+    from dbtest.execution import capture as cap_mod
+
+    (tmp_path / "test_wait.py").write_text(
+        "import asyncio\n"
+        "from dbtest import fixture\n"
+        "LOG = []\n\n"
+        "@fixture\n"
+        "async def slow():\n"
+        "    LOG.append('setup')\n"
+        "    try:\n"
+        "        await asyncio.sleep(20)\n"
+        "    finally:\n"
+        "        LOG.append('interrupted')\n"
+        "    yield 1\n\n"
+        "def test_waits(slow):\n"
+        "    LOG.append('ran')\n\n"
+        "def test_after():\n"
+        "    LOG.append('after')\n"
+    )
+    events: list[dict] = []
+    seen: dict = {}
+
+    async def main():
+        ex = Executor(str(tmp_path), capture=False)
+
+        def emit(e):
+            events.append(e)
+            if e["ev"] == "started" and e.get("id", "").endswith("test_waits"):
+                asyncio.get_running_loop().call_later(
+                    0.2, lambda: asyncio.ensure_future(ex.cancel())
+                )
+
+        await ex.run_unit({"op": "run", "unit": 1, "path": "test_wait.py"}, emit)
+        seen["capture"] = cap_mod.current.get()
+        await ex.close()
+
+    asyncio.run(main())
+    import sys
+
+    log = sys.modules["test_wait"].LOG
+    outcomes = {e["record"]["id"]: e["record"]["outcome"] for e in events if e["ev"] == "finished"}
+    assert outcomes == {
+        "test_wait.py::test_waits": "cancelled",
+        "test_wait.py::test_after": "cancelled",
+    }
+    # Interrupted in its sleep: a cancel that missed would let it run on.
+    assert log == ["setup", "interrupted"]
+    assert seen["capture"] is None  # the attempt's capture did not outlive it
