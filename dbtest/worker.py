@@ -528,11 +528,21 @@ async def _close(executor: Any, emit: Callable[[dict[str, Any]], None]) -> None:
         )
 
 
-def serve_in_thread(conn: Any, root: str, capture: bool = True) -> threading.Thread:
+def serve_in_thread(
+    conn: Any, root: str, capture: bool = True, env: list[tuple[str, str]] | None = None
+) -> threading.Thread:
     """``--in-process``: run the worker loop in a thread of this process.
 
-    ``conn`` is the engine's in-memory connection (``recv``/``send``/``close``).
+    ``conn`` is the engine's in-memory connection (``recv``/``send``/``close``);
+    ``env`` is what a worker process would find in its environment (the
+    pytest configuration's ``xfail_strict``, ``filterwarnings``...): set in
+    this process, as the tests would see it there.
     """
+    if env:
+        from dbtest.compat import settings
+
+        os.environ.update(env)
+        settings.load()
 
     def target() -> None:
         how = "exit code 0"

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import os
 
+
 # `xfail_strict = true`: an xfail mark without `strict=` is strict.
-XFAIL_STRICT = os.environ.get("DBTEST_XFAIL_STRICT") == "1"
+def _xfail_strict() -> bool:
+    return os.environ.get("DBTEST_XFAIL_STRICT") == "1"
+
+
+XFAIL_STRICT = _xfail_strict()
 
 
 # `filterwarnings`: applied around every test, before its own marks.
@@ -24,3 +29,11 @@ def _filters() -> list[str]:
 
 
 FILTERWARNINGS: list[str] = _filters()
+
+
+def load() -> None:
+    """Read the environment again: an in-process worker (``--in-process``)
+    sets it after this module was imported."""
+    global XFAIL_STRICT, FILTERWARNINGS
+    XFAIL_STRICT = _xfail_strict()
+    FILTERWARNINGS = _filters()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_dbtest
 from tests.e2e.test_pytest_suite import pytest_outcomes
 from tests.e2e.test_runner import project, run_json
@@ -24,9 +26,11 @@ def test_selection_follows_testpaths_python_files_and_addopts(tmp_path: Path) ->
     assert proc.stdout.splitlines()[-1].startswith("5 tests in 1 file (selected from 6)")
 
 
-def test_xfail_strict_filterwarnings_and_the_one_warning(tmp_path: Path) -> None:
+# A worker in dbtest's own process gets the same settings as a process worker.
+@pytest.mark.parametrize("mode", [[], ["--in-process"]], ids=["workers", "in-process"])
+def test_xfail_strict_filterwarnings_and_the_one_warning(tmp_path: Path, mode: list[str]) -> None:
     root = project(tmp_path, "pytest_config")
-    proc, report = run_json(root)
+    proc, report = run_json(root, *mode)
     outcomes = {
         t["id"].split("::")[-1]: (t["outcome"], t.get("strict", False)) for t in report["tests"]
     }

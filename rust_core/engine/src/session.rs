@@ -690,6 +690,13 @@ impl Prepared {
         State::new(self.config.clone(), &self.selected, self.units.clone())
     }
 
+    /// The environment every worker of this plan gets besides the
+    /// inherited one (the pytest configuration's, the request's): a worker
+    /// in this process (`--in-process`) applies it to itself.
+    pub fn worker_env(&self) -> &[(String, String)] {
+        &self.worker_env
+    }
+
     /// Real worker processes for this plan.
     pub fn process_launcher(&self) -> ProcessLauncher {
         launcher_for(&self.python, &self.root, self.capture, &self.worker_env)

@@ -267,6 +267,7 @@ fn start_run(py: Python<'_>, request_json: &str, in_process: bool) -> PyResult<R
         Arc::new(InProcessLauncher {
             root: root.clone(),
             capture: prepared.capture,
+            env: prepared.worker_env().to_vec(),
         })
     } else {
         Arc::new(prepared.process_launcher())
@@ -306,6 +307,8 @@ struct InProcessLauncher {
     root: String,
     /// `-s` turns capture off (a process worker reads DBTEST_CAPTURE).
     capture: bool,
+    /// What a process worker would find in its environment.
+    env: Vec<(String, String)>,
 }
 
 #[pyclass(module = "dbtest._core")]
@@ -362,7 +365,12 @@ impl Launcher for InProcessLauncher {
             let worker = py.import("dbtest.worker")?;
             worker.call_method1(
                 "serve_in_thread",
-                (Py::new(py, conn)?, self.root.clone(), self.capture),
+                (
+                    Py::new(py, conn)?,
+                    self.root.clone(),
+                    self.capture,
+                    self.env.clone(),
+                ),
             )?;
             Ok(())
         })
