@@ -109,6 +109,8 @@ class DbtestApp(App[int]):
         self._pending: Change | None = None
         self._flush_timer: Any = None
         self._filter_gen = 0
+        # The generation whose answer the tree shows (tests wait on it).
+        self.filter_applied = 0
         self._after_discovery: list[Callable[[], None]] = []
         # Files watch mode saw change during a run: rerun once it ends.
         self._watch_rerun: set[str] | None = None
@@ -222,6 +224,7 @@ class DbtestApp(App[int]):
         self._filter_gen += 1
         pattern, expr = parse_filter(self.state.filter_text)
         if pattern is None and expr is None and not self.state.tags:
+            self.filter_applied = self._filter_gen
             self.query_one(FilterBar).show_error(None)
             if self.state.visible is not None:
                 self.state.set_visible(None)
@@ -247,6 +250,7 @@ class DbtestApp(App[int]):
     def on_filter_result(self, message: FilterResult) -> None:
         if message.generation != self._filter_gen:
             return
+        self.filter_applied = message.generation
         bar = self.query_one(FilterBar)
         if message.error is not None:
             bar.show_error(message.error)
