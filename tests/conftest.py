@@ -42,6 +42,22 @@ def run_dbtest(
     )
 
 
+def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until `path` exists, written by the run `proc` when it reaches the
+    moment a test wants to act at; fail if the run ends first or never gets
+    there (the timeout only guards against a hang, it measures nothing)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"dbtest exited {proc.returncode} before {path}:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"{path} not written within {timeout} s:\n{out}\n{err}")
+        time.sleep(0.02)
+
+
 def interrupt_dbtest(
     args: list[str], cwd: str | os.PathLike[str], after: float = 1.5
 ) -> subprocess.CompletedProcess[str]:

@@ -5,9 +5,9 @@ run leaves a complete, valid report."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from tests.conftest import DBTEST, FIXTURES, interrupt_dbtest, run_dbtest
+from tests.conftest import DBTEST, FIXTURES, interrupt_dbtest, run_dbtest, wait_for_file
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 XSD = Path(__file__).resolve().parents[1] / "reports" / "junit.xsd"
@@ -115,25 +115,32 @@ def test_interrupted_run_writes_complete_valid_reports(tmp_path):
 
 
 def test_killed_run_leaves_the_previous_report_intact(tmp_path):
+    # The engine's testing hook stops the write of r.json half-way through its
+    # contents and writes the marker: the run is killed in the middle of
+    # writing the report, which a non-atomic write would leave truncated.
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "runner_slow", root)
     previous = '{"previous": true}'
     (root / "r.json").write_text(previous)
+    marker = tmp_path / "write-paused"
     proc = subprocess.Popen(
-        [str(DBTEST), "--headless", "-j", "1", "--json", "r.json"],
+        [str(DBTEST), "--headless", "--json", "r.json", "tests/test_slow.py::test_slow_0"],
         cwd=root,
+        env={**os.environ, "DBTEST_TESTING_PAUSE_WRITE": f"r.json:{marker}"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    time.sleep(1.0)
+    wait_for_file(marker, proc)
     proc.kill()
     proc.communicate(timeout=60)
-    # Either the old file or a complete new one: never a truncated one.
     assert (root / "r.json").read_text() == previous
-    leftovers = [
-        p.name for p in root.iterdir() if p.name.startswith("r.json") and p.name != "r.json"
-    ]
-    assert leftovers == []
+    assert [p.name for p in root.iterdir() if p.name.startswith("r.json")] == ["r.json"]
+    # The half-written new report is in the temporary file the kill left.
+    (temp,) = [p for p in root.iterdir() if p.name.startswith(".r.json.")]
+    partial = temp.read_text()
+    assert partial.startswith("{") and '"schema_version"' in partial
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(partial)
 
 
 def test_run_report_flags_stdout_output_and_github_summary(tmp_path):

@@ -6,8 +6,53 @@ use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Testing hook, not a user setting: `DBTEST_TESTING_PAUSE_WRITE=NAME:MARKER`
+/// makes a write to a file named `NAME` stop half-way through its contents,
+/// create the file `MARKER` and sleep, so that a test can kill the process in
+/// the middle of a write and check that the previous file is intact
+/// (tests/e2e/test_shards.py). Read once; unset, it costs one load per write.
+pub const PAUSE_WRITE_ENV: &str = "DBTEST_TESTING_PAUSE_WRITE";
+
+struct PauseWrite {
+    name: std::ffi::OsString,
+    marker: PathBuf,
+}
+
+/// `NAME:MARKER`, split at the first `:` (a file name has none; a marker
+/// path on Windows may).
+fn parse_pause(spec: &str) -> Option<PauseWrite> {
+    let (name, marker) = spec.split_once(':')?;
+    (!name.is_empty() && !marker.is_empty()).then(|| PauseWrite {
+        name: name.into(),
+        marker: marker.into(),
+    })
+}
+
+fn pause_for(path: &Path) -> Option<&'static PauseWrite> {
+    static PAUSE: OnceLock<Option<PauseWrite>> = OnceLock::new();
+    PAUSE
+        .get_or_init(|| parse_pause(&std::env::var(PAUSE_WRITE_ENV).ok()?))
+        .as_ref()
+        .filter(|p| path.file_name() == Some(p.name.as_os_str()))
+}
+
+/// Write `contents` to `f`; under the testing hook, the first half, flushed,
+/// then the marker, then a sleep long enough for any test to kill us.
+fn write_contents(f: &mut fs::File, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let Some(pause) = pause_for(path) else {
+        return f.write_all(contents);
+    };
+    let (head, tail) = contents.split_at(contents.len() / 2);
+    f.write_all(head)?;
+    f.sync_all()?;
+    fs::write(&pause.marker, path.to_string_lossy().as_bytes())?;
+    std::thread::sleep(std::time::Duration::from_secs(120));
+    f.write_all(tail)
+}
 
 fn temp_path(path: &Path) -> PathBuf {
     let name = path
@@ -32,7 +77,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
     let tmp = temp_path(path);
     let result = (|| -> std::io::Result<()> {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(contents)?;
+        write_contents(&mut f, path, contents)?;
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)?;
@@ -79,6 +124,16 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn pause_spec_is_name_then_marker() {
+        let p = parse_pause("r.json:C:\\tmp\\paused").unwrap();
+        assert_eq!(p.name, "r.json");
+        assert_eq!(p.marker, PathBuf::from("C:\\tmp\\paused"));
+        assert!(parse_pause("r.json").is_none());
+        assert!(parse_pause(":marker").is_none());
+        assert!(parse_pause("r.json:").is_none());
     }
 
     #[test]
