@@ -163,10 +163,12 @@ def test_fail_fast_stops_a_suite_running_in_another_worker(tmp_path):
 def test_ctrl_c_writes_the_summary_and_a_partial_report(tmp_path):
     root = project(tmp_path, "runner_slow")
     out = root / "report.json"
+    running = tmp_path / "running"
     proc = interrupt_dbtest(
-        ["--headless", "-j", "1", "--async-concurrency", "1", "--json", str(out)], root
+        ["--headless", "-j", "1", "--async-concurrency", "1", "--json", str(out)], root, running
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert [p.name for p in running.iterdir()] == ["test_slow_0"]
     assert proc.stdout.rstrip().splitlines()[-1].startswith("INTERRUPTED: ")
     report = json.loads(out.read_text())
     assert report["meta"]["interrupted"] is True
@@ -177,14 +179,18 @@ def test_ctrl_c_writes_the_summary_and_a_partial_report(tmp_path):
 def test_ctrl_c_cancels_sync_tests_waiting_in_a_worker(tmp_path):
     # Four sync tests of 1.5 s on two workers: at Ctrl-C two run, and the two
     # sent ahead to the workers must not start once the running ones end.
-    root = project_with(
-        tmp_path,
-        "test_sync.py",
-        "import time\n\n" + "".join(f"def test_{i}():\n    time.sleep(1.5)\n\n" for i in range(4)),
+    body = "".join(
+        f"def test_{i}():\n    Path(os.environ['DBTEST_FIXTURE_RUNNING'], 'test_{i}').touch()\n"
+        "    time.sleep(1.5)\n\n"
+        for i in range(4)
     )
+    header = "import os\nimport time\nfrom pathlib import Path\n\n"
+    root = project_with(tmp_path, "test_sync.py", header + body)
     out = root / "r.json"
-    proc = interrupt_dbtest(["--headless", "-j", "2", "--json", str(out)], root, after=0.7)
+    running = tmp_path / "running"
+    proc = interrupt_dbtest(["--headless", "-j", "2", "--json", str(out)], root, running, count=2)
     assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(list(running.iterdir())) == 2, sorted(p.name for p in running.iterdir())
     got = sorted(t["outcome"] for t in json.loads(out.read_text())["tests"])
     assert got.count("cancelled") >= 2 and got.count("passed") <= 2, got
 

@@ -101,8 +101,11 @@ def test_interrupted_run_writes_complete_valid_reports(tmp_path):
             "r.md",
         ],
         root,
+        tmp_path / "running",
     )
     assert proc.returncode == 2
+    # One worker, one test at a time: the first ran, the others never started.
+    assert [p.name for p in (tmp_path / "running").iterdir()] == ["test_slow_0"]
 
     report = json.loads((root / "r.json").read_text())
     schema = json.loads((DOCS / "report-schema.json").read_text())
