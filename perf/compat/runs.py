@@ -20,6 +20,8 @@ from perf.compat.projects import Project
 TIMEOUT = 1200  # seconds for one runner on one project
 DBTEST_WORKERS = "2"
 _PYTEST_CONFIGS = (
+    ("pytest.toml", ""),
+    (".pytest.toml", ""),
     ("pytest.ini", ""),
     (".pytest.ini", ""),
     ("pyproject.toml", "[tool.pytest"),

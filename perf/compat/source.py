@@ -161,7 +161,7 @@ class Source:
     def deselected_marks(self) -> set[str]:
         """Marks the project's pytest config deselects with `-m "not X"` in addopts."""
         marks: set[str] = set()
-        for name in ("pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg"):
+        for name in ("pytest.toml", "pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg"):
             try:
                 text = (self.root / name).read_text(encoding="utf-8", errors="replace")
             except OSError:

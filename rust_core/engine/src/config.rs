@@ -153,9 +153,13 @@ impl Config {
 
     /// Take what the pytest configuration says where `[tool.dbtest]` said
     /// nothing (`set`: the keys it did set).
-    fn with_pytest(mut self, set: &[&str], pyproject: Option<&toml::Table>) -> Config {
-        let Some(py) = pytest::find(&self.root, pyproject) else {
-            return self;
+    fn with_pytest(
+        mut self,
+        set: &[&str],
+        pyproject: Option<&toml::Table>,
+    ) -> Result<Config, ConfigError> {
+        let Some(py) = pytest::find(&self.root, pyproject)? else {
+            return Ok(self);
         };
         if !set.contains(&"paths") && !py.testpaths.is_empty() {
             self.paths = py.testpaths.clone();
@@ -194,7 +198,7 @@ impl Config {
                 .collect();
         }
         self.pytest = Some(py);
-        self
+        Ok(self)
     }
 }
 
@@ -270,7 +274,7 @@ pub fn load(start_dir: &Path) -> Result<Config, ConfigError> {
         }
         dir = d.parent();
     }
-    Ok(Config::defaults(start).with_pytest(&[], None))
+    Config::defaults(start).with_pytest(&[], None)
 }
 
 /// Parse the text of a `pyproject.toml` living in `root` (`file` names it in errors).
@@ -279,16 +283,11 @@ pub fn from_str(text: &str, root: PathBuf, file: PathBuf) -> Result<Config, Conf
         file: file.clone(),
         problem,
     };
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        err(ConfigProblem::Toml {
-            line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
-            message: e.message().lines().next().unwrap_or("").to_string(),
-        })
-    })?;
+    let doc = parse_toml(text, &file)?;
     let mut cfg = Config::defaults(root);
     cfg.file = Some(file.clone());
     let Some(tool) = doc.get("tool").and_then(|t| t.get("dbtest")) else {
-        return Ok(cfg.with_pytest(&[], Some(&doc)));
+        return cfg.with_pytest(&[], Some(&doc));
     };
     let Some(table) = tool.as_table() else {
         return Err(err(ConfigProblem::NotATable));
@@ -302,7 +301,18 @@ pub fn from_str(text: &str, root: PathBuf, file: PathBuf) -> Result<Config, Conf
         })?;
     }
     let set: Vec<&str> = table.keys().map(String::as_str).collect();
-    Ok(cfg.with_pytest(&set, Some(&doc)))
+    cfg.with_pytest(&set, Some(&doc))
+}
+
+/// A TOML document, or the error naming `file` and the line at fault.
+fn parse_toml(text: &str, file: &Path) -> Result<toml::Table, ConfigError> {
+    text.parse().map_err(|e: toml::de::Error| ConfigError {
+        file: file.to_path_buf(),
+        problem: ConfigProblem::Toml {
+            line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
+            message: e.message().lines().next().unwrap_or("").to_string(),
+        },
+    })
 }
 
 /// Set the config's field for `key` from `value`.

@@ -1,16 +1,21 @@
 //! The project's pytest configuration, read where `[tool.dbtest]` is silent:
 //! a suite written for pytest keeps its selection and its rules.
 //!
-//! Found as pytest finds it in the project root, first of: `pytest.ini`,
-//! `pyproject.toml` `[tool.pytest.ini_options]`, `tox.ini` `[pytest]`,
-//! `setup.cfg` `[tool:pytest]`. Keys read: `testpaths`, `python_files`,
+//! Found as pytest 9 finds it in the project root, the first of:
+//! `pytest.toml`, `.pytest.toml` (table `[pytest]`), `pytest.ini`,
+//! `.pytest.ini` (each the config even when empty), `pyproject.toml`
+//! (`[tool.pytest]` with native TOML types, or `[tool.pytest.ini_options]`
+//! with ini-style strings), `tox.ini` `[pytest]`, `setup.cfg`
+//! `[tool:pytest]`. Keys read: `testpaths`, `python_files`,
 //! `python_classes`, `python_functions`, `norecursedirs`, `xfail_strict`,
 //! `filterwarnings`, `doctest_optionflags`, and from `addopts` the options
 //! that map (`-m`, `-k`, `--doctest-modules`, `--doctest-glob`); any other
-//! option of `addopts` (and a doctest flag only pytest knows) is named in
-//! one warning, never an error.
+//! option of `addopts` (and a doctest flag only pytest knows, or a native
+//! TOML value of the wrong type) is named in one warning, never an error.
 
 use std::path::{Path, PathBuf};
+
+use super::ConfigError;
 
 /// What dbtest takes from the pytest configuration.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,28 +45,144 @@ pub struct PytestConfig {
     pub ignored: Vec<String>,
 }
 
+/// The keys dbtest reads (the others are pytest's or its plugins' alone).
+const KEYS: &[&str] = &[
+    "testpaths",
+    "python_files",
+    "python_classes",
+    "python_functions",
+    "norecursedirs",
+    "xfail_strict",
+    "filterwarnings",
+    "doctest_optionflags",
+    "addopts",
+];
+
 /// The pytest configuration of the project rooted at `root`, if it has one.
-/// `pyproject` is the root's parsed `pyproject.toml`, when there is one.
-pub fn find(root: &Path, pyproject: Option<&toml::Table>) -> Option<PytestConfig> {
+/// `pyproject` is the root's parsed `pyproject.toml`, when there is one. A
+/// `pytest.toml` that is not valid TOML is an error, as a broken
+/// `pyproject.toml` is.
+pub fn find(
+    root: &Path,
+    pyproject: Option<&toml::Table>,
+) -> Result<Option<PytestConfig>, ConfigError> {
     let read = |name: &str| std::fs::read_to_string(root.join(name)).ok();
-    if let Some(text) = read("pytest.ini") {
-        // pytest.ini is the config even when its section is empty.
-        return Some(from_ini(&text, &["pytest"], root.join("pytest.ini")).unwrap_or_default());
+    for name in ["pytest.toml", ".pytest.toml"] {
+        if let Some(text) = read(name) {
+            let file = root.join(name);
+            let doc = super::parse_toml(&text, &file)?;
+            return Ok(Some(from_pytest_toml(&doc, file)));
+        }
     }
-    if let Some(table) = pyproject
+    for name in ["pytest.ini", ".pytest.ini"] {
+        if let Some(text) = read(name) {
+            // Always the config, even when its section is missing.
+            let file = root.join(name);
+            return Ok(Some(from_ini(&text, &["pytest"], file.clone()).unwrap_or(
+                PytestConfig {
+                    file,
+                    ..PytestConfig::default()
+                },
+            )));
+        }
+    }
+    if let Some(tool) = pyproject
         .and_then(|d| d.get("tool"))
         .and_then(|t| t.get("pytest"))
-        .and_then(|t| t.get("ini_options"))
         .and_then(|t| t.as_table())
     {
-        return Some(from_toml(table, root.join("pyproject.toml")));
+        if let Some(cfg) = from_tool_pytest(tool, root.join("pyproject.toml")) {
+            return Ok(Some(cfg));
+        }
     }
     for (name, section) in [("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")] {
         if let Some(cfg) = read(name).and_then(|t| from_ini(&t, &[section], root.join(name))) {
-            return Some(cfg);
+            return Ok(Some(cfg));
         }
     }
-    None
+    Ok(None)
+}
+
+/// `pytest.toml`: the `[pytest]` table, native TOML types. Options written
+/// outside it (pytest refuses the file) are named, not read.
+fn from_pytest_toml(doc: &toml::Table, file: PathBuf) -> PytestConfig {
+    let table = doc.get("pytest").and_then(|t| t.as_table());
+    let mut cfg = match table {
+        Some(t) => from_native(t, file),
+        None => PytestConfig {
+            file,
+            ..PytestConfig::default()
+        },
+    };
+    let stray: Vec<&str> = doc
+        .iter()
+        .filter(|(_, v)| !v.is_table())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if table.is_none() && !stray.is_empty() {
+        cfg.ignored
+            .push(format!("{} (outside the [pytest] table)", stray.join(", ")));
+    }
+    cfg
+}
+
+/// `[tool.pytest]` of a pyproject.toml: native TOML types, or the ini-style
+/// strings of its `ini_options` table (None when `[tool.pytest]` has no key
+/// and no `ini_options`: pytest then looks on, to tox.ini and setup.cfg).
+/// pytest refuses both at once; dbtest reads the native one and says so.
+fn from_tool_pytest(tool: &toml::Table, file: PathBuf) -> Option<PytestConfig> {
+    let native: toml::Table = tool
+        .iter()
+        .filter(|(k, _)| k.as_str() != "ini_options")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let ini = tool.get("ini_options").and_then(|t| t.as_table());
+    if native.is_empty() {
+        return ini.map(|t| from_toml(t, file));
+    }
+    let mut cfg = from_native(&native, file);
+    if ini.is_some() {
+        cfg.ignored
+            .push("[tool.pytest.ini_options] (beside [tool.pytest], which is read)".to_string());
+    }
+    Some(cfg)
+}
+
+/// A table of pytest 9's TOML mode: lists where pytest takes lists, a
+/// boolean for `xfail_strict`, nothing split or coerced. A value of another
+/// type (pytest's usage error) is named, not applied.
+fn from_native(table: &toml::Table, file: PathBuf) -> PytestConfig {
+    let mut cfg = PytestConfig {
+        file,
+        ..PytestConfig::default()
+    };
+    for (key, v) in table {
+        if !KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let value = match v {
+            toml::Value::Boolean(b) if key == "xfail_strict" => Value::Text(b.to_string()),
+            toml::Value::Array(a) if key != "xfail_strict" && a.iter().all(|x| x.is_str()) => {
+                Value::List(
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect(),
+                )
+            }
+            other => {
+                let wants = if key == "xfail_strict" {
+                    "a boolean"
+                } else {
+                    "a list of strings"
+                };
+                cfg.ignored
+                    .push(format!("{key} = {other} (native TOML: {wants})"));
+                continue;
+            }
+        };
+        apply(&mut cfg, key, value);
+    }
+    cfg
 }
 
 /// One key's value: a string or a list of strings, as pytest's `ini`
@@ -104,6 +225,8 @@ impl Value {
     }
 }
 
+/// `[tool.pytest.ini_options]`: ini mode, each value a string (split as an
+/// ini file's is) or a list of strings.
 fn from_toml(table: &toml::Table, file: PathBuf) -> PytestConfig {
     let mut cfg = PytestConfig {
         file,
@@ -345,6 +468,130 @@ mod tests {
         assert_eq!(cfg.doctest_optionflags, ["NORMALIZE_WHITESPACE", "NUMBER"]);
         // pytest's own flag is said, not applied.
         assert_eq!(cfg.ignored, ["doctest_optionflags NUMBER"]);
+    }
+
+    fn tmp_root(files: &[(&str, &str)]) -> PathBuf {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "dbtest-pytest-config-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn found(files: &[(&str, &str)]) -> Option<PytestConfig> {
+        let root = tmp_root(files);
+        let pyproject = files
+            .iter()
+            .find(|(n, _)| *n == "pyproject.toml")
+            .map(|(_, t)| t.parse::<toml::Table>().unwrap());
+        let cfg = find(&root, pyproject.as_ref()).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        cfg
+    }
+
+    fn file_name(cfg: &PytestConfig) -> String {
+        cfg.file.file_name().unwrap().to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn files_are_found_in_pytest_9s_order() {
+        let all = [
+            ("pytest.toml", "[pytest]\ntestpaths = [\"a\"]\n"),
+            (".pytest.toml", "[pytest]\ntestpaths = [\"b\"]\n"),
+            ("pytest.ini", "[pytest]\ntestpaths = c\n"),
+            (".pytest.ini", "[pytest]\ntestpaths = d\n"),
+            ("pyproject.toml", "[tool.pytest]\ntestpaths = [\"e\"]\n"),
+            ("tox.ini", "[pytest]\ntestpaths = f\n"),
+            ("setup.cfg", "[tool:pytest]\ntestpaths = g\n"),
+        ];
+        // Each file wins over every one after it.
+        for (i, (name, _)) in all.iter().enumerate() {
+            let cfg = found(&all[i..]).unwrap();
+            assert_eq!(file_name(&cfg), *name);
+            assert_eq!(cfg.testpaths, [((b'a' + i as u8) as char).to_string()]);
+        }
+        // pytest.toml and pytest.ini are the config even when empty.
+        let cfg = found(&[
+            ("pytest.toml", ""),
+            ("tox.ini", "[pytest]\ntestpaths = f\n"),
+        ]);
+        assert_eq!(file_name(&cfg.unwrap()), "pytest.toml");
+        let cfg = found(&[(".pytest.ini", ""), ("setup.cfg", "[tool:pytest]\nx = 1\n")]);
+        assert_eq!(file_name(&cfg.unwrap()), ".pytest.ini");
+        // A pyproject.toml without a pytest table is passed over.
+        let cfg = found(&[
+            ("pyproject.toml", "[tool.other]\nx = 1\n[tool.pytest]\n"),
+            ("tox.ini", "[pytest]\ntestpaths = f\n"),
+        ]);
+        assert_eq!(file_name(&cfg.unwrap()), "tox.ini");
+        assert_eq!(found(&[("setup.cfg", "[flake8]\n")]), None);
+    }
+
+    #[test]
+    fn native_toml_takes_lists_and_booleans_as_they_are() {
+        let cfg = found(&[(
+            "pytest.toml",
+            "[pytest]\naddopts = [\"-m\", \"not slow\", \"--cov=x\"]\ntestpaths = [\"tests\"]\nxfail_strict = true\nfilterwarnings = [\"error\", \"ignore::DeprecationWarning\"]\nminversion = \"9.0\"\n",
+        )])
+        .unwrap();
+        assert_eq!(cfg.markexpr.as_deref(), Some("not slow"));
+        assert_eq!(cfg.testpaths, ["tests"]);
+        assert!(cfg.xfail_strict);
+        assert_eq!(cfg.filterwarnings, ["error", "ignore::DeprecationWarning"]);
+        assert_eq!(cfg.ignored, ["--cov=x"]);
+        // The ini forms are pytest's usage errors in TOML mode: named, not read.
+        let cfg = found(&[(
+            "pyproject.toml",
+            "[tool.pytest]\naddopts = \"-m slow\"\nxfail_strict = \"true\"\ntestpaths = [\"t\"]\n",
+        )])
+        .unwrap();
+        assert_eq!(cfg.markexpr, None);
+        assert!(!cfg.xfail_strict);
+        assert_eq!(cfg.testpaths, ["t"]);
+        assert_eq!(
+            cfg.ignored,
+            [
+                "addopts = \"-m slow\" (native TOML: a list of strings)",
+                "xfail_strict = \"true\" (native TOML: a boolean)"
+            ]
+        );
+    }
+
+    #[test]
+    fn ini_options_stay_ini_style_and_lose_to_the_native_table() {
+        let ini =
+            "[tool.pytest.ini_options]\naddopts = \"-m 'not slow'\"\nxfail_strict = \"true\"\n";
+        let cfg = found(&[("pyproject.toml", ini)]).unwrap();
+        assert_eq!(cfg.markexpr.as_deref(), Some("not slow"));
+        assert!(cfg.xfail_strict);
+        let both = format!("[tool.pytest]\ntestpaths = [\"t\"]\n{ini}");
+        let cfg = found(&[("pyproject.toml", &both)]).unwrap();
+        assert_eq!(cfg.testpaths, ["t"]);
+        assert_eq!(cfg.markexpr, None);
+        assert_eq!(
+            cfg.ignored,
+            ["[tool.pytest.ini_options] (beside [tool.pytest], which is read)"]
+        );
+    }
+
+    #[test]
+    fn a_broken_pytest_toml_is_an_error_and_stray_keys_are_named() {
+        let root = tmp_root(&[("pytest.toml", "[pytest\n")]);
+        let err = find(&root, None).unwrap_err();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert!(err.file.ends_with("pytest.toml"));
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let cfg = found(&[("pytest.toml", "testpaths = [\"t\"]\n")]).unwrap();
+        assert!(cfg.testpaths.is_empty());
+        assert_eq!(cfg.ignored, ["testpaths (outside the [pytest] table)"]);
     }
 
     #[test]
