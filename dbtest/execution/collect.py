@@ -138,9 +138,9 @@ def _items_for(
     extra_tags: Any,
     class_marks: TestMarks | None,
 ) -> list[Item]:
-    # A static method of a pytest-style class: described by its function,
-    # bound (to nothing) through the staticmethod.
-    inner = func.__func__ if isinstance(func, staticmethod) else func
+    # A static or class method of a pytest-style class: described by its
+    # function, bound through the descriptor when it runs.
+    inner = func.__func__ if isinstance(func, (staticmethod, classmethod)) else func
     # What every case of this test shares.
     common: dict[str, Any] = {
         "path": path,
@@ -266,6 +266,15 @@ def _collected(obj: Any) -> bool:
     return getattr(obj, "__test__", True) is not False
 
 
+def _says_test(cls: type) -> bool:
+    """``__test__ = True``: a test class whatever its name, as pytest has it
+    (``is True``: a class whose ``__getattr__`` answers anything is not)."""
+    try:
+        return getattr(cls, "__test__", None) is True
+    except Exception:
+        return False
+
+
 def build_items(path: str, module: ModuleType, rules: names.Names | None = None) -> list[Item]:
     """Every runnable item of an imported module, in definition order
     (``rules``: pytest's ``python_classes``/``python_functions``, the
@@ -300,7 +309,11 @@ def build_items(path: str, module: ModuleType, rules: names.Names | None = None)
                     )
             elif _is_testcase(obj):
                 items.extend(_unittest_items(path, attr, obj))
-            elif is_class(attr) and _collected(obj) and xunit.is_plain_class(obj):
+            elif (
+                (is_class(attr) or _says_test(obj))
+                and _collected(obj)
+                and xunit.is_plain_class(obj)
+            ):
                 cmarks = _class_marks(obj, module_marks)
                 for name, func in _class_members(obj, is_function):
                     items.extend(
@@ -348,8 +361,8 @@ def _plain_function_item(path: str, name: str, func: Any) -> Item:
 
 def _class_members(cls: type, is_function: names.Rule) -> list[tuple[str, Any]]:
     """Test methods of a pytest-style class (named by ``python_functions``),
-    inherited ones included, base classes' first; static methods too, as
-    pytest collects them."""
+    inherited ones included, base classes' first; static and class methods
+    too, as pytest collects them."""
     order: dict[str, None] = {}
     for klass in reversed(cls.__mro__):
         if klass is object:
@@ -361,7 +374,7 @@ def _class_members(cls: type, is_function: names.Rule) -> list[tuple[str, Any]]:
         if not is_function(name):
             continue
         value = inspect.getattr_static(cls, name)
-        inner = value.__func__ if isinstance(value, staticmethod) else value
+        inner = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
         if not inspect.isfunction(inner) or not _collected(inner):
             continue
         out.append((name, value))

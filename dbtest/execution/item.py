@@ -82,7 +82,11 @@ class Item:
             n = code.co_argcount + code.co_kwonlyargcount
             if n == 0 or (n == 1 and self.suite_cls is not None and code.co_varnames[0] == "self"):
                 return True
-        return not fixture_names(self.func, set(self.kwargs))
+        # A static or class method: its function says what it asks for.
+        func = (
+            self.func.__func__ if isinstance(self.func, (staticmethod, classmethod)) else self.func
+        )
+        return not fixture_names(func, set(self.kwargs))
 
     def to_dict(self) -> dict[str, Any]:
         """The refined tree entry (the fields of ``dbtest_engine::tree::TestItem``)."""

@@ -20,6 +20,8 @@ pub(super) struct ClassFacts {
     methods: Vec<FuncInfo>,
     tags: Vec<String>,
     dynamic_tags: bool,
+    /// `__test__ = True`/`False` in its body or inherited (None: not set).
+    test_attr: Option<bool>,
 }
 
 /// Bases that say nothing about tests.
@@ -44,6 +46,8 @@ struct Bases {
     inherited: Vec<FuncInfo>,
     tags: Vec<String>,
     dynamic_tags: bool,
+    /// The `__test__` of the first base of this file that sets it.
+    test_attr: Option<bool>,
 }
 
 /// What a class's body holds.
@@ -56,8 +60,9 @@ struct Body<'c> {
     nested: Vec<&'c Class>,
     /// A `def __init__`: pytest does not collect such a class.
     has_init: bool,
-    /// `__test__ = False`: not collected, by the author's choice.
-    not_test: bool,
+    /// A literal `__test__ = True`/`False` (pytest: a test class whatever
+    /// its name / not collected, by the author's choice).
+    test_attr: Option<bool>,
     /// What `pytestmark = ...` in the body says.
     marks: Option<FuncInfo>,
 }
@@ -89,9 +94,12 @@ impl Walker<'_> {
         };
         let body = self.body(body);
         let kind = bases.kind;
+        // The nearest `__test__`: the class's own, else its bases'.
+        let test_attr = body.test_attr.or(bases.test_attr);
+        let not_test = test_attr == Some(false);
         // A base from elsewhere may be a TestCase (whose methods are
         // `test*` whatever the class is called) or a plain test class.
-        let is_test_class = self.names.classes.matches(&simple);
+        let is_test_class = self.names.classes.matches(&simple) || test_attr == Some(true);
         let looks_like_tests = body
             .defs
             .iter()
@@ -124,7 +132,7 @@ impl Walker<'_> {
             xfail: class_info.xfail,
             dynamic_tags,
         };
-        let collected = !(body.not_test || plain && body.has_init);
+        let collected = !(not_test || plain && body.has_init);
         let style = match kind {
             Some(SuiteKind::Unittest) => TestStyle::Unittest,
             Some(_) => TestStyle::Suite,
@@ -150,7 +158,7 @@ impl Walker<'_> {
                 }
             }
         }
-        if plain && body.has_init && !body.not_test && !methods.is_empty() {
+        if plain && body.has_init && !not_test && !methods.is_empty() {
             self.file.uncollected.push(Uncollected {
                 path: self.path.to_string(),
                 name: qual.clone(),
@@ -168,7 +176,7 @@ impl Walker<'_> {
             && (kind.is_none() || unittest_mixin)
             && bases.unknown
             && (looks_like_tests || unittest_mixin)
-            && !body.not_test)
+            && !not_test)
             .then(|| self.placeholder(&simple, &shared, &class_info, unittest_mixin));
         // Kept for subclasses later in the file (top-level classes are found
         // by their simple name, which is then also `qual`).
@@ -178,6 +186,7 @@ impl Walker<'_> {
             methods,
             tags: suite_tags.clone(),
             dynamic_tags,
+            test_attr,
         };
         self.classes.insert(qual.clone(), facts);
         if let Some(node) = suite.or(placeholder) {
@@ -224,6 +233,9 @@ impl Walker<'_> {
                 }
                 b.tags.extend(facts.tags);
                 b.dynamic_tags |= facts.dynamic_tags;
+                // The first base that sets it, as Python's attribute lookup
+                // finds it (in the MRO of simple hierarchies).
+                b.test_attr = b.test_attr.or(facts.test_attr);
             } else if !NEUTRAL_BASES.contains(&last.as_str()) {
                 b.unknown = true;
             }
@@ -239,7 +251,7 @@ impl Walker<'_> {
             dynamic_tags: None,
             nested: Vec::new(),
             has_init: false,
-            not_test: false,
+            test_attr: None,
             marks: None,
         };
         for stmt in stmts {
@@ -256,7 +268,10 @@ impl Walker<'_> {
                     right,
                     ..
                 } if left == "__test__" => {
-                    body.not_test = matches!(right.as_ref().and_then(lit), Some(Lit::Bool(false)))
+                    body.test_attr = match right.as_ref().and_then(lit) {
+                        Some(Lit::Bool(b)) => Some(b),
+                        _ => None,
+                    }
                 }
                 Stmt::Class(c) => body.nested.push(c),
                 Stmt::Assign {

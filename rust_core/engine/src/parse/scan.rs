@@ -558,11 +558,17 @@ pub fn skeleton_into(
                 let group = text.contains("BenchmarkGroup");
                 has_structure |= group;
                 let class_level = l.indent > 0 && (word == "tags" || word == "__test__");
+                // `test_x.__test__ = False` at module level takes a test out.
+                let dunder_test = l.indent == 0
+                    && text[w0 - l.start + word.len()..]
+                        .trim_start()
+                        .starts_with(".__test__");
                 if word == "import"
                     || word == "from"
                     || group
                     || word == "pytestmark"
                     || class_level
+                    || dunder_test
                 {
                     out.push_str(text);
                 } else if l.indent > 0 {

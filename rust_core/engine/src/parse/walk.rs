@@ -5,6 +5,7 @@ use super::class::ClassFacts;
 use super::decorators::FuncInfo;
 use super::ir::{Def, Expr, Stmt};
 use super::items::{items_into, Overrides};
+use super::lit::{lit, Lit};
 use crate::config::names::PythonNames;
 use crate::tree::{Dynamic, FileNode, ItemKind, SuiteKind, TestItem, TestStyle};
 use std::borrow::Cow;
@@ -117,6 +118,20 @@ impl Walker<'_> {
                     line,
                 } if left == "pytestmark" => {
                     module_marks = Some(self.pytestmark_info(value, *line));
+                }
+                Stmt::Assign {
+                    left: Some((left, false)),
+                    right,
+                    ..
+                } if left.ends_with(".__test__") => {
+                    // pytest reads `__test__` off the object: `f.__test__ =
+                    // False` after `def f` takes it out. (True on a def not
+                    // named as a test is not seen: the skeleton drops it.)
+                    let name = left.trim_end_matches(".__test__").trim();
+                    if matches!(right.as_ref().and_then(lit), Some(Lit::Bool(false))) {
+                        self.file.items.retain(|it| it.name != name);
+                        self.file.suites.retain(|s| s.name != name);
+                    }
                 }
                 Stmt::Assign { .. } => self.module_assignment(stmt),
                 Stmt::Class(c) => self.class(c, None),
