@@ -11,6 +11,7 @@ pub mod list;
 
 use crate::config::{names::PythonNames, Config};
 use crate::filter::glob::Glob;
+use crate::ids;
 use crate::parse;
 use crate::tree::{CollectionError, FileNode, ItemKind, TestItem, Uncollected};
 use std::borrow::Cow;
@@ -93,15 +94,14 @@ impl Discovery {
     fn add_requested_cases(&mut self, requested: &[&str]) {
         let mut added = false;
         for p in requested {
-            if self.items.iter().any(|it| id_has_prefix(&it.id, p)) {
+            if self.items.iter().any(|it| ids::is_under(&it.id, p)) {
                 continue;
             }
             // Benchmark entries get their `params=` cases at import too.
             let Some(base) = self.items.iter().find(|it| {
-                let rest = p.strip_prefix(it.id.as_str()).unwrap_or("");
-                let case = rest.len() > 2 && rest.starts_with('[') && rest.ends_with(']');
+                let case = ids::case_of(p, &it.id).is_some_and(|c| !c.is_empty());
                 // A case `load_tests` adds: `path::load_tests::<case id>`.
-                let added = rest.len() > 2 && rest.starts_with("::");
+                let added = ids::relative(p, &it.id).is_some_and(|c| !c.is_empty());
                 (it.has_import_cases() && (case || added)) || (it.kind == ItemKind::Bench && case)
             }) else {
                 continue;
@@ -615,16 +615,13 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
     let mut missing = Vec::new();
     if !opts.paths.is_empty() {
         for p in &opts.paths {
-            let (file, rest) = match p.split_once("::") {
-                Some((f, r)) => (f, Some(r)),
-                None => (p.as_str(), None),
-            };
+            let (file, rest) = ids::split_path(p);
             let abs = normalize(&cwd.join(file));
             if !abs.exists() {
                 missing.push(p.clone());
                 continue;
             }
-            let prefix = rest.map(|r| format!("{}::{r}", rel_string(&root, &abs)));
+            let prefix = rest.map(|r| ids::child(&rel_string(&root, &abs), r));
             targets.push((abs, prefix));
         }
     } else if !cfg.paths.is_empty() {
@@ -707,8 +704,8 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
         let known = d
             .items
             .iter()
-            .any(|it| id_has_prefix(&it.id, p) || id_has_prefix(p, &it.id))
-            || d.errors.iter().any(|e| id_has_prefix(p, &e.path));
+            .any(|it| ids::is_under(&it.id, p) || ids::is_under(p, &it.id))
+            || d.errors.iter().any(|e| ids::is_under(p, &e.path));
         if !known {
             d.missing_ids.push((*p).to_string());
         }
@@ -721,7 +718,7 @@ pub fn discover(opts: &DiscoverOptions) -> Discovery {
             .map(|(a, _)| rel_string(&d.root, a))
             .collect();
         d.restrict(|it| {
-            prefixes.iter().any(|p| id_has_prefix(&it.id, p))
+            prefixes.iter().any(|p| ids::is_under(&it.id, p))
                 || whole
                     .iter()
                     .any(|w| it.path == *w || it.path.starts_with(&format!("{w}/")) || w.is_empty())
@@ -838,14 +835,6 @@ fn package_clashes(work: &[(String, Found)], root: &Path) -> BTreeMap<String, St
         }
     }
     out
-}
-
-/// Whether `id` is `prefix` or lies under it (`prefix::...`, `prefix[...]`).
-pub fn id_has_prefix(id: &str, prefix: &str) -> bool {
-    match id.strip_prefix(prefix) {
-        Some(rest) => rest.is_empty() || rest.starts_with("::") || rest.starts_with('['),
-        None => false,
-    }
 }
 
 /// Parse every file: the nodes in work order, copies of all items (each

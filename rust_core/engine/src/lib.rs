@@ -11,6 +11,7 @@ pub mod events;
 pub mod exit_code;
 pub mod filter;
 pub mod graph;
+pub mod ids;
 pub mod order;
 pub mod parse;
 pub mod partition;

@@ -172,9 +172,7 @@ pub fn unit_key(item: &TestItem) -> String {
         (
             Some(suite),
             TestStyle::Suite | TestStyle::Unittest | TestStyle::Class | TestStyle::Bench,
-        ) => {
-            format!("{}::{}", item.path, suite)
-        }
+        ) => crate::ids::child(&item.path, suite),
         _ => item.id.clone(),
     }
 }

@@ -6,12 +6,12 @@
 use crate::bench::{self, RawBenchResult};
 use crate::cache::{self, History};
 use crate::config::{self, Config};
-use crate::discovery::id_has_prefix;
 use crate::discovery::list::{self, ListRequest};
 use crate::error::UsageError;
 use crate::events::Event;
 use crate::filter::{FilterSpec, Mode, Selector};
 use crate::graph::{select::Affected, Changed};
+use crate::ids;
 use crate::order;
 use crate::partition::{partition, PartitionSpec};
 use crate::record::Summary;
@@ -473,14 +473,14 @@ pub fn select_ids(items: &[TestItem], ids: &[String]) -> Vec<TestItem> {
     let mut seen = HashSet::new();
     for q in ids {
         let mut matched = false;
-        for it in items.iter().filter(|it| id_has_prefix(&it.id, q)) {
+        for it in items.iter().filter(|it| ids::is_under(&it.id, q)) {
             matched = true;
             if seen.insert(it.id.clone()) {
                 out.push(it.clone());
             }
         }
         if !matched {
-            if let Some(it) = items.iter().find(|it| id_has_prefix(q, &it.id)) {
+            if let Some(it) = items.iter().find(|it| ids::is_under(q, &it.id)) {
                 if it.has_import_cases() {
                     // `q` is a case of an item the parse could not expand.
                     if seen.insert(q.clone()) {

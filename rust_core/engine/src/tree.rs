@@ -104,11 +104,7 @@ impl TestItem {
     /// test, under that id, no longer standing for all its cases.
     pub fn case(&self, id: &str) -> TestItem {
         let mut case = self.clone();
-        case.params = id
-            .strip_prefix(self.id.as_str())
-            .and_then(|rest| rest.strip_prefix('['))
-            .and_then(|rest| rest.strip_suffix(']'))
-            .map(str::to_string);
+        case.params = crate::ids::case_of(id, &self.id).map(str::to_string);
         case.id = id.to_string();
         case.dynamic
             .retain(|d| !matches!(d, Dynamic::Params | Dynamic::LoadTests));
@@ -128,8 +124,8 @@ impl TestItem {
     pub fn new_test(path: &str, suite: Option<&str>, name: &str) -> TestItem {
         TestItem {
             id: match suite {
-                Some(s) => format!("{path}::{s}::{name}"),
-                None => format!("{path}::{name}"),
+                Some(s) => crate::ids::join(path, &[s, name], None),
+                None => crate::ids::join(path, &[name], None),
             },
             kind: ItemKind::Test,
             style: if suite.is_some() {

@@ -51,12 +51,6 @@ pub enum Expr {
     Kind(ItemKind),
 }
 
-/// `s` and each of its tails after a `::` (so `=test_x` or `#Users::*`
-/// work without spelling out the file).
-fn id_tails(id: &str) -> impl Iterator<Item = &str> {
-    std::iter::once(id).chain(id.match_indices("::").map(move |(i, _)| &id[i + 2..]))
-}
-
 impl Expr {
     pub fn eval(&self, it: &TestItem) -> bool {
         match self {
@@ -66,7 +60,9 @@ impl Expr {
             Expr::Kind(k) => it.kind == *k,
             Expr::Pred(field, m) => match field {
                 Field::Test => match m {
-                    Matcher::Exact(_) | Matcher::Glob(_) => id_tails(&it.id).any(|t| m.matches(t)),
+                    Matcher::Exact(_) | Matcher::Glob(_) => {
+                        crate::ids::tails(&it.id).any(|t| m.matches(t))
+                    }
                     _ => m.matches(&it.id),
                 },
                 Field::Tag => it.tags.iter().any(|t| m.matches(t)),

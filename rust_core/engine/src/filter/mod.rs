@@ -188,9 +188,7 @@ impl Selector {
             Some(Pattern::Substring(s)) if !it.id.contains(s.as_str()) => return Some(false),
             // A glob matches the whole id or any tail after `::`.
             Some(Pattern::Glob(g)) => {
-                let tails = std::iter::once(it.id.as_str())
-                    .chain(it.id.match_indices("::").map(|(i, _)| &it.id[i + 2..]));
-                if !tails.into_iter().any(|t| g.matches(t)) {
+                if !crate::ids::tails(&it.id).any(|t| g.matches(t)) {
                     return Some(false);
                 }
             }

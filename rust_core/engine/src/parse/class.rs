@@ -83,7 +83,7 @@ impl Walker<'_> {
             return;
         };
         let qual = match outer {
-            Some(o) => format!("{o}::{simple}"),
+            Some(o) => crate::ids::child(o, &simple),
             None => simple.clone(),
         };
         let bases = self.bases(def.bases.as_deref());
@@ -335,7 +335,7 @@ impl Walker<'_> {
         let mut dynamic = shared.dynamic.to_vec();
         dynamic.push(Dynamic::Inherited);
         let item = TestItem {
-            id: format!("{}::{}", self.path, shared.qual),
+            id: crate::ids::child(self.path, &shared.qual),
             kind: ItemKind::Test,
             style: if unittest {
                 TestStyle::Unittest

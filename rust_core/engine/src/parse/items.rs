@@ -2,6 +2,7 @@
 //! per parametrize case, with its class's tags and marks applied.
 
 use super::decorators::FuncInfo;
+use crate::ids;
 use crate::tree::{Dynamic, ItemKind, TestItem, TestStyle};
 
 /// What a class's decorators and `tags` add to each of its methods.
@@ -35,15 +36,10 @@ pub(super) fn items_into(
         dynamic.push(Dynamic::Tags);
     }
     let skip = d.skip.as_ref().or(ov.skip);
-    let suite_len = suite.map_or(0, |s| s.len() + 2);
-    let mut prefix = String::with_capacity(path.len() + suite_len + 2 + d.name.len());
-    prefix.push_str(path);
-    if let Some(s) = suite {
-        prefix.push_str("::");
-        prefix.push_str(s);
-    }
-    prefix.push_str("::");
-    prefix.push_str(&d.name);
+    let prefix = match suite {
+        Some(s) => ids::join(path, &[s, &d.name], None),
+        None => ids::join(path, &[&d.name], None),
+    };
     let make = |id: String, params: Option<String>| TestItem {
         id,
         kind,
@@ -73,12 +69,7 @@ pub(super) fn items_into(
         Some(cases) => {
             out.reserve(cases.len());
             for c in cases {
-                let mut id = String::with_capacity(prefix.len() + c.len() + 2);
-                id.push_str(&prefix);
-                id.push('[');
-                id.push_str(c);
-                id.push(']');
-                out.push(make(id, Some(c.clone())));
+                out.push(make(ids::with_params(&prefix, c), Some(c.clone())));
             }
         }
         None => out.push(make(prefix, None)),

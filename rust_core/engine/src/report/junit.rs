@@ -13,6 +13,7 @@
 
 use super::text::{clean, first_line};
 use super::RunReport;
+use crate::ids;
 use crate::record::{Outcome, TestRecord};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -62,21 +63,14 @@ pub fn iso_timestamp(unix: f64) -> String {
 /// and `name` (the test, with its parameters).
 pub fn classname_and_name(id: &str, path: &str) -> (String, String) {
     let module = path.strip_suffix(".py").unwrap_or(path).replace('/', ".");
-    let rest = id
-        .strip_prefix(path)
-        .and_then(|r| r.strip_prefix("::"))
-        .unwrap_or(id);
-    // Parameters may contain `::`; only split the part before `[`.
-    let (head, params) = match rest.find('[') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    match head.rsplit_once("::") {
-        Some((suite, name)) => (
-            format!("{module}.{}", suite.replace("::", ".")),
-            format!("{name}{params}"),
+    let names = ids::names(id);
+    match names.split_last() {
+        Some((_, suites)) if !suites.is_empty() => (
+            format!("{module}.{}", suites.join(".")),
+            ids::leaf(id).to_string(),
         ),
-        None => (module, rest.to_string()),
+        Some(_) => (module, ids::leaf(id).to_string()),
+        None => (module, id.to_string()),
     }
 }
 
@@ -157,9 +151,9 @@ pub fn render(report: &RunReport) -> String {
             });
     }
     for e in &report.run_errors {
-        let path = e.scope.split("::").next().unwrap_or(&e.scope);
+        let path = ids::path_of(&e.scope);
         // The scope is a file or a suite: the suite (if any) is the classname.
-        let (classname, name) = classname_and_name(&format!("{}::run error", e.scope), path);
+        let (classname, name) = classname_and_name(&ids::child(&e.scope, "run error"), path);
         let mut body = e.message.clone();
         if let Some(tb) = &e.traceback {
             body.push_str("\n\n");

@@ -141,9 +141,7 @@ fn headline_icon(v: Verdict) -> &'static str {
 
 /// The id without its file: `Suite::test[1]`.
 fn short_id(r: &TestRecord) -> &str {
-    r.id.strip_prefix(r.path.as_str())
-        .and_then(|s| s.strip_prefix("::"))
-        .unwrap_or(&r.id)
+    crate::ids::relative(&r.id, &r.path).unwrap_or(&r.id)
 }
 
 /// Render a report as Markdown.

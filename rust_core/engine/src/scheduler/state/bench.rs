@@ -1,9 +1,10 @@
 //! Benchmark results: each entry gets its statistics as soon as it is
 //! measured, and an entry that could not be measured still gets a result.
 
-use super::{path_of, requested_for, Action, State};
+use super::{requested_for, Action, State};
 use crate::bench::RawBenchResult;
 use crate::events::Event;
+use crate::ids;
 
 impl State {
     /// `bench_result`: the raw measurements of one entry.
@@ -48,7 +49,9 @@ impl State {
         let item = self.items.get(id);
         self.bench_raw.push(RawBenchResult {
             id: id.to_string(),
-            path: item.map(|i| i.path.clone()).unwrap_or_else(|| path_of(id)),
+            path: item
+                .map(|i| i.path.clone())
+                .unwrap_or_else(|| ids::path_of(id).to_string()),
             group: item.and_then(|i| i.suite.clone()).unwrap_or_default(),
             name: item
                 .map(|i| i.name.clone())

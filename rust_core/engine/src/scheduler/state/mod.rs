@@ -34,8 +34,8 @@ use super::protocol::{Message, Request};
 use super::stacks::StackHook;
 use super::units::Unit;
 use crate::bench::RawBenchResult;
-use crate::discovery::id_has_prefix;
 use crate::events::Event;
+use crate::ids;
 use crate::record::TestRecord;
 use crate::report::RunError;
 use crate::tree::{ItemKind, TestItem};
@@ -529,32 +529,8 @@ impl State {
 fn requested_for(requested: &[String], record_id: &str) -> Option<String> {
     requested
         .iter()
-        .find(|q| id_has_prefix(record_id, q) || extends_case(record_id, q))
+        .find(|q| ids::is_under(record_id, q) || ids::extends_case(record_id, q))
         .cloned()
-}
-
-/// A case the parse listed, multiplied at import by parametrized fixtures
-/// or a class's cases: `t[1]` is answered by `t[sqlite-1]` and `t[1-x]`
-/// (the worker's `extends_case` is the same rule).
-fn extends_case(record_id: &str, q: &str) -> bool {
-    let Some((base, case)) = q.split_once('[') else {
-        return false;
-    };
-    let Some(case) = case.strip_suffix(']') else {
-        return false;
-    };
-    let Some(got) = record_id
-        .strip_prefix(base)
-        .and_then(|r| r.strip_prefix('['))
-        .and_then(|r| r.strip_suffix(']'))
-    else {
-        return false;
-    };
-    got.len() > case.len() && format!("-{got}-").contains(&format!("-{case}-"))
-}
-
-fn path_of(id: &str) -> String {
-    id.split("::").next().unwrap_or(id).to_string()
 }
 
 /// Append `data` to `buf`, keeping at most `max` bytes (the head; a marker
@@ -579,19 +555,10 @@ fn push_bounded(buf: &mut String, data: &str, max: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::{extends_case, requested_for};
+    use super::requested_for;
 
     #[test]
-    fn a_listed_case_is_answered_by_its_multiplied_records() {
-        // Fixture params come first in pytest's ids, a class's cases after.
-        assert!(extends_case("t.py::t[sqlite-1]", "t.py::t[1]"));
-        assert!(extends_case("t.py::t[1-x]", "t.py::t[1]"));
-        assert!(extends_case("t.py::t[pg-1-x]", "t.py::t[1]"));
-        // Not a case of it: another case, another test, or itself.
-        assert!(!extends_case("t.py::t[11]", "t.py::t[1]"));
-        assert!(!extends_case("t.py::t[2-x]", "t.py::t[1]"));
-        assert!(!extends_case("t.py::tt[x-1]", "t.py::t[1]"));
-        assert!(!extends_case("t.py::t[1]", "t.py::t[1]"));
+    fn a_record_answers_the_request_it_lies_under_or_extends() {
         let asked = vec!["t.py::t[1]".to_string(), "t.py::u".to_string()];
         assert_eq!(
             requested_for(&asked, "t.py::t[pg-1]").as_deref(),
@@ -601,5 +568,6 @@ mod tests {
             requested_for(&asked, "t.py::u[a]").as_deref(),
             Some("t.py::u")
         );
+        assert_eq!(requested_for(&asked, "t.py::v"), None);
     }
 }

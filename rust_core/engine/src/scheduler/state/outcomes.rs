@@ -1,9 +1,9 @@
 //! Every selected test ends with exactly one final record: the worker's, or
 //! one the scheduler makes for a test the worker could not report.
 
-use super::{path_of, Action, Running, State};
-use crate::discovery::id_has_prefix;
+use super::{Action, Running, State};
 use crate::events::Event;
+use crate::ids;
 use crate::record::{Outcome, TestRecord};
 use crate::report::RunError;
 
@@ -27,12 +27,13 @@ impl State {
     ) -> TestRecord {
         let item = self.items.get(id).or_else(|| {
             // A dynamic case: take file and line from the item it expands.
-            self.items.values().find(|i| id_has_prefix(id, &i.id))
+            self.items.values().find(|i| ids::is_under(id, &i.id))
         });
         let extra = self.extra_attempts.get(id).copied().unwrap_or(0);
         let mut rec = TestRecord::new(
             id,
-            item.map(|i| i.path.clone()).unwrap_or_else(|| path_of(id)),
+            item.map(|i| i.path.clone())
+                .unwrap_or_else(|| ids::path_of(id).to_string()),
             item.map(|i| i.line).unwrap_or(0),
             outcome,
         );
