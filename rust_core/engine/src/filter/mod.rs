@@ -186,11 +186,9 @@ impl Selector {
         }
         match &self.pattern {
             Some(Pattern::Substring(s)) if !it.id.contains(s.as_str()) => return Some(false),
-            // A glob matches the whole id or any tail after `::`.
-            Some(Pattern::Glob(g)) => {
-                if !crate::ids::tails(&it.id).any(|t| g.matches(t)) {
-                    return Some(false);
-                }
+            // A glob matches the whole id or any tail from a name on.
+            Some(Pattern::Glob(g)) if !crate::ids::tails(&it.id).any(|t| g.matches(t)) => {
+                return Some(false)
             }
             _ => {}
         }

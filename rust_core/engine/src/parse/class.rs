@@ -335,7 +335,7 @@ impl Walker<'_> {
         let mut dynamic = shared.dynamic.to_vec();
         dynamic.push(Dynamic::Inherited);
         let item = TestItem {
-            id: crate::ids::child(self.path, &shared.qual),
+            id: crate::ids::child(self.path, shared.qual),
             kind: ItemKind::Test,
             style: if unittest {
                 TestStyle::Unittest
