@@ -15,6 +15,7 @@ report formats).
 
 from __future__ import annotations
 
+from dbtest import ids as id_grammar
 from dbtest._core import REPORT_FORMATS
 
 TYPE_CHECKING = False
@@ -449,7 +450,7 @@ def with_flag_values(command: str, argv: list[str]) -> list[str]:
             out.append(arg)
             continue
         nxt = argv[i] if i < len(argv) else None
-        if nxt is None or nxt.startswith("-") or os.path.exists(nxt.split("::")[0]):
+        if nxt is None or nxt.startswith("-") or os.path.exists(id_grammar.path_of(nxt)):
             value = opt.flag_value
         else:
             value, i = nxt, i + 1

@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from dbtest import ids as id_grammar
 from dbtest.execution import coverage
 from dbtest.outcomes import is_failure
 
@@ -464,7 +465,7 @@ def _refine(
         if q not in undecided:
             ids.append(q)
             continue
-        under = [it for it in items if it["id"] == q or it["id"].startswith((q + "[", q + "::"))]
+        under = [it for it in items if id_grammar.is_under(it["id"], q)]
         if not under:
             ids.append(q)  # not found after import: the executor says so
             continue

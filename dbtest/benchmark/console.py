@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dbtest import _core
+from dbtest import ids as id_grammar
 from dbtest._core import clean
 
 BAR_WIDTH = 12
@@ -234,11 +235,10 @@ def comparison_tables(report: dict[str, Any]) -> list[Table]:
     by_group: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for e in report.get("entries", []):
         rid = e.get("id", "?")
-        parts = rid.split("::")
+        path, names, _ = id_grammar.split(rid)
         # Ids are long: the group goes in the title, `entry[params]` in rows.
-        group, label = (
-            ("::".join(parts[:2]), "::".join(parts[2:])) if len(parts) >= 3 else ("", rid)
-        )
+        group = id_grammar.join(path, names[:1]) if len(names) >= 2 else ""
+        label = (id_grammar.relative(rid, group) if group else None) or rid
         by_group.setdefault(group, []).append((label, e))
     tables = []
     for group, rows in by_group.items():

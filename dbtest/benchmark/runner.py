@@ -40,6 +40,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from dbtest import ids as id_grammar
 from dbtest.benchmark.group import BenchEntry, BenchmarkGroup, registered_count, registered_since
 from dbtest.benchmark.interleave import measure_interleaved
 from dbtest.benchmark.measure import (
@@ -80,9 +81,9 @@ def select_entries(
     for rid in ids:
         hits = []
         for e in entries:
-            full = f"{path}::{e.local_id}"
-            plain = f"{path}::{e.group.name}::{e.name}"
-            if rid in (path, full, plain, f"{path}::{e.group.name}"):
+            full = id_grammar.child(path, e.local_id)
+            plain = id_grammar.join(path, [e.group.name, e.name])
+            if rid in (path, full, plain, id_grammar.child(path, e.group.name)):
                 hits.append(e)
         if not hits:
             unmatched.append(rid)
@@ -265,7 +266,7 @@ async def _run_group(
     if settings.processes > 1 or (options.get("instrument") and not counting_here):
         await _run_group_in_processes(root, path, group, entries, settings, options, emit)
         return
-    scope = f"{path}::{group.name}"
+    scope = id_grammar.child(path, group.name)
     if group.baseline is not None and not any(e.name == group.baseline for e in group.entries):
         names = ", ".join(sorted({e.name for e in group.entries}))
         await _emit(
@@ -287,7 +288,7 @@ async def _run_group(
             if isinstance(e, watch.PhaseTimeout):
                 message, tb = str(e), e.stack or None
             for entry in entries:
-                rid = f"{path}::{entry.local_id}"
+                rid = id_grammar.child(path, entry.local_id)
                 await _emit(emit, _result(path, entry, rid, error=message, traceback=tb))
             return
     calls = options.get("calls") or {}
@@ -299,7 +300,7 @@ async def _run_group(
             # Counted instructions do not drift with the machine: the entries
             # are counted one after the other, each with its own batches.
             for entry in entries:
-                fixed = calls.get(f"{path}::{entry.local_id}")
+                fixed = calls.get(id_grammar.child(path, entry.local_id))
                 await _run_entry(
                     path,
                     entry,
@@ -336,7 +337,7 @@ async def _run_entry(
     calls: int | None = None,
     counting: bool = False,
 ) -> None:
-    rid = f"{path}::{entry.local_id}"
+    rid = id_grammar.child(path, entry.local_id)
     func = entry.bound()
     pending: list[Any] = []
 
@@ -409,7 +410,7 @@ async def _run_interleaved(
     calls: dict[str, int],
 ) -> None:
     """A group's entries sampled round-robin (dbtest.benchmark.interleave)."""
-    rids = [f"{path}::{e.local_id}" for e in entries]
+    rids = [id_grammar.child(path, e.local_id) for e in entries]
     funcs = [e.bound() for e in entries]
     pending: list[Any] = []
 
@@ -449,7 +450,7 @@ async def _run_group_in_processes(
 ) -> None:
     """The group's entries measured over `settings.processes` fresh
     processes (dbtest.benchmark.processes); one result per entry."""
-    ids = [f"{path}::{e.local_id}" for e in entries]
+    ids = [id_grammar.child(path, e.local_id) for e in entries]
     combined = await run_in_processes(root, path, ids, settings, options, emit)
     for entry, rid in zip(entries, ids, strict=True):
         fields = combined[rid]

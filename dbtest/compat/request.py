@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from dbtest import ids as id_grammar
 from dbtest.compat.config import config
 
 
@@ -23,7 +24,7 @@ class Node:
 
     def __init__(self, item: Any) -> None:
         self._item = item
-        self.name = item.id.split("::")[-1] if item is not None else ""
+        self.name = id_grammar.leaf(item.id) if item is not None else ""
         self.nodeid = item.id if item is not None else ""
         self.originalname = item.name if item is not None else ""
         self.own_markers: list[Any] = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import FunctionType, ModuleType
 from typing import Any
 
+from dbtest import ids as id_grammar
 from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.marks import TestMarks, XFail, get_marks, merge
 from dbtest.api.parametrize import expand_cases
@@ -161,11 +162,11 @@ def _items_for(
             # A class's or module's `parametrize` applies to each test, after its own.
             marks = merge(marks or TestMarks(), TestMarks(params=class_marks.params))
     except pytest_marks.MarkError as e:
-        return [Item(id=f"{prefix}::{name}", error=f"{name}: {e}", **common)]
+        return [Item(id=id_grammar.child(prefix, name), error=f"{name}: {e}", **common)]
     if marks is None and class_marks is None:
         # An undecorated test, the common case: one item, nothing to decide.
         tags = _merge_tags(extra_tags) if extra_tags else []
-        return [Item(id=f"{prefix}::{name}", tags=tags, **common)]
+        return [Item(id=id_grammar.child(prefix, name), tags=tags, **common)]
     skip = class_marks.skip if class_marks and class_marks.skip else None
     skip_ifs = list(class_marks.skip_ifs) if class_marks else []
     if marks is not None:
@@ -200,7 +201,7 @@ def _items_for(
         own = merge(*case_marks) if case_marks else None
         items.append(
             Item(
-                id=f"{prefix}::{name}" + (f"[{pid}]" if pid is not None else ""),
+                id=id_grammar.join(prefix, [name], pid),
                 params=pid,
                 kwargs={k: v for k, v in kwargs.items() if k not in indirect},
                 indirect={k: v for k, v in kwargs.items() if k in indirect},
@@ -297,7 +298,7 @@ def build_items(path: str, module: ModuleType, rules: names.Names | None = None)
                     items.extend(
                         _items_for(
                             path,
-                            f"{path}::{attr}",
+                            id_grammar.child(path, attr),
                             name,
                             func,
                             "suite",
@@ -318,7 +319,15 @@ def build_items(path: str, module: ModuleType, rules: names.Names | None = None)
                 for name, func in _class_members(obj, is_function):
                     items.extend(
                         _items_for(
-                            path, f"{path}::{attr}", name, func, "class", attr, obj, None, cmarks
+                            path,
+                            id_grammar.child(path, attr),
+                            name,
+                            func,
+                            "class",
+                            attr,
+                            obj,
+                            None,
+                            cmarks,
                         )
                     )
         elif inspect.isfunction(obj):
@@ -349,7 +358,7 @@ def build_items(path: str, module: ModuleType, rules: names.Names | None = None)
 def _plain_function_item(path: str, name: str, func: Any) -> Item:
     """What ``_items_for`` makes of an undecorated module-level test."""
     return Item(
-        id=f"{path}::{name}",
+        id=id_grammar.child(path, name),
         path=path,
         style="function",
         name=name,
@@ -400,7 +409,7 @@ def _unittest_items(path: str, attr: str, cls: type) -> list[Item]:
             skip = getattr(func, "__unittest_skip_why__", "") or "skipped"
         items.append(
             Item(
-                id=f"{path}::{attr}::{name}",
+                id=id_grammar.join(path, [attr, name]),
                 path=path,
                 style="unittest",
                 name=name,
@@ -500,10 +509,10 @@ def with_fixtures(item: Item, table: FixtureTable) -> list[Item]:
         parts = [axes[k][1][i] for k, i in enumerate(combo)]
         # pytest parametrizes by fixtures before marks: their ids come first.
         params = "-".join([*parts, item.params] if item.params is not None else parts)
-        base = item.id[: item.id.index("[")] if item.params is not None else item.id
+        base = id_grammar.base(item.id) if item.params is not None else item.id
         case = replace(
             item,
-            id=f"{base}[{params}]",
+            id=id_grammar.with_params(base, params),
             params=params,
             fixture_params={axes[k][0]: i for k, i in enumerate(combo)},
         )

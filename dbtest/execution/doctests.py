@@ -16,6 +16,7 @@ import doctest
 import os
 from types import ModuleType
 
+from dbtest import ids as id_grammar
 from dbtest.execution.item import Item
 
 ALL_SKIPPED = "all examples are skipped (doctest: +SKIP)"
@@ -54,7 +55,7 @@ def module_items(path: str, module: ModuleType) -> dict[str, Item]:
     flags = optionflags()
     for test in doctest.DocTestFinder(exclude_empty=True).find(module, module.__name__):
         case = doctest.DocTestCase(test, optionflags=flags)
-        test_id = f"{path}::{test.name}"
+        test_id = id_grammar.child(path, test.name)
         out[test_id] = _item(test_id, path, test, case)
     return out
 
@@ -71,4 +72,4 @@ def text_items(root: str, path: str) -> list[Item]:
     if not test.examples:
         return []
     case = doctest.DocFileCase(test, optionflags=optionflags())
-    return [_item(f"{path}::{name}", path, test, case)]
+    return [_item(id_grammar.child(path, name), path, test, case)]

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
+from dbtest import ids as id_grammar
 from dbtest.execution import outcome as oc
 from dbtest.execution.item import Item
 
@@ -48,7 +49,7 @@ def items(path: str, module: ModuleType, own: list[Item], line: int) -> list[Ite
         loader.loadTestsFromTestCase(cls)
         for cls in dict.fromkeys(i.suite_cls for i in own if i.suite_cls is not None)
     )
-    base = f"{path}::{NAME}"
+    base = id_grammar.child(path, NAME)
     try:
         suite = vars(module)[NAME](loader, standard, PATTERN)
         cases = list(_flatten(suite))
@@ -63,7 +64,7 @@ def items(path: str, module: ModuleType, own: list[Item], line: int) -> list[Ite
         method = getattr(case, "_testMethodName", "runTest")
         if (type(case), method) in known:
             continue  # one of the module's own, listed and run as such
-        case_id = f"{base}::{case.id()}"
+        case_id = id_grammar.child(base, case.id())
         n = seen.get(case_id, 0)
         seen[case_id] = n + 1
         if n:
@@ -87,6 +88,6 @@ def items(path: str, module: ModuleType, own: list[Item], line: int) -> list[Ite
 def _placeholder(path: str, line: int, error: str | None = None, skip: str | None = None) -> Item:
     """The static item itself, ending ``error`` or ``skipped`` without running."""
     return Item(
-        id=f"{path}::{NAME}", path=path, style="function", name=NAME, func=None, line=line,
+        id=id_grammar.child(path, NAME), path=path, style="function", name=NAME, func=None, line=line,
         error=error, skip=skip,
     )  # fmt: skip

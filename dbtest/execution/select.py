@@ -3,18 +3,9 @@ case the parse listed that parametrized fixtures multiplied, a doctest."""
 
 from __future__ import annotations
 
+from dbtest import ids as id_grammar
 from dbtest.execution.collect import LoadedModule
 from dbtest.execution.item import Item
-
-
-def extends_case(item_id: str, req: str) -> bool:
-    """A case the parse listed, multiplied at import by parametrized fixtures
-    or a class's cases: ``t[1]`` stands for ``t[sqlite-1]`` and ``t[1-x]``
-    (the engine's ``extends_case`` is the same rule)."""
-    base, bracket, case = req.partition("[")
-    if not bracket or not item_id.startswith(base + "[") or len(item_id) <= len(req):
-        return False
-    return f"-{case[:-1]}-" in f"-{item_id[len(base) + 1 : -1]}-"
 
 
 def _may_be_doctest(test_id: str, module_name: str) -> bool:
@@ -22,7 +13,7 @@ def _may_be_doctest(test_id: str, module_name: str) -> bool:
     (``path::module.func``), which no test, suite or case id does: only then
     are the module's doctests looked for (finding them imports doctest and
     walks the module)."""
-    rest = test_id.partition("::")[2]
+    rest = id_grammar.local(test_id)
     return rest == module_name or ("." in rest and "::" not in rest and "[" not in rest)
 
 
@@ -43,14 +34,14 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
         if doc is not None:
             found_later.append(doc)
             continue
-        if not req.isascii() and req.startswith(path + "::"):
+        if not req.isascii() and id_grammar.path_of(req) == path:
             # Python keeps identifiers in NFKC form (`µ` becomes `μ`); the
             # static parse keeps the source's: the id it listed is the one
             # kept. Only the names are normalized, not the file or the cases.
             import unicodedata
 
-            names, bracket, cases = req[len(path) + 2 :].partition("[")
-            real = f"{path}::{unicodedata.normalize('NFKC', names)}{bracket}{cases}"
+            _, names, case = id_grammar.split(req)
+            real = id_grammar.join(path, [unicodedata.normalize("NFKC", n) for n in names], case)
             if real in index:
                 chosen.add(real)
                 renamed[real] = req
@@ -59,9 +50,8 @@ def select(loaded: LoadedModule, ids: list[str]) -> tuple[list[Item], list[str]]
         for item in items:
             if (
                 req == path
-                or item.id.startswith(req + "::")
-                or item.id.startswith(req + "[")
-                or extends_case(item.id, req)
+                or id_grammar.is_under(item.id, req)
+                or id_grammar.extends_case(item.id, req)
             ):
                 chosen.add(item.id)
                 hit = True

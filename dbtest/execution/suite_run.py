@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dbtest import ids as id_grammar
 from dbtest.api.fixtures import FixtureDef, get_fixture
 from dbtest.api.suite import TestSuite
 from dbtest.execution import capture as cap_mod
@@ -90,7 +91,7 @@ class SuiteRun:
     def scope_id(self) -> str:
         if self.suite_cls is None:
             return self.loaded.path
-        return f"{self.loaded.path}::{self.suite_cls.__name__}"
+        return id_grammar.child(self.loaded.path, self.suite_cls.__name__)
 
     def lookup(
         self, name: str, after: FixtureDef | None = None

@@ -23,6 +23,7 @@ import time
 import unittest
 from typing import TYPE_CHECKING, Any
 
+from dbtest import ids as id_grammar
 from dbtest.execution import capture as cap_mod
 from dbtest.execution import order, watch, workdir
 from dbtest.execution import outcome as oc
@@ -149,7 +150,7 @@ async def run_unittest_group(
 ) -> None:
     """Run the selected tests of one TestCase class."""
     unit = request.get("unit")
-    scope_id = f"{loaded.path}::{cls.__name__}"
+    scope_id = id_grammar.child(loaded.path, cls.__name__)
 
     def record(item: Item, outcome: str, start: float, duration: float, message: str | None = None,
                tb: str | None = None, capture: Any = None, test_id: str | None = None,

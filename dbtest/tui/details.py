@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from dbtest import _core
+from dbtest import ids as id_grammar
 from dbtest._core import clean
 from dbtest.benchmark.console import (
     format_interval,
@@ -320,5 +321,5 @@ class DetailsPane(VerticalScroll):
         key = self.key
         if key is None:
             return
-        if key in ids or any(i.startswith(key + "::") or i.startswith(key + "[") for i in ids):
+        if key in ids or any(id_grammar.is_under(i, key) for i in ids):
             self.show(key)

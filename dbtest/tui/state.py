@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbtest import ids as id_grammar
 from dbtest.outcomes import FAILING, ORDER, is_failure
 
 SESSION_VERSION = 1
@@ -150,11 +151,6 @@ class Change:
         self.finished |= other.finished
 
 
-def _strip_params(test_id: str) -> str:
-    i = test_id.find("[")
-    return test_id if i < 0 else test_id[:i]
-
-
 class TuiState:
     """The tree, what is selected and visible, results, and the live run."""
 
@@ -227,7 +223,8 @@ class TuiState:
     def _suite(self, file: Node, name: str, kind: str, line: int) -> Node:
         """A suite or unittest class (`suite`), or a benchmark group (`group`)."""
         kind = "group" if kind == "group" else "suite"
-        return self._child(file, f"{file.path}::{name}", kind, name, path=file.path, line=line)
+        key = id_grammar.child(file.path, name)
+        return self._child(file, key, kind, name, path=file.path, line=line)
 
     def _add_item(self, item: dict[str, Any], parent: Node | None = None) -> Node:
         """The leaf for a TestItem under `parent` (its file or suite); without
@@ -240,7 +237,7 @@ class TuiState:
                 group = "group" if item["kind"] == "bench" else "suite"
                 parent = self._suite(parent, item["suite"], group, item["line"])
         if item.get("params") is not None:
-            key = _strip_params(item["id"])
+            key = id_grammar.base(item["id"])
             parent = self._child(
                 parent, key, "function", item["name"], path=path, line=item["line"]
             )
@@ -302,10 +299,10 @@ class TuiState:
         node = self.nodes.get(rid)
         if node is not None:
             return node, False
-        path = record.get("path") or rid.split("::", 1)[0]
+        path = record.get("path") or id_grammar.path_of(rid)
         # Nearest existing container: the function, the suite, then the file.
         parent: Node | None = None
-        prefix = _strip_params(rid)
+        prefix: str | None = id_grammar.base(rid)
         while prefix:
             cand = self.nodes.get(prefix)
             if cand is not None and not cand.is_leaf and cand.kind != "root":
@@ -314,12 +311,10 @@ class TuiState:
             if cand is not None and cand.is_leaf:
                 parent = cand.parent
                 break
-            if "::" not in prefix:
-                break
-            prefix = prefix.rsplit("::", 1)[0]
+            prefix = id_grammar.parent(prefix)
         if parent is None:
             parent = self._file(path)
-        name = rid[len(parent.key) + 2 :] if rid.startswith(parent.key + "::") else rid
+        name = id_grammar.relative(rid, parent.key) or rid
         if parent.kind == "function" and rid.startswith(parent.key):
             name = rid[len(parent.key) :]
         kind = "bench" if record.get("kind") == "bench" else "test"
@@ -473,7 +468,7 @@ class TuiState:
         for rid in ids:
             self._set_result(rid, None)
             self.status[rid] = "queued"
-            for prefix_id in [k for k in self.results if k.startswith(rid + "[")]:
+            for prefix_id in [k for k in self.results if id_grammar.case_of(k, rid) is not None]:
                 self._set_result(prefix_id, None)
         self.last_run_ids = ids
         self.last_failures = []

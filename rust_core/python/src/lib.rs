@@ -8,6 +8,7 @@ mod callgrind;
 mod changes;
 mod discovery;
 mod errors;
+mod ids;
 mod report;
 mod run;
 mod testing;

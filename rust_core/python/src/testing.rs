@@ -31,6 +31,7 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(config_keys, &m)?)?;
     crate::bench::register_testing(&m)?;
     crate::report::register_testing(&m)?;
+    crate::ids::register_testing(&m)?;
     parent.add_submodule(&m)?;
     py.import("sys")?
         .getattr("modules")?
