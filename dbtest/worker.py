@@ -134,6 +134,18 @@ def _encode(message: dict[str, Any]) -> str:
     return _dumps(message, ensure_ascii=False, default=str)
 
 
+def decode_request(line: str) -> dict[str, Any] | None:
+    """One request line from the scheduler (`Request::to_line`), or None for
+    a blank or unreadable one."""
+    line = line.strip()
+    if not line:
+        return None
+    try:
+        return _loads(line)
+    except ValueError:
+        return None
+
+
 def _finite(value: Any) -> bool:
     """A finite float, whose repr is valid JSON (``x - x`` is NaN for inf and NaN)."""
     return type(value) is float and value - value == 0.0
@@ -187,15 +199,6 @@ async def _serve(
             return False
         return True
 
-    def parse(line: str) -> dict[str, Any] | None:
-        line = line.strip()
-        if not line:
-            return None
-        try:
-            return _loads(line)
-        except ValueError:
-            return None
-
     def read_requests() -> None:
         # In-process: the connection can only block, so a thread reads it.
         while True:
@@ -203,7 +206,7 @@ async def _serve(
             if line is None:
                 post(None)
                 return
-            request = parse(line)
+            request = decode_request(line)
             if request is not None and request.get("op") == "cancel":
                 stop.requested.set()  # seen by `poll` between two tests
             if request is not None and not post(request):
@@ -223,7 +226,7 @@ async def _serve(
             inbox.put_nowait(None)
             return
         for line in lines:
-            request = parse(line)
+            request = decode_request(line)
             if request is not None:
                 if request.get("op") == "cancel":
                     stop.now(executor, gate)

@@ -2,6 +2,7 @@
 //! own tests (contract checks, and engine pieces tested through Python).
 //! Nothing in `dbtest/` calls them.
 
+use dbtest_engine::scheduler::protocol::{Message, Request};
 use dbtest_engine::session::RunRequest;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -17,6 +18,25 @@ fn run_request_echo(request_json: &str) -> PyResult<String> {
     serde_json::to_string(&request).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
+/// A worker's message line as the scheduler parses it
+/// (`scheduler::protocol::Message::parse`), written back as JSON with every
+/// field the engine keeps; ValueError for a line it refuses. The worker
+/// protocol's contract test feeds it what the Python encoder writes.
+#[pyfunction]
+fn worker_message_echo(line: &str) -> PyResult<String> {
+    let message = Message::parse(line).map_err(PyValueError::new_err)?;
+    serde_json::to_string(&message).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The request line the scheduler sends a worker (`Request::to_line`) for
+/// a request given as JSON; ValueError for one the engine cannot hold.
+#[pyfunction]
+fn worker_request_line(request_json: &str) -> PyResult<String> {
+    let request: Request = serde_json::from_str(request_json)
+        .map_err(|e| PyValueError::new_err(format!("bad worker request: {e}")))?;
+    Ok(request.to_line())
+}
+
 /// Every key `[tool.dbtest]` accepts.
 #[pyfunction]
 fn config_keys() -> Vec<&'static str> {
@@ -29,6 +49,8 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     let m = PyModule::new(py, "_testing")?;
     m.add_function(wrap_pyfunction!(run_request_echo, &m)?)?;
     m.add_function(wrap_pyfunction!(config_keys, &m)?)?;
+    m.add_function(wrap_pyfunction!(worker_message_echo, &m)?)?;
+    m.add_function(wrap_pyfunction!(worker_request_line, &m)?)?;
     crate::bench::register_testing(&m)?;
     crate::report::register_testing(&m)?;
     crate::ids::register_testing(&m)?;
