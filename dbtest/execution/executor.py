@@ -573,7 +573,8 @@ class Executor:
     async def _attempt_body(
         self, item: Item, run: SuiteRun, timeout: float | None, capture: cap_mod.TestCapture | None
     ) -> Attempt:
-        cap_mod.current.set(capture)  # this task's context only
+        # Set for the attempt alone: its own task's context, or put back by _attempt_inline.
+        cap_mod.current.set(capture)
         cwd = workdir.current()
         start = time.time()
         t0 = time.perf_counter()
