@@ -9,6 +9,7 @@ slows down mid-way slows both alike.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -20,12 +21,15 @@ def main() -> None:
     extra = sys.argv[5:]
     builds = {"base": base, "new": new}
     times: dict[str, list[float]] = {k: [] for k in builds}
+    # Users have bytecode caches; without them each build would pay for
+    # compiling its own modules on every run (perf/bench_runner.py does the same).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for i in range(runs):
         order = list(builds) if i % 2 == 0 else list(builds)[::-1]
         for k in order:
             t0 = time.perf_counter()
             r = subprocess.run(
-                [builds[k], "--headless", "-q", *extra], cwd=corpus, capture_output=True
+                [builds[k], "--headless", "-q", *extra], cwd=corpus, capture_output=True, env=env
             )
             times[k].append(time.perf_counter() - t0)
             if r.returncode != 0:

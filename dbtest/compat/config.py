@@ -7,7 +7,6 @@ Options dbtest does not have (those a conftest adds with
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -59,6 +58,8 @@ class Config:
     """The subset of pytest's ``Config`` that suites read."""
 
     def __init__(self, root: str) -> None:
+        from pathlib import Path  # here: see dbtest/compat/request.py
+
         self.rootpath = Path(root)
         self.rootdir = self.rootpath
         self.inipath = None

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbtest import ids as id_grammar
 from dbtest.compat.config import config
+
+if TYPE_CHECKING:
+    # Imported where used: every worker imports this module at start-up and
+    # pathlib (with urllib.parse) costs it ~4 ms; most runs never ask.
+    from pathlib import Path
 
 
 class Node:
@@ -104,6 +108,8 @@ class FixtureRequest:
 
     @property
     def path(self) -> Path:
+        from pathlib import Path
+
         module = self.module
         file = getattr(module, "__file__", None)
         return Path(file) if file else Path(os.getcwd())
