@@ -19,7 +19,7 @@ SEP = "::"
 
 # `split` returns a plain tuple, not a NamedTuple: this module is imported on
 # every start-up (`dbtest list` included) and `typing` alone costs ~12 ms.
-Parts = tuple[str, list[str], "str | None"]
+Parts = tuple[str, list[str], str | None]
 
 
 def split_path(test_id: str) -> tuple[str, str | None]:

@@ -9,11 +9,12 @@ slows down mid-way slows both alike.
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
 import time
+
+from perf.run import user_env
 
 
 def main() -> None:
@@ -21,9 +22,7 @@ def main() -> None:
     extra = sys.argv[5:]
     builds = {"base": base, "new": new}
     times: dict[str, list[float]] = {k: [] for k in builds}
-    # Users have bytecode caches; without them each build would pay for
-    # compiling its own modules on every run (perf/bench_runner.py does the same).
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = user_env()
     for i in range(runs):
         order = list(builds) if i % 2 == 0 else list(builds)[::-1]
         for k in order:

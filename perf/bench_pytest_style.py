@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from perf import workloads_runner as wl
+from perf.run import user_env
 
 CONFTEST = """\
 import pytest
@@ -96,7 +97,7 @@ def corpus(files: int, with_classes: bool) -> Path:
 def timed(cmd: list[str], cwd: Path) -> float:
     # karva finds its worker binary on PATH: the venv's bin first.
     bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**user_env(), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - t0

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perf import workloads_runner as wl
-from perf.run import Row
+from perf.run import Row, user_env
 
 DESCRIPTION = "runner wall time (async, cpu, 10k, 100k, overhead) vs pytest, xdist, karva"
 
@@ -90,15 +90,12 @@ def _has_module(mod: str) -> bool:
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
+    env = user_env()
     # karva finds its `karva-worker` binary on PATH or in $VIRTUAL_ENV only.
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(BIN.parent)
     env.pop("CI", None)
     env.pop("PYTEST_ADDOPTS", None)
-    # Users have bytecode caches; a sandbox that disables them would make
-    # every tool recompile every test file on every run.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import statistics
 import sys
@@ -50,6 +51,16 @@ class Row:
         if self.target is None:
             return ""
         return "ok" if self.median <= self.target else "MISSED"
+
+
+def user_env() -> dict[str, str]:
+    """This process's environment as a user's shell would have it for a
+    timed command: bytecode caches on. A sandbox that disables them
+    (``PYTHONDONTWRITEBYTECODE``) would make every tool recompile every
+    module on every run, and a build with more modules look slower."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def median_ms(fn: Callable[[], object], repeat: int, warmup: int = 1) -> tuple[float, list[float]]:
