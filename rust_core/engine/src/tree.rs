@@ -52,6 +52,10 @@ pub enum Dynamic {
     /// the module's own (doctests, tests of other modules), known at import.
     #[serde(rename = "load_tests")]
     LoadTests,
+    /// Defined inside a compound statement (`if`, `try`, `with`...): the
+    /// test exists only if the block defined it when the module was
+    /// imported; the run says `skipped` when it did not.
+    Conditional,
 }
 
 /// A runnable leaf (or, when `dynamic` contains `Params`/`Inherited`, a
@@ -226,7 +230,7 @@ impl Uncollected {
 
 /// Why a test file yields nothing, as every view says it.
 pub const EMPTY_FILE: &str =
-    "no test found (defs under if/try, or made at import, are not seen by the static parse)";
+    "no test found (tests made at import, by a function or setattr, are not seen by the static parse)";
 
 /// A class that looks like tests and is not collected, or (`name` empty) a
 /// test file that yields no test.

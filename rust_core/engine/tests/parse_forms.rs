@@ -552,3 +552,56 @@ fn strings_that_look_like_code_are_ignored() {
     assert_eq!(ids(&f), vec!["tests/test_x.py::test_real"]);
     assert_eq!(item(&f, "test_real").line, 6);
 }
+
+#[test]
+fn tests_under_blocks_are_listed_as_conditional() {
+    let f = parse(
+        r#"
+import unittest
+
+if PY3:
+    def test_a(): ...
+else:
+    def test_a(): ...
+    def helper(): ...
+
+def test_b(): ...
+
+try:
+    def test_b(): ...
+except ImportError:
+    pass
+
+class Case(unittest.TestCase):
+    def test_x(self): ...
+
+    if PY3:
+        def test_y(self): ...
+        def not_a_test(self): ...
+
+if PY3:
+    class TestUnder:
+        def test_c(self): ...
+"#,
+    );
+    assert_eq!(
+        ids(&f),
+        vec![
+            "tests/test_x.py::Case::test_x",
+            "tests/test_x.py::Case::test_y",
+            "tests/test_x.py::TestUnder",
+            "tests/test_x.py::test_b",
+            "tests/test_x.py::test_a",
+        ]
+    );
+    // A name defined outside any block is that test, whatever a block adds.
+    assert!(item(&f, "test_b").dynamic.is_empty());
+    assert_eq!(item(&f, "test_a").dynamic, vec![Dynamic::Conditional]);
+    assert_eq!(item(&f, "test_a").line, 5);
+    assert_eq!(item(&f, "Case::test_y").dynamic, vec![Dynamic::Conditional]);
+    assert_eq!(item(&f, "Case::test_y").style, TestStyle::Unittest);
+    assert_eq!(
+        item(&f, "TestUnder").dynamic,
+        vec![Dynamic::Inherited, Dynamic::Conditional]
+    );
+}

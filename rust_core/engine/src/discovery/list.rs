@@ -278,6 +278,7 @@ fn item_line(out: &mut String, st: &Style, indent: &str, it: &TestItem, suite_ta
                 crate::tree::Dynamic::Inherited => "inherited",
                 crate::tree::Dynamic::Options => "options",
                 crate::tree::Dynamic::LoadTests => "load_tests",
+                crate::tree::Dynamic::Conditional => "defined under if/try",
             })
             .collect();
         notes.push(format!("resolved at import: {}", d.join(", ")));

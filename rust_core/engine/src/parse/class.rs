@@ -10,6 +10,7 @@ use super::lit::{lit, string_list, Lit};
 use super::walk::{apply_marks, dotted, Walker};
 use crate::config::names::NameRule;
 use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle, Uncollected};
+use std::collections::HashSet;
 
 /// Facts about a class needed to resolve subclasses in the same file.
 #[derive(Debug, Clone)]
@@ -92,8 +93,15 @@ impl Walker<'_> {
         let Some(body) = &def.body else {
             return;
         };
-        let body = self.body(body);
+        let mut body = self.body(body);
         let kind = bases.kind;
+        // Test methods under `if`/`try` in the body, in source order.
+        let own: HashSet<&str> = body.defs.iter().map(|f| f.name.as_str()).collect();
+        let hidden = self.hidden_methods(def.line, kind, &own);
+        if !hidden.is_empty() {
+            body.defs.extend(hidden);
+            body.defs.sort_by_key(|f| f.line);
+        }
         // The nearest `__test__`: the class's own, else its bases'.
         let test_attr = body.test_attr.or(bases.test_attr);
         let not_test = test_attr == Some(false);

@@ -16,6 +16,7 @@
 //! - `decorators`: what `@test`, `@skip`, `@xfail`, `@parametrize`... say;
 //! - `params`: parametrize case ids (the twin of `dbtest/api/parametrize.py`);
 //! - `bench`: benchmark groups and their entries;
+//! - `hidden`: defs and classes under `if`/`try`, which only the import knows;
 //! - `items`: the [`TestItem`](crate::tree::TestItem)s of an accepted test;
 //! - `lit`: literal values read from the source.
 //!
@@ -27,6 +28,7 @@ pub mod collect_ignore;
 mod decorators;
 pub mod doctests;
 pub mod fast;
+mod hidden;
 pub mod imports;
 pub mod ir;
 mod items;
@@ -187,7 +189,8 @@ fn parse_inner(
             return Some(node);
         }
     };
-    if !has_structure && !full {
+    // Defs under `if`/`try` are dropped from the skeleton but still named.
+    if !has_structure && !full && scan.hidden().is_empty() {
         return Some(node);
     }
     let skeleton = scan.text();
@@ -206,7 +209,7 @@ fn parse_inner(
             }
         },
     };
-    walk::walk(path, &mut node, &stmts, kind, names);
+    walk::walk(path, &mut node, &stmts, kind, names, scan.hidden());
     Some(node)
 }
 

@@ -30,6 +30,30 @@ pub struct Skeleton {
     /// False when the file has no `def`/`class` and no call at all: nothing
     /// to parse, so tree-sitter can be skipped.
     pub has_structure: bool,
+    pub hidden: Vec<Hidden>,
+}
+
+/// A `def` or `class` inside a compound statement (`if`, `try`, `with`,
+/// `for`...) at module level or in a class body: the skeleton drops it
+/// with the block, and the walker says what it may be (a test that exists
+/// only when the block runs) rather than losing it in silence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hidden {
+    pub line: u32,
+    pub name: String,
+    pub is_async: bool,
+    /// A `class` (else a `def`).
+    pub is_class: bool,
+    /// The line of the class header whose body holds the compound
+    /// statement (the innermost one); None at module level.
+    pub in_class: Option<u32>,
+}
+
+/// The compound statement whose block is being skipped.
+struct Block {
+    in_class: Option<u32>,
+    /// Inside the body of a def or class of the block, at this indentation.
+    body_of: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -397,6 +421,55 @@ fn first_word(src: &[u8], l: &Logical) -> (&'static str, usize) {
     (kw, w0)
 }
 
+/// The name after `def`/`class` (`w0`: where the first word starts) and
+/// whether the header is `async def`.
+fn header_name<'s>(src: &'s str, l: &Logical, w0: usize) -> (&'s str, bool) {
+    let bytes = src.as_bytes();
+    let text = &src[w0..l.end];
+    let is_async = text.starts_with("async");
+    let after_kw = if is_async {
+        text.find("def").map_or(0, |i| i + 3)
+    } else if text.starts_with("class") {
+        5
+    } else {
+        3
+    };
+    let mut n0 = w0 + after_kw;
+    while n0 < l.end && matches!(bytes[n0], b' ' | b'\t' | b'\\' | b'\n' | b'\r') {
+        n0 += 1;
+    }
+    let mut n1 = n0;
+    while n1 < l.end && is_ident(bytes[n1]) {
+        n1 += 1;
+    }
+    (&src[n0..n1], is_async)
+}
+
+/// One line of a skipped compound block: a `def` or `class` header at the
+/// block's own level (not inside another def's body) is noted.
+fn note_hidden(src: &str, l: &Logical, b: &mut Block, hidden: &mut Vec<Hidden>) {
+    if b.body_of.is_some_and(|i| l.indent > i) {
+        return;
+    }
+    b.body_of = None;
+    let (kw, w0) = first_word(src.as_bytes(), l);
+    if kw != "def" && kw != "class" {
+        return;
+    }
+    let (name, is_async) = header_name(src, l, w0);
+    if name.is_empty() {
+        return;
+    }
+    hidden.push(Hidden {
+        line: l.first_line,
+        name: name.to_string(),
+        is_async,
+        is_class: src[w0..].starts_with("class"),
+        in_class: b.in_class,
+    });
+    b.body_of = Some(l.indent);
+}
+
 /// Buffers of [`skeleton_into`], kept from one file to the next so a
 /// discovery thread allocates them once rather than per file.
 #[derive(Debug, Default)]
@@ -405,12 +478,21 @@ pub struct Scratch {
     brackets: Vec<(u8, u32)>,
     stack: Vec<usize>,
     text: String,
+    /// Class headers kept, innermost last: (indentation, line).
+    classes: Vec<(usize, u32)>,
+    hidden: Vec<Hidden>,
 }
 
 impl Scratch {
     /// The skeleton built by the last successful [`skeleton_into`].
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The defs and classes the last [`skeleton_into`] dropped with a
+    /// compound statement's block.
+    pub fn hidden(&self) -> &[Hidden] {
+        &self.hidden
     }
 }
 
@@ -423,6 +505,7 @@ pub fn skeleton(src: &str) -> Result<Skeleton, ScanError> {
     Ok(Skeleton {
         text: scratch.text,
         has_structure,
+        hidden: scratch.hidden,
     })
 }
 
@@ -440,9 +523,13 @@ pub fn skeleton_into(
         brackets,
         stack,
         text: out,
+        classes,
+        hidden,
     } = scratch;
     logical_lines(bytes, lines, brackets)?;
     out.clear();
+    classes.clear();
+    hidden.clear();
     out.reserve(src.len() / 3);
     let mut has_structure = false;
     // Python's indentation stack, checked for every logical line.
@@ -450,6 +537,8 @@ pub fn skeleton_into(
     stack.push(0);
     // Lines more indented than this are inside a dropped body.
     let mut skip_deeper: Option<usize> = None;
+    // Set when the dropped body is a compound statement's block.
+    let mut block: Option<Block> = None;
     let mut expect_block = false;
     let mut emitted_line = 1u32;
     let mut prev_decorator = false;
@@ -488,9 +577,16 @@ pub fn skeleton_into(
         expect_block = l.ends_with_colon;
         if let Some(d) = skip_deeper {
             if l.indent > d {
+                if let Some(b) = block.as_mut() {
+                    note_hidden(src, l, b, hidden);
+                }
                 continue;
             }
             skip_deeper = None;
+            block = None;
+        }
+        while classes.last().is_some_and(|&(i, _)| i >= l.indent) {
+            classes.pop();
         }
         let (kw, w0) = first_word(bytes, l);
         if (kw == "def" || kw == "class") && !l.has_top_colon {
@@ -508,17 +604,7 @@ pub fn skeleton_into(
                 has_structure = true;
                 // Only the name matters: parameters, annotations and type
                 // parameters are dropped to keep tree-sitter's input small.
-                let is_async = bytes[w0..].starts_with(b"async");
-                let def_at = w0 + text[w0 - l.start..].find("def").unwrap_or(0);
-                let mut n0 = def_at + 3;
-                while n0 < l.end && matches!(bytes[n0], b' ' | b'\t' | b'\\' | b'\n' | b'\r') {
-                    n0 += 1;
-                }
-                let mut n1 = n0;
-                while n1 < l.end && is_ident(bytes[n1]) {
-                    n1 += 1;
-                }
-                let name = &src[n0..n1];
+                let (name, is_async) = header_name(src, l, w0);
                 // A module-level helper that is neither decorated nor named
                 // as a test can never be one (`load_tests` adds cases).
                 let irrelevant = l.indent == 0
@@ -543,10 +629,17 @@ pub fn skeleton_into(
                 out.push_str("pass");
                 if l.ends_with_colon {
                     skip_deeper = Some(l.indent);
+                    block = Some(Block {
+                        in_class: classes.last().map(|&(_, line)| line),
+                        body_of: None,
+                    });
                 }
             }
             "class" | "@" => {
-                has_structure |= kw == "class";
+                if kw == "class" {
+                    has_structure = true;
+                    classes.push((l.indent, l.first_line));
+                }
                 out.push_str(text);
             }
             _ => {
@@ -623,6 +716,29 @@ mod tests {
     fn compound_statements_become_pass() {
         let out = sk("class A:\n    if X:\n        def t(self): pass\n    else:\n        y = 1\n");
         assert_eq!(out, "class A:\n    pass\n\n    pass\n");
+    }
+
+    #[test]
+    fn defs_under_blocks_are_noted() {
+        let src = "if X:\n    def test_a(): pass\n    @deco\n    async  def test_b(): pass\nelse:\n    class TestC:\n        def test_in_c(self): pass\nclass K:\n    try:\n        def test_k(self):\n            def test_inner(): pass\n    except E:\n        pass\n    def test_plain(self): pass\nwith f:\n    def test_w(): pass\n";
+        let s = skeleton(src).unwrap();
+        let got: Vec<(u32, &str, bool, bool, Option<u32>)> = s
+            .hidden
+            .iter()
+            .map(|h| (h.line, h.name.as_str(), h.is_async, h.is_class, h.in_class))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "test_a", false, false, None),
+                (4, "test_b", true, false, None),
+                (6, "TestC", false, true, None),
+                (10, "test_k", false, false, Some(8)),
+                (16, "test_w", false, false, None),
+            ]
+        );
+        // The blocks themselves are still dropped.
+        assert!(!s.text.contains("test_a") && s.text.contains("def test_plain"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::decorators::FuncInfo;
 use super::ir::{Def, Expr, Stmt};
 use super::items::{items_into, Overrides};
 use super::lit::{lit, Lit};
+use super::scan::Hidden;
 use crate::config::names::PythonNames;
 use crate::tree::{Dynamic, FileNode, ItemKind, SuiteKind, TestItem, TestStyle};
 use std::borrow::Cow;
@@ -18,10 +19,12 @@ pub(super) fn walk(
     stmts: &[Stmt],
     kind: ItemKind,
     names: &PythonNames,
+    hidden: &[Hidden],
 ) {
     let mut walker = Walker {
         path,
         names,
+        hidden,
         aliases: HashMap::new(),
         modules: HashMap::new(),
         classes: HashMap::new(),
@@ -35,6 +38,8 @@ pub(super) struct Walker<'a> {
     pub(super) path: &'a str,
     /// pytest's `python_classes` and `python_functions`.
     pub(super) names: &'a PythonNames,
+    /// Defs and classes the skeleton dropped with an `if`/`try` block.
+    pub(super) hidden: &'a [Hidden],
     /// Local name -> imported name (`from dbtest import test as t`).
     pub(super) aliases: HashMap<String, String>,
     /// Local name -> module (`import dbtest as d`, `import unittest`).
@@ -150,6 +155,9 @@ impl Walker<'_> {
                 Stmt::Def(d) => self.bench_function(d),
                 Stmt::Other => {}
             }
+        }
+        if kind == ItemKind::Test {
+            self.hidden_module();
         }
         if let Some(marks) = module_marks {
             let suites = self.file.suites.iter_mut().flat_map(|s| s.items.iter_mut());

@@ -28,6 +28,10 @@ pub enum Request {
         /// computed at import; the worker applies the filter to them then.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         refine: Option<serde_json::Value>,
+        /// Ids of tests defined under `if`/`try`: one the import did not
+        /// define is `skipped`, not an error.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        conditional: Vec<String>,
         /// With `--max-fail`/`-x`: failures left before the run stops, as
         /// the scheduler counted them when it sent the unit. The worker
         /// stops starting tests once it has seen that many of its own,

@@ -143,6 +143,7 @@ impl State {
                 },
                 bench: if bench { self.cfg.bench.clone() } else { None },
                 refine: refine_for(&unit, &self.items, &self.cfg.refine),
+                conditional: conditional_in(&unit, &self.items),
                 fail_budget: self
                     .cfg
                     .max_fail
@@ -170,6 +171,19 @@ impl State {
         );
         true
     }
+}
+
+/// The unit's ids that only exist if a block of the module defined them.
+fn conditional_in(unit: &Unit, items: &HashMap<String, TestItem>) -> Vec<String> {
+    unit.ids
+        .iter()
+        .filter(|q| {
+            items
+                .get(*q)
+                .is_some_and(|i| i.dynamic.contains(&crate::tree::Dynamic::Conditional))
+        })
+        .cloned()
+        .collect()
 }
 
 /// What the worker must decide after import: the unit's ids whose tags are

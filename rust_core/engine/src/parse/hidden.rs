@@ -1,0 +1,108 @@
+//! Tests under compound statements (`if PY3:`, `try:`, `with ...:`): the
+//! skeleton drops their blocks (the parse cannot tell which branch runs),
+//! but a test there is still a test. Each becomes an item marked
+//! [`Dynamic::Conditional`]: listed where it is, run if the import defined
+//! it, `skipped` saying so if it did not. A class under such a block is one
+//! placeholder the import expands. Nothing the source holds is lost.
+
+use super::decorators::FuncInfo;
+use super::items::{items_into, Overrides};
+use super::scan::Hidden;
+use super::walk::Walker;
+use crate::config::names::NameRule;
+use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle};
+use std::collections::HashSet;
+
+impl Walker<'_> {
+    /// Module-level tests under blocks, after the module's own: a name the
+    /// module also defines outside any block is that test already.
+    pub(super) fn hidden_module(&mut self) {
+        let mut seen: HashSet<String> = self
+            .file
+            .items
+            .iter()
+            .map(|it| it.name.clone())
+            .chain(self.file.suites.iter().map(|s| s.name.clone()))
+            .collect();
+        for h in self.hidden.iter().filter(|h| h.in_class.is_none()) {
+            if !seen.insert(h.name.clone()) {
+                continue;
+            }
+            if h.is_class {
+                if self.names.classes.matches(&h.name) || h.name.contains("Test") {
+                    let suite = self.hidden_class(h);
+                    self.file.suites.push(suite);
+                }
+            } else if self.names.functions.matches(&h.name) {
+                items_into(
+                    &mut self.file.items,
+                    self.path,
+                    None,
+                    TestStyle::Function,
+                    ItemKind::Test,
+                    &conditional(h),
+                    &[],
+                    Overrides::default(),
+                );
+            }
+        }
+    }
+
+    /// The test methods under blocks of the class whose header is at
+    /// `class_line`, as drafts of methods (`own`: the names its body
+    /// defines outside any block, which win). `kind` says which names are
+    /// tests, as for the class's other methods.
+    pub(super) fn hidden_methods(
+        &self,
+        class_line: u32,
+        kind: Option<SuiteKind>,
+        own: &HashSet<&str>,
+    ) -> Vec<FuncInfo> {
+        let mut seen = HashSet::new();
+        self.hidden
+            .iter()
+            .filter(|h| h.in_class == Some(class_line) && !h.is_class)
+            .filter(|h| is_test_name(kind, &self.names.functions, &h.name))
+            .filter(|h| !own.contains(h.name.as_str()) && seen.insert(h.name.as_str()))
+            .map(conditional)
+            .collect()
+    }
+
+    /// One placeholder for a class under a block: the import finds its tests.
+    fn hidden_class(&self, h: &Hidden) -> SuiteNode {
+        let mut item = TestItem::new_test(self.path, Some(&h.name), &h.name);
+        item.id = crate::ids::child(self.path, &h.name);
+        item.style = TestStyle::Suite;
+        item.line = h.line;
+        item.dynamic = vec![Dynamic::Inherited, Dynamic::Conditional];
+        SuiteNode {
+            name: h.name.clone(),
+            kind: SuiteKind::Suite,
+            line: h.line,
+            tags: Vec::new(),
+            dynamic: item.dynamic.clone(),
+            items: vec![item],
+        }
+    }
+}
+
+/// Whether a method so named is a test of a class of this kind (the rule
+/// of `class::test_methods`, for undecorated methods).
+fn is_test_name(kind: Option<SuiteKind>, functions: &NameRule, name: &str) -> bool {
+    match kind {
+        Some(SuiteKind::Unittest) => name.starts_with("test"),
+        None => functions.matches(name),
+        _ => name.starts_with("test_"),
+    }
+}
+
+/// The draft of a test that exists only if its block defined it.
+fn conditional(h: &Hidden) -> FuncInfo {
+    FuncInfo {
+        name: h.name.clone(),
+        line: h.line,
+        is_async: h.is_async,
+        dynamic: vec![Dynamic::Conditional],
+        ..FuncInfo::default()
+    }
+}
