@@ -4,9 +4,10 @@ Usable by name from any test, pytest-style or dbtest's, with no pytest
 installed: ``tmp_path``, ``tmp_path_factory``, ``monkeypatch``, ``capsys``,
 ``capsysbinary``, ``capfd``, ``capfdbinary``, ``caplog``, ``recwarn``,
 ``pytestconfig``, ``cache``, ``tmpdir``/``tmpdir_factory`` (the same
-directories as ``py.path.local`` objects), and pytest-mock's ``mocker``,
+directories as ``py.path.local`` objects), pytest-mock's ``mocker``,
 ``class_mocker``, ``module_mocker``, ``package_mocker``, ``session_mocker``
-(dbtest.compat.mocker). Where they differ from pytest's:
+(dbtest.compat.mocker), and pytest-benchmark's and pytest-codspeed's
+``benchmark`` (dbtest.compat.benchmark_fixture). Where they differ from pytest's:
 docs/compat.md.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from dbtest.api.fixtures import fixture
+from dbtest.compat.benchmark_fixture import benchmark  # noqa: F401  (a built-in by name)
 from dbtest.compat.capture import CaptureFixture, FdCapture
 from dbtest.compat.config import Config, config
 from dbtest.compat.localpath import local
