@@ -91,15 +91,25 @@ class Executor:
         sync code, and with no loop marked as running (see outside_loop).
 
         Sync code that asks for more of it (``request.getfixturevalue`` in a
-        sync fixture) already holds the lock: then it is called directly."""
+        sync fixture) is already inside: then it is called directly. The lock
+        is only ever held across an await by sync code that runs in a thread
+        (an ``IsolatedAsyncioTestCase``); a call made here cannot be
+        interleaved with anything, so it takes the lock only to wait for such
+        a thread."""
         if self._in_sync:
             return fn()
-        async with self.sync_lock:
-            self._in_sync = True
-            try:
-                return outside_loop(fn)
-            finally:
-                self._in_sync = False
+        lock = self._sync_lock_obj
+        if lock is not None and lock.locked():
+            async with lock:
+                return self._sync_call(fn)
+        return self._sync_call(fn)
+
+    def _sync_call(self, fn: Callable[[], Any]) -> Any:
+        self._in_sync = True
+        try:
+            return outside_loop(fn)
+        finally:
+            self._in_sync = False
 
     async def _call(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """Call a sync or async hook/test with keyword arguments."""

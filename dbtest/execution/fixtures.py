@@ -20,6 +20,36 @@ class FixtureError(Exception):
     """A fixture is missing, part of a cycle, or needs a narrower scope."""
 
 
+# Cache keys: `fd`, `(fd, index)`, `(fd, "indirect", params)` for a value
+# of its own param, and `(that, ((name, index), ...))` for a value made from
+# parametrized fixtures it needs.
+def _fd_of(key: Any) -> Any:
+    while isinstance(key, tuple):
+        key = key[0]
+    return key
+
+
+def _reached_of(key: Any) -> tuple[tuple[str, int], ...]:
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], tuple):
+        return key[1]
+    return ()
+
+
+def _own_param(fd: FixtureDef, key: Any) -> tuple[str, int] | None:
+    inner = key[0] if _reached_of(key) else key
+    if isinstance(inner, tuple) and len(inner) == 2 and isinstance(inner[1], int):
+        return (fd.name, inner[1])
+    return None
+
+
+def _uses_other(key: Any, own: tuple[str, int] | None) -> bool:
+    """Whether the value under ``key`` was made from another param of the
+    fixture switching to ``own``."""
+    if own is None:
+        return False
+    return any(n == own[0] and i != own[1] for n, i in _reached_of(key))
+
+
 class FixtureScope:
     """Cached values of one scope instance and their finalizers (run in reverse)."""
 
@@ -30,6 +60,27 @@ class FixtureScope:
         # Wider fixtures that hung: the scope's other users fail at once.
         self.hung: dict[FixtureDef, watch.PhaseTimeout] = {}
         self.finalizers: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        # The finalizers each parametrized value's setup added (see `drop`).
+        self.owned: dict[Any, list[Callable[[], Awaitable[None]]]] = {}
+
+    async def drop(self, keys: set[Any]) -> list[tuple[str, BaseException]]:
+        """Tear down the values under ``keys`` alone (newest first): a
+        parametrized fixture moving to its next param, as pytest does it."""
+        owned = {id(f) for k in keys for f in self.owned.pop(k, ())}
+        errors = []
+        for entry in reversed([e for e in self.finalizers if id(e[1]) in owned]):
+            self.finalizers.remove(entry)
+            try:
+                await watch.phase(
+                    f"teardown fixture {entry[0]} ({self.name})",
+                    entry[1],
+                    sync=not getattr(entry[1], "is_async", False),
+                )
+            except BaseException as e:  # noqa: BLE001 - reported, never raised
+                errors.append((entry[0], e))
+        for k in keys:
+            self.values.pop(k, None)
+        return errors
 
     async def close(self, down_to: int = 0) -> list[tuple[str, BaseException]]:
         """Run finalizers newest first, leaving the oldest ``down_to``; returns
@@ -48,6 +99,7 @@ class FixtureScope:
         if down_to == 0:
             self.values.clear()
             self.hung.clear()
+            self.owned.clear()
         return errors
 
 
@@ -192,6 +244,11 @@ class Resolver:
             )
         scope = self.scopes[scope_name]
         has_param, param, key = self._param(fd)
+        # A wider value that depends on a parametrized fixture is one value
+        # per param of it, as the parametrized one itself is.
+        reached = self._params_reached(fd) if scope_name != "test" else ()
+        if reached:
+            key = (key, reached)
         if key in scope.values:
             return scope.values[key]
         lock = scope.locks.setdefault(key, asyncio.Lock())
@@ -208,7 +265,11 @@ class Resolver:
                     kwargs[p] = await self.get(p, [*stack, name], scope_name, after=fd)
                 else:
                     kwargs[p] = await self.get(p, [*stack, name], scope_name)
+            switching = scope_name != "test" and (has_param or reached)
+            if switching:
+                await self._switch(fd, key)
             token = capture.current.set(None) if scope_name != "test" else None
+            n_before = len(scope.finalizers)
             try:
                 if scope_name == "test":
                     value = await self._create(name, bound, kwargs, scope)
@@ -228,7 +289,51 @@ class Resolver:
                 if token is not None:
                     capture.current.reset(token)
             scope.values[key] = value
+            if switching:
+                scope.owned[key] = [f for _, f in scope.finalizers[n_before:]]
             return value
+
+    def _params_reached(self, fd: FixtureDef) -> tuple[tuple[str, int], ...]:
+        """``(name, param index)`` of the parametrized fixtures ``fd`` needs,
+        directly or through others, for this test: its value depends on them."""
+        params = getattr(self.item, "fixture_params", None)
+        if not params or not fd.needs:
+            return ()
+        out: set[tuple[str, int]] = set()
+        seen = {fd.name}
+        todo = list(fd.needs)
+        while todo:
+            n = todo.pop()
+            if n in seen or n == "request":
+                continue
+            seen.add(n)
+            found = self.lookup(n, None)
+            if found is None:
+                continue
+            dep = found[0]
+            if dep.params is not None and n in params:
+                out.add((n, params[n]))
+            todo.extend(dep.needs)
+        return tuple(sorted(out))
+
+    async def _switch(self, fd: FixtureDef, key: Any) -> None:
+        """Before a parametrized wider value is set up: tear down the value
+        of its other params, and every wider value made from them, so that
+        one param at a time is live (pytest's rule; a fixture that switches
+        global state or holds a port relies on it)."""
+        own = _own_param(fd, key)
+        for scope_name in ("suite", "module", "package", "session"):
+            scope = self.scopes.get(scope_name)
+            if scope is None or not scope.values:
+                continue
+            stale = {
+                k for k in scope.values if k != key and (_fd_of(k) is fd or _uses_other(k, own))
+            }
+            if stale:
+                errors = await scope.drop(stale)
+                if errors:
+                    name, e = errors[0]
+                    raise FixtureError(f"teardown of fixture {name!r} failed: {e}") from e
 
     def _param(self, fd: FixtureDef) -> tuple[bool, Any, Any]:
         """(has a param, the param, the cache key): a parametrized fixture
@@ -270,7 +375,7 @@ class Resolver:
             scope.finalizers.append((name, fin))
             return value
         if inspect.isgeneratorfunction(raw):
-            gen = await self.run_sync(lambda: func(**kwargs))
+            gen = func(**kwargs)  # runs none of its code: no run_sync needed
             value = await self.run_sync(lambda: next(gen, _NO_VALUE))
             if value is _NO_VALUE:
                 raise FixtureError(f"fixture {name!r} did not yield a value")
