@@ -6,11 +6,10 @@
 //! placeholder the import expands. Nothing the source holds is lost.
 
 use super::decorators::FuncInfo;
-use super::items::{items_into, Overrides};
 use super::scan::Hidden;
 use super::walk::Walker;
 use crate::config::names::NameRule;
-use crate::tree::{Dynamic, ItemKind, SuiteKind, SuiteNode, TestItem, TestStyle};
+use crate::tree::{Dynamic, SuiteKind, SuiteNode, TestItem, TestStyle};
 use std::collections::HashSet;
 
 impl Walker<'_> {
@@ -34,16 +33,7 @@ impl Walker<'_> {
                     self.file.suites.push(suite);
                 }
             } else if self.names.functions.matches(&h.name) {
-                items_into(
-                    &mut self.file.items,
-                    self.path,
-                    None,
-                    TestStyle::Function,
-                    ItemKind::Test,
-                    &conditional(h),
-                    &[],
-                    Overrides::default(),
-                );
+                self.push_function(&conditional(h));
             }
         }
     }

@@ -217,14 +217,18 @@ impl Walker<'_> {
         if info.fixture || !(info.test_decorated || self.names.functions.matches(&info.name)) {
             return;
         }
-        let d = info;
+        self.push_function(&info);
+    }
+
+    /// The items of an accepted module-level test function.
+    pub(super) fn push_function(&mut self, d: &FuncInfo) {
         items_into(
             &mut self.file.items,
             self.path,
             None,
             TestStyle::Function,
             ItemKind::Test,
-            &d,
+            d,
             &[],
             Overrides::default(),
         );
