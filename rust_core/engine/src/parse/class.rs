@@ -384,24 +384,28 @@ impl Walker<'_> {
 /// unittest's (`test*`, whatever `python_functions` says, as under pytest),
 /// a `TestSuite`'s dbtest's (`test_*` or `@test`), a plain class's pytest's
 /// (`functions`, or `@test`).
+/// Whether a method is a test of a class of this kind: unittest's loader
+/// takes every `test*` name, a plain class pytest's function rule, a
+/// dbtest suite `test_*`; a decorated test always is, a fixture never.
+pub(super) fn is_test_method(kind: Option<SuiteKind>, functions: &NameRule, f: &FuncInfo) -> bool {
+    !f.fixture
+        && match kind {
+            Some(SuiteKind::Unittest) => f.name.starts_with("test"),
+            None => f.test_decorated || functions.matches(&f.name),
+            _ => f.test_decorated || f.name.starts_with("test_"),
+        }
+}
+
 fn test_methods(
     kind: Option<SuiteKind>,
     inherited: Vec<FuncInfo>,
     defs: Vec<FuncInfo>,
     functions: &NameRule,
 ) -> Vec<FuncInfo> {
-    let is_test_method = |f: &FuncInfo| {
-        !f.fixture
-            && match kind {
-                Some(SuiteKind::Unittest) => f.name.starts_with("test"),
-                None => f.test_decorated || functions.matches(&f.name),
-                _ => f.test_decorated || f.name.starts_with("test_"),
-            }
-    };
     let mut methods = inherited;
     let mut run_test = None;
     for f in defs {
-        let accepted = is_test_method(&f);
+        let accepted = is_test_method(kind, functions, &f);
         methods.retain(|m| m.name != f.name);
         if accepted {
             methods.push(f);

@@ -5,10 +5,10 @@
 //! it, `skipped` saying so if it did not. A class under such a block is one
 //! placeholder the import expands. Nothing the source holds is lost.
 
+use super::class::is_test_method;
 use super::decorators::FuncInfo;
 use super::scan::Hidden;
 use super::walk::Walker;
-use crate::config::names::NameRule;
 use crate::tree::{Dynamic, SuiteKind, SuiteNode, TestItem, TestStyle};
 use std::collections::HashSet;
 
@@ -52,9 +52,9 @@ impl Walker<'_> {
         self.hidden
             .iter()
             .filter(|h| h.in_class == Some(class_line) && !h.is_class)
-            .filter(|h| is_test_name(kind, &self.names.functions, &h.name))
             .filter(|h| !own.contains(h.name.as_str()) && seen.insert(h.name.as_str()))
             .map(conditional)
+            .filter(|f| is_test_method(kind, &self.names.functions, f))
             .collect()
     }
 
@@ -73,16 +73,6 @@ impl Walker<'_> {
             dynamic: item.dynamic.clone(),
             items: vec![item],
         }
-    }
-}
-
-/// Whether a method so named is a test of a class of this kind (the rule
-/// of `class::test_methods`, for undecorated methods).
-fn is_test_name(kind: Option<SuiteKind>, functions: &NameRule, name: &str) -> bool {
-    match kind {
-        Some(SuiteKind::Unittest) => name.starts_with("test"),
-        None => functions.matches(name),
-        _ => name.starts_with("test_"),
     }
 }
 

@@ -464,7 +464,7 @@ fn note_hidden(src: &str, l: &Logical, b: &mut Block, hidden: &mut Vec<Hidden>) 
         line: l.first_line,
         name: name.to_string(),
         is_async,
-        is_class: src[w0..].starts_with("class"),
+        is_class: kw == "class",
         in_class: b.in_class,
     });
     b.body_of = Some(l.indent);

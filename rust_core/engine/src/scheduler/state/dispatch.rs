@@ -4,7 +4,7 @@
 use super::{Action, Flight, Phase, SlotState, State};
 use crate::scheduler::protocol::Request;
 use crate::scheduler::units::Unit;
-use crate::tree::{ItemKind, TestItem};
+use crate::tree::{Dynamic, ItemKind, TestItem};
 use std::collections::{BTreeMap, HashMap};
 
 /// Exclusive units a worker holds at once (the running one and the ones sent
@@ -143,7 +143,8 @@ impl State {
                 },
                 bench: if bench { self.cfg.bench.clone() } else { None },
                 refine: refine_for(&unit, &self.items, &self.cfg.refine),
-                conditional: conditional_in(&unit, &self.items),
+                // The ids that only exist if a block of the module defined them.
+                conditional: ids_marked(&unit, &self.items, Dynamic::Conditional),
                 fail_budget: self
                     .cfg
                     .max_fail
@@ -173,15 +174,12 @@ impl State {
     }
 }
 
-/// The unit's ids that only exist if a block of the module defined them.
-fn conditional_in(unit: &Unit, items: &HashMap<String, TestItem>) -> Vec<String> {
+/// The unit's ids whose static item carries this mark of what only the
+/// import can decide.
+fn ids_marked(unit: &Unit, items: &HashMap<String, TestItem>, mark: Dynamic) -> Vec<String> {
     unit.ids
         .iter()
-        .filter(|q| {
-            items
-                .get(*q)
-                .is_some_and(|i| i.dynamic.contains(&crate::tree::Dynamic::Conditional))
-        })
+        .filter(|q| items.get(*q).is_some_and(|i| i.dynamic.contains(&mark)))
         .cloned()
         .collect()
 }
@@ -194,14 +192,6 @@ fn refine_for(
     filter: &Option<serde_json::Value>,
 ) -> Option<serde_json::Value> {
     let filter = filter.as_ref()?;
-    let ids: Vec<&String> = unit
-        .ids
-        .iter()
-        .filter(|q| {
-            items
-                .get(*q)
-                .is_some_and(|i| i.dynamic.contains(&crate::tree::Dynamic::Tags))
-        })
-        .collect();
+    let ids = ids_marked(unit, items, Dynamic::Tags);
     (!ids.is_empty()).then(|| serde_json::json!({ "filter": filter, "ids": ids }))
 }
