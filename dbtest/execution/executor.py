@@ -199,13 +199,14 @@ class Executor:
         selected, missing = select(loaded, ids)
         conditional = set(request.get("conditional") or ())
         for test_id in missing:
-            # A test under `if`/`try` whose block did not define it at import.
+            # A test under `if`/`try` whose block did not define it at import
+            # is skipped; any other id the import lost is an error.
+            if test_id in conditional:
+                outcome, message = oc.SKIPPED, NOT_DEFINED
+            else:
+                outcome, message = oc.ERROR, f"no test with id {test_id!r} in {path} after import"
             emit(self._finished(unit, make_record(
-                id=test_id, outcome=oc.SKIPPED, path=path, start=time.time(),
-                message=NOT_DEFINED,
-            ) if test_id in conditional else make_record(
-                id=test_id, outcome=oc.ERROR, path=path, start=time.time(),
-                message=f"no test with id {test_id!r} in {path} after import",
+                id=test_id, outcome=outcome, path=path, start=time.time(), message=message,
             )))  # fmt: skip
         groups: list[tuple[type | None, list[Item]]] = []
         for item in selected:

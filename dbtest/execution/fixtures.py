@@ -35,13 +35,6 @@ def _reached_of(key: Any) -> tuple[tuple[str, int], ...]:
     return ()
 
 
-def _own_param(fd: FixtureDef, key: Any) -> tuple[str, int] | None:
-    inner = key[0] if _reached_of(key) else key
-    if isinstance(inner, tuple) and len(inner) == 2 and isinstance(inner[1], int):
-        return (fd.name, inner[1])
-    return None
-
-
 def _uses_other(key: Any, own: tuple[str, int] | None) -> bool:
     """Whether the value under ``key`` was made from another param of the
     fixture switching to ``own``."""
@@ -321,7 +314,7 @@ class Resolver:
         of its other params, and every wider value made from them, so that
         one param at a time is live (pytest's rule; a fixture that switches
         global state or holds a port relies on it)."""
-        own = _own_param(fd, key)
+        own = self._own_param(fd)
         for scope_name in ("suite", "module", "package", "session"):
             scope = self.scopes.get(scope_name)
             if scope is None or not scope.values:
@@ -334,6 +327,15 @@ class Resolver:
                 if errors:
                     name, e = errors[0]
                     raise FixtureError(f"teardown of fixture {name!r} failed: {e}") from e
+
+    def _own_param(self, fd: FixtureDef) -> tuple[str, int] | None:
+        """(name, index) of the param of ``fd.params`` this item runs with,
+        if it runs with one (an indirect value is not one of them)."""
+        item = self.item
+        if item is None or fd.params is None or fd.name in getattr(item, "indirect", {}):
+            return None
+        index = getattr(item, "fixture_params", {}).get(fd.name)
+        return None if index is None else (fd.name, index)
 
     def _param(self, fd: FixtureDef) -> tuple[bool, Any, Any]:
         """(has a param, the param, the cache key): a parametrized fixture
